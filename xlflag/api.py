@@ -1,0 +1,96 @@
+"""The library API: one function per thing a user does. The CLI and the tests call these.
+
+Each returns a result object and prints nothing; only the CLI talks to the terminal.
+"""
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from .formplan import plan_forms
+from .forms import FormsWritten, write_forms
+from .identity import load_key, load_or_create_key
+from .model import Scheme
+from .problems import Code, Problem, Report
+from .results import ResultsInput, write_results
+from .resources import resource_dir
+from .returns import Intake, ingest
+from .scheme import SchemeError, read_scheme
+from .scoring import MemberResult, anonymise, score_members
+from .tracking import SlotStatus, return_status
+
+SCHEME_FILE = "方案.xlsx"
+
+
+class SchemeInvalid(Exception):
+    """The scheme has errors; the report says which cells."""
+
+    def __init__(self, report: Report):
+        super().__init__(f"方案有{len(report.errors)}处错误")
+        self.report = report
+
+
+def presets() -> list[str]:
+    return sorted(p.stem for p in resource_dir("templates_xlsx").glob("*.xlsx"))
+
+
+def init_scheme(preset: str, directory: Path) -> Path:
+    """Copy a preset's scheme workbook into DIR and create the signing key beside it."""
+    source = resource_dir("templates_xlsx") / f"{preset.lower()}.xlsx"
+    if not source.is_file():
+        raise SchemeError(f"没有预设“{preset}”，可选：{'、'.join(presets())}")
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / SCHEME_FILE
+    if target.exists():
+        raise SchemeError(f"{target} 已存在，未覆盖")
+    shutil.copyfile(source, target)
+    load_or_create_key(target)
+    return target
+
+
+def check_scheme(path: Path) -> Report:
+    return read_scheme(Path(path))[1]
+
+
+def load_scheme(path: Path) -> Scheme:
+    scheme, report = read_scheme(Path(path))
+    if scheme is None:
+        raise SchemeInvalid(report)
+    return scheme
+
+
+def make_forms(scheme_path: Path, out: Path) -> FormsWritten:
+    scheme = load_scheme(scheme_path)
+    return write_forms(scheme, load_or_create_key(scheme_path), Path(out))
+
+
+@dataclass(frozen=True)
+class Consolidation:
+    scheme: Scheme
+    intake: Intake
+    members: list[MemberResult]
+    status: list[SlotStatus]
+    output: Path
+
+
+def consolidate(scheme_path: Path, returns: Path, output: Path) -> Consolidation:
+    """Ingest every file under RETURNS, score, and write the results workbook."""
+    scheme = load_scheme(scheme_path)
+    key = load_key(scheme_path)
+    intake = ingest(scheme, key, Path(returns), exclude=(Path(output),))
+    ratings = anonymise(scheme, intake.accepted)
+    members = score_members(scheme, ratings)
+    status = return_status(plan_forms(scheme, key), intake)
+    problems = intake.report.problems + _missing_group_notes(members)
+    write_results(ResultsInput(scheme, members, ratings, status, problems, intake.ledger), Path(output))
+    return Consolidation(scheme, intake, members, status, Path(output))
+
+
+def _missing_group_notes(members: list[MemberResult]) -> list[Problem]:
+    return [
+        Problem(Code.RESULT_GROUP_MISSING, found="、".join(m.missing), expected=f"{m.member.branch} {m.member.name}")
+        for m in members
+        if m.missing
+    ]

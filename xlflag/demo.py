@@ -1,0 +1,108 @@
+"""The bundled sample, end to end: forms out, filled the way raters fill them, results in.
+
+``fill_form`` opens a generated form with openpyxl, types into the score cells and saves it,
+as a rater's Excel would; tests use it too. Scores come from a hash, so every run of the
+demo gives the same numbers.
+"""
+from __future__ import annotations
+
+import hashlib
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import openpyxl
+
+from . import layout as L
+from .api import SCHEME_FILE, Consolidation, consolidate, load_scheme, make_forms
+from .files import atomic_path
+from .identity import KEY_FILE, FormIdentity
+from .model import Item, Scheme
+from .resources import resource_dir
+
+# value_for(identity, ratee id, item) → what the rater types (None leaves the cell blank)
+ValueFor = Callable[[FormIdentity, str, Item], object]
+
+
+def fill_form(scheme: Scheme, form: Path, value_for: ValueFor, target: Path | None = None) -> Path:
+    """Type scores into a generated form and save it (to ``target``, or over the form)."""
+    wb = openpyxl.load_workbook(form)
+    identity = FormIdentity.from_json(wb[L.IDENTITY_SHEET]["A1"].value)
+    ws = wb[L.FORM_SHEET]
+    items = scheme.items_of(identity.criteria_set)
+    lay = L.form_layout(items)
+    for n, ratee in enumerate(identity.ratees):
+        for item in items:
+            value = value_for(identity, ratee, item)
+            if value is not None:
+                ws.cell(L.FIRST_DATA_ROW + n, lay.item_cols[item.code], value)
+    target = Path(target or form)
+    with atomic_path(target) as tmp:
+        wb.save(tmp)
+    return target
+
+
+def hashed_score(identity: FormIdentity, ratee: str, item: Item) -> int:
+    """A plausible, repeatable score: mostly full marks, members differing in how often not."""
+    h = int(hashlib.sha256(f"{identity.form_id}|{ratee}|{item.code}".encode()).hexdigest(), 16)
+    strictness = 1 + int(hashlib.sha256(ratee.encode()).hexdigest(), 16) % 5  # 1: all full marks
+    return max(0, item.maximum - h % strictness)
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    folder: Path
+    scheme: Path
+    forms: Path
+    returns: Path
+    consolidation: Consolidation
+
+
+def run_demo(out: Path) -> DemoRun:
+    """Copy the sample scheme, write forms, fill them into a returns folder, consolidate."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    samples = resource_dir("samples")
+    scheme_path = out / SCHEME_FILE
+    for name in (SCHEME_FILE, KEY_FILE):
+        shutil.copyfile(samples / name, out / name)
+    forms_dir, returns_dir = out / "测评表", out / "回收"
+    for folder in (forms_dir, returns_dir):
+        shutil.rmtree(folder, ignore_errors=True)  # a rerun starts from the same inputs
+    written = make_forms(scheme_path, forms_dir)
+    scheme = load_scheme(scheme_path)
+    for n, (planned, path) in enumerate(written.forms):
+        fill_form(scheme, path, _rater_habits(n), returns_dir / _mailbox_name(n, path))
+    _add_inbox_noise(returns_dir / _mailbox_name(0, written.forms[0][1]), returns_dir)
+    result = consolidate(scheme_path, returns_dir, out / "汇总结果.xlsx")
+    return DemoRun(out, scheme_path, forms_dir, returns_dir, result)
+
+
+def _mailbox_name(n: int, form: Path) -> Path:
+    """Raters rename files; secretaries save attachments into dated folders."""
+    folder = f"11月{20 + n % 5}日"
+    name = form.name if n % 3 else f"回复_测评表({n}).xlsx"
+    return Path(folder) / f"{n:03d}_{name}"
+
+
+def _rater_habits(n: int) -> ValueFor:
+    """Most raters type clean numbers; a few type "5分" or full-width digits, one leaves a blank."""
+    def value_for(identity: FormIdentity, ratee: str, item: Item):
+        score = hashed_score(identity, ratee, item)
+        if n == 4 and item.code == "1.1":
+            return f"{score}分"
+        if n == 7 and item.code == "2.1":
+            return chr(0xFF10 + score)  # full-width digit
+        if n == 9 and item.code == "3.2" and ratee == identity.ratees[0]:
+            return None
+        return score
+    return value_for
+
+
+def _add_inbox_noise(first_return: Path, returns_dir: Path) -> None:
+    """What arrives in a real inbox besides forms: the same form mailed twice, and a notice."""
+    copy = returns_dir / "重复发送" / "再次发送.xlsx"
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(first_return, copy)
+    (returns_dir / "会议通知.txt").write_text("请于周五前交回测评表。", encoding="utf-8")

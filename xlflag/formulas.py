@@ -1,0 +1,76 @@
+"""Excel formula text for the results workbook, built from plain values (pure, no Excel).
+
+Each builder mirrors one function of ``scoring``; the LibreOffice recalculation test proves
+that the two give the same numbers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+def col_letter(col: int) -> str:
+    """1-based column number → letters."""
+    letters = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def absolute(sheet: str, col: int, first_row: int, last_row: int) -> str:
+    c = col_letter(col)
+    return f"'{sheet}'!${c}${first_row}:${c}${last_row}"
+
+
+def quoted(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True)
+class DataRanges:
+    """Where the anonymised ratings sit, for COUNTIFS/AVERAGEIFS."""
+
+    sheet: str
+    group_col: int
+    ratee_col: int
+    total_col: int
+    first_row: int
+    last_row: int
+
+    def range(self, col: int) -> str:
+        return absolute(self.sheet, col, self.first_row, max(self.last_row, self.first_row))
+
+
+def rater_count(data: DataRanges, ratee_cell: str, group_name: str) -> str:
+    return f"=COUNTIFS({data.range(data.ratee_col)},{ratee_cell},{data.range(data.group_col)},{quoted(group_name)})"
+
+
+def group_mean(data: DataRanges, ratee_cell: str, group_name: str, count_cell: str) -> str:
+    """Mean of the group's rater totals (S2: 以平均值为综合测评得分); blank when nobody rated."""
+    avg = f"AVERAGEIFS({data.range(data.total_col)},{data.range(data.ratee_col)},{ratee_cell},{data.range(data.group_col)},{quoted(group_name)})"
+    return f'=IF({count_cell}=0,"",{avg})'
+
+
+def weighted_total(mean_cells: list[str], weight_cells: list[str], decimals: int) -> str:
+    terms = "+".join(f"{m}*{w}/100" for m, w in zip(mean_cells, weight_cells))
+    return f'=IF(COUNT({",".join(mean_cells)})<{len(mean_cells)},"",ROUND({terms},{decimals}))'
+
+
+def star_level(total_cell: str, lows: str, stars: str, top: int, outstanding_cell: str | None) -> str:
+    """LOOKUP over ascending lower edges; the top star needs the 突出 mark when one is given."""
+    lookup = f"LOOKUP({total_cell},{lows},{stars})"
+    if outstanding_cell is not None:
+        lookup = f'{lookup}-IF(AND({lookup}={top},{outstanding_cell}<>"是"),1,0)'
+    return f'=IF({total_cell}="","",IFERROR({lookup},""))'
+
+
+def star_glyphs(stars_cell: str) -> str:
+    return f'=IF({stars_cell}="","",REPT("★",{stars_cell}))'
+
+
+def row_sum(row: int, first_col: int, last_col: int) -> str:
+    return f"=SUM({col_letter(first_col)}{row}:{col_letter(last_col)}{row})"
+
+
+def ref(sheet: str, cell: str) -> str:
+    return f"='{sheet}'!{cell}"

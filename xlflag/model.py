@@ -1,0 +1,150 @@
+"""The evaluation scheme as plain, frozen data: what the clerk's scheme workbook says.
+
+No Excel here. Every later step (forms, ingest, scoring, results) reads a ``Scheme``.
+Numbers that feed scores are ``Fraction`` so Python and Excel agree to the last digit.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from fractions import Fraction
+
+MEMBER_TARGET = "党员"  # rater groups that rate members (评星)
+BRANCH_TARGET = "支部"  # rater groups that rate branches (授旗)
+DEFAULT_SET = "党员"  # the criteria set members use unless the roster names another
+
+# Who fills a rater group's forms (the scheme's 评价人 column).
+RATER_SELF = "本人"
+RATER_PEERS = "本支部其他党员"
+RATER_LEADERS = "领导"
+RATER_REPS = "代表"
+MEMBER_RATER_KINDS = (RATER_SELF, RATER_PEERS, RATER_LEADERS, RATER_REPS)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One scored item of a criteria set."""
+
+    set_name: str
+    category: str
+    code: str
+    text: str
+    maximum: int
+
+
+@dataclass(frozen=True)
+class RaterGroup:
+    target: str  # MEMBER_TARGET or BRANCH_TARGET
+    code: str
+    name: str
+    weight: Fraction  # percent
+    rater_kind: str
+    count: int = 0  # how many representatives, for RATER_REPS
+
+
+@dataclass(frozen=True)
+class StarBand:
+    """Lower-inclusive, upper-exclusive (the top band includes its upper bound)."""
+
+    stars: int
+    low: Fraction
+    high: Fraction
+
+
+@dataclass(frozen=True)
+class Branch:
+    name: str
+    leaders: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Member:
+    branch: str
+    member_id: str
+    name: str
+    outstanding: bool = False  # the branch's 突出表现 mark, needed for the top star
+    criteria_set: str = DEFAULT_SET
+
+
+@dataclass(frozen=True)
+class Settings:
+    organisation: str
+    period: str  # e.g. 2026Q4 or 2026H2: drives titles and file names
+    cycle: str = "季度"
+    top_star_needs_outstanding: bool = True
+    step: Fraction = Fraction(1)
+
+    @property
+    def period_label(self) -> str:
+        """2026Q4 → 2026年第四季度, 2026H2 → 2026年下半年; anything else as written."""
+        return period_label(self.period)
+
+
+_QUARTERS = {"1": "第一季度", "2": "第二季度", "3": "第三季度", "4": "第四季度"}
+_HALVES = {"1": "上半年", "2": "下半年"}
+
+
+def period_label(period: str) -> str:
+    year, sep, part = period.upper().partition("Q")
+    if sep and year.isdigit() and part in _QUARTERS:
+        return f"{year}年{_QUARTERS[part]}"
+    year, sep, part = period.upper().partition("H")
+    if sep and year.isdigit() and part in _HALVES:
+        return f"{year}年{_HALVES[part]}"
+    return period
+
+
+@dataclass(frozen=True)
+class Scheme:
+    settings: Settings
+    items: tuple[Item, ...]
+    groups: tuple[RaterGroup, ...]
+    bands: tuple[StarBand, ...]
+    branches: tuple[Branch, ...]
+    members: tuple[Member, ...]
+    # sheets later steps read that the spine does not interpret yet (模范星, 授旗规则 …)
+    extra: dict[str, tuple[tuple, ...]] = field(default_factory=dict, compare=False)
+
+    def items_of(self, set_name: str) -> tuple[Item, ...]:
+        return tuple(i for i in self.items if i.set_name == set_name)
+
+    def categories_of(self, set_name: str) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(i.category for i in self.items_of(set_name)))
+
+    @property
+    def member_groups(self) -> tuple[RaterGroup, ...]:
+        return tuple(g for g in self.groups if g.target == MEMBER_TARGET)
+
+    def branch(self, name: str) -> Branch:
+        return next(b for b in self.branches if b.name == name)
+
+    def members_of(self, branch: str) -> tuple[Member, ...]:
+        return tuple(m for m in self.members if m.branch == branch)
+
+    def member(self, member_id: str) -> Member:
+        return self._members_by_id()[member_id]
+
+    def _members_by_id(self) -> dict[str, Member]:
+        return {m.member_id: m for m in self.members}
+
+    @property
+    def top_star(self) -> int:
+        return max(b.stars for b in self.bands)
+
+    def fingerprint(self) -> str:
+        """A short hash of what the forms ask: editing it makes returned forms another version.
+
+        Weights, star bands and the 突出 mark are left out on purpose: the office may settle
+        them after the forms went out without invalidating a single return.
+        """
+        data = {
+            "period": self.settings.period,
+            "step": str(self.settings.step),
+            "items": [asdict(i) for i in self.items],
+            "groups": [(g.target, g.code, g.name, g.rater_kind, g.count) for g in self.groups],
+            "branches": [asdict(b) for b in self.branches],
+            "members": [(m.branch, m.member_id, m.name, m.criteria_set) for m in self.members],
+        }
+        text = json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -1,0 +1,127 @@
+"""Problems are data: one record per thing wrong in a user's file, collected into a report.
+
+Every code lives in one catalogue (``Code``) with a topic prefix and a Chinese message template
+that a branch secretary can act on. Tests assert codes and locations, never the wording.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Severity(str, Enum):
+    ERROR = "错误"  # the data is not used
+    WARNING = "提示"  # the data is used; someone should look
+
+
+class Code(Enum):
+    """(severity, Chinese message template). Templates may use {found} and {expected}."""
+
+    # -- the scheme workbook --
+    SCHEME_SHEET_MISSING = (Severity.ERROR, "方案缺少工作表“{expected}”")
+    SCHEME_COLUMN_MISSING = (Severity.ERROR, "工作表缺少列“{expected}”")
+    SCHEME_SETTING_MISSING = (Severity.ERROR, "设置项“{expected}”未填写")
+    SCHEME_VALUE_INVALID = (Severity.ERROR, "取值“{found}”无效，应为{expected}")
+    SCHEME_WEIGHTS_NOT_100 = (Severity.ERROR, "各评价主体权重合计为{found}%，应为100%")
+    SCHEME_BANDS_GAP = (Severity.ERROR, "星级分数段不连续：{found}，应无缝覆盖{expected}")
+    SCHEME_BANDS_OVERLAP = (Severity.ERROR, "星级分数段重叠：{found}")
+    SCHEME_ITEM_MAX_INVALID = (Severity.ERROR, "项目满分“{found}”无效，应为正整数")
+    SCHEME_ITEM_CODE_DUPLICATE = (Severity.ERROR, "项目编号“{found}”重复")
+    SCHEME_MEMBER_BRANCH_UNKNOWN = (Severity.ERROR, "党员所在支部“{found}”不在支部表中")
+    SCHEME_MEMBER_ID_DUPLICATE = (Severity.ERROR, "党员编号“{found}”重复")
+    SCHEME_GROUP_UNKNOWN = (Severity.ERROR, "评价主体“{found}”无效，应为{expected}")
+    SCHEME_BRANCH_TOO_SMALL = (Severity.WARNING, "支部“{found}”党员不足2人，无法互评")
+    SCHEME_BRANCH_NO_LEADER = (Severity.ERROR, "支部“{found}”未填写领导点评人")
+
+    # -- a returned file as a whole --
+    RETURN_NOT_A_FORM = (Severity.ERROR, "不是本系统生成的测评表（找不到表单标识）")
+    RETURN_UNREADABLE = (Severity.ERROR, "文件无法打开：{found}。请用Excel或WPS“另存为”.xlsx后重新发送")
+    RETURN_UNSUPPORTED_FORMAT = (Severity.ERROR, "不支持的文件格式“{found}”，请另存为.xlsx")
+    RETURN_ENCRYPTED = (Severity.ERROR, "文件设置了打开密码，请取消密码后重新发送")
+    RETURN_TOO_LARGE = (Severity.ERROR, "文件过大或结构异常（{found}），已拒收以保护系统")
+    RETURN_SIGNATURE_INVALID = (Severity.ERROR, "表单标识被改动，签名校验失败，请使用原始测评表")
+    RETURN_WRONG_PERIOD = (Severity.ERROR, "测评表属于{found}，本次为{expected}")
+    RETURN_WRONG_SCHEME = (Severity.ERROR, "测评表来自另一版本的方案（{found}），当前方案版本为{expected}")
+    RETURN_LAYOUT_CHANGED = (Severity.ERROR, "测评表结构被改动：{found}，应为{expected}")
+    RETURN_ROWS_CHANGED = (Severity.ERROR, "被评人名单被改动：第{found}行，应为{expected}")
+    RETURN_IDENTITY_STRIPPED = (Severity.WARNING, "隐藏标识已丢失，已按表单编号和版式识别")
+    RETURN_DUPLICATE = (Severity.WARNING, "同一测评表重复提交且内容相同，只计一次（{found}）")
+    RETURN_SUPERSEDED = (Severity.WARNING, "同一测评表提交了不同内容，以较晚保存的版本为准（被替代：{found}）")
+    RETURN_STRAIGHT_LINE = (Severity.WARNING, "该行所有项目分数相同（{found}），请核实")
+
+    # -- one score cell --
+    SCORE_BLANK = (Severity.ERROR, "有未填写的项目，该被评人本表不计分")
+    SCORE_NOT_A_NUMBER = (Severity.ERROR, "“{found}”不是分数，应为{expected}")
+    SCORE_OUT_OF_RANGE = (Severity.ERROR, "分数{found}超出范围，应为{expected}")
+    SCORE_NOT_WHOLE = (Severity.ERROR, "分数{found}不是整数，应为{expected}")
+    SCORE_FORMULA = (Severity.ERROR, "单元格填写了公式“{found}”，请直接填写分数")
+    SCORE_ERROR_VALUE = (Severity.ERROR, "单元格为错误值{found}，应为{expected}")
+    SCORE_NORMALISED = (Severity.WARNING, "“{found}”已按{expected}分计入")
+
+    # -- consolidation --
+    RESULT_GROUP_MISSING = (Severity.WARNING, "缺少“{found}”的有效评分，综合得分暂不计算")
+
+    @property
+    def severity(self) -> Severity:
+        return self.value[0]
+
+    @property
+    def template(self) -> str:
+        return self.value[1]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong, where it is, what was found and what is expected."""
+
+    code: Code
+    file: str = ""
+    sheet: str = ""
+    cell: str = ""
+    found: str = ""
+    expected: str = ""
+
+    @property
+    def severity(self) -> Severity:
+        return self.code.severity
+
+    @property
+    def message(self) -> str:
+        return self.code.template.format(found=self.found, expected=self.expected)
+
+    def as_row(self) -> dict[str, str]:
+        """The columns a 问题清单 shows."""
+        return {
+            "代码": self.code.name,
+            "级别": self.severity.value,
+            "文件": self.file,
+            "工作表": self.sheet,
+            "单元格": self.cell,
+            "发现": self.found,
+            "应为": self.expected,
+            "说明": self.message,
+        }
+
+
+@dataclass
+class Report:
+    """Problems collected over a run; valid when none is an error."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, problem: Problem) -> None:
+        self.problems.append(problem)
+
+    def extend(self, problems) -> None:
+        self.problems.extend(problems)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity is Severity.ERROR]
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    def codes(self) -> list[str]:
+        return [p.code.name for p in self.problems]

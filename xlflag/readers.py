@@ -1,0 +1,371 @@
+"""Read a returned workbook into a plain grid: the only place that knows spreadsheet formats.
+
+Ingest works on ``WorkbookGrid`` alone, so a new format means a new reader here, nothing else.
+
+Which reader runs is decided by the file's *content*, not its name (raters rename files):
+
+- a zip holding ``[Content_Types].xml`` (.xlsx/.xlsm, whatever it is called) → openpyxl, in
+  this process: it shows formulas as formulas and survives huge dimensions;
+- a zip holding an OpenDocument spreadsheet (.ods) → python-calamine, in a worker process;
+- an OLE2 file (.xls, WPS .et) → python-calamine as .xls, in a worker process, unless it is a
+  password-protected OOXML package (an ``EncryptedPackage`` stream).
+
+Only the suffixes in ``SUPPORTED_SUFFIXES`` are accepted at all.
+
+Calamine runs in a worker because a hostile file can abort the whole process from Rust (an
+allocation of ~512 GiB, exit 134) where no ``except`` reaches; in the worker a crash or a hang
+becomes a ``ReadFailure`` and the pool is rebuilt for the next file.
+
+What calamine cannot tell us, for .xls/.ods/.et:
+- formulas: ``SheetGrid.formulas`` stays empty and a formula cell's cached result is in
+  ``values`` (a rater's "=A1" there cannot be reported as a formula);
+- error values (#DIV/0!, #N/A): calamine returns them as "", so they read as blank cells;
+- numbers come back as they are stored (.ods: always float, ``5.0``); a later step normalises.
+"""
+from __future__ import annotations
+
+import atexit
+import mmap
+import multiprocessing
+import os
+import tempfile
+import threading
+import warnings
+import zipfile
+from contextlib import contextmanager
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .problems import Code
+
+SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".et")
+MAX_FILE_BYTES = 64 * 1024 * 1024  # a returned form is tens of KB; anything this big is not one
+MAX_UNZIPPED_BYTES = 64 * 1024 * 1024  # sum of declared member sizes: rejects zip bombs cheaply
+MAX_ZIP_MEMBERS = 10_000
+WORKER_MEMORY_BYTES = 2 * 1024 * 1024 * 1024  # address-space cap: big allocations fail fast
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
+_ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+_ET_FAILURE = ".et（请在WPS中另存为.xlsx）"
+_CRASHED = "读取进程崩溃"
+
+
+@dataclass(frozen=True)
+class SheetGrid:
+    """One sheet's cells, keyed by 1-based (row, column)."""
+
+    name: str
+    state: str = "visible"  # visible | hidden | veryHidden
+    values: dict[tuple[int, int], object] = field(default_factory=dict)
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+
+    def value(self, row: int, col: int):
+        return self.values.get((row, col))
+
+
+@dataclass(frozen=True)
+class WorkbookGrid:
+    sheets: tuple[SheetGrid, ...]
+    modified: datetime | None = None  # when the rater's program last saved it
+
+    def sheet(self, name: str) -> SheetGrid | None:
+        return next((s for s in self.sheets if s.name == name), None)
+
+
+@dataclass(frozen=True)
+class ReadFailure:
+    code: Code
+    found: str = ""
+
+
+def read_workbook(path: Path, *, timeout: float = 30.0) -> WorkbookGrid | ReadFailure:
+    """Read any supported workbook; never raises on a bad file.
+
+    ``timeout`` bounds the calamine worker (.xls/.ods/.et) in seconds.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        return ReadFailure(Code.RETURN_UNSUPPORTED_FORMAT, suffix or path.name)
+    result = _read_by_content(path, timeout)
+    if suffix == ".et" and isinstance(result, ReadFailure) and result.code is Code.RETURN_UNREADABLE:
+        # WPS's own format is only sometimes BIFF8-compatible; when it is not, the fix is WPS's.
+        return ReadFailure(Code.RETURN_UNSUPPORTED_FORMAT, _ET_FAILURE)
+    return result
+
+
+def _read_by_content(path: Path, timeout: float) -> WorkbookGrid | ReadFailure:
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+    except OSError as exc:
+        return ReadFailure(Code.RETURN_UNREADABLE, type(exc).__name__)
+    if size > MAX_FILE_BYTES:
+        return ReadFailure(Code.RETURN_TOO_LARGE, f"{size // 2**20} MB")
+    if head.startswith(_OLE_MAGIC):
+        if _is_encrypted_ooxml(path):
+            return ReadFailure(Code.RETURN_ENCRYPTED)
+        return _read_calamine(path, ".xls", timeout=timeout)
+    if head.startswith(_ZIP_MAGIC):
+        return _read_zip(path, timeout)
+    return ReadFailure(Code.RETURN_UNREADABLE, "不是Excel文件")
+
+
+def _is_encrypted_ooxml(path: Path) -> bool:
+    """A password-protected .xlsx is an OLE2 file with EncryptionInfo and EncryptedPackage streams.
+
+    Stream names sit in the OLE directory as UTF-16LE; searching the bytes avoids an OLE parser.
+    """
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        return (data.find("EncryptedPackage".encode("utf-16-le")) != -1
+                and data.find("EncryptionInfo".encode("utf-16-le")) != -1)
+
+
+def _read_zip(path: Path, timeout: float) -> WorkbookGrid | ReadFailure:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            unzipped = sum(info.file_size for info in infos)
+            if unzipped > MAX_UNZIPPED_BYTES or len(infos) > MAX_ZIP_MEMBERS:
+                return ReadFailure(Code.RETURN_TOO_LARGE, f"解压后{unzipped // 2**20} MB，{len(infos)}个部件")
+            names = {info.filename for info in infos}
+            if "xl/workbook.bin" in names:
+                return ReadFailure(Code.RETURN_UNSUPPORTED_FORMAT, ".xlsb")
+            if "[Content_Types].xml" in names:
+                kind = "ooxml"
+                modified = _zip_date(zf, "docProps/core.xml", "{http://purl.org/dc/terms/}modified")
+            elif "mimetype" in names and zf.read("mimetype").strip() == _ODS_MIMETYPE:
+                if _ods_is_encrypted(zf):
+                    return ReadFailure(Code.RETURN_ENCRYPTED)
+                kind = "ods"
+                modified = _zip_date(zf, "meta.xml", "{http://purl.org/dc/elements/1.1/}date")
+            else:
+                return ReadFailure(Code.RETURN_UNREADABLE, "压缩包中没有工作簿")
+    except Exception as exc:  # a broken zip is the file's fault, not ours
+        return ReadFailure(Code.RETURN_UNREADABLE, type(exc).__name__)
+    if kind == "ooxml":
+        result = _read_openpyxl(path)
+    else:
+        result = _read_calamine(path, ".ods", timeout=timeout)
+    if isinstance(result, WorkbookGrid):
+        # Our own reading of the date, not openpyxl's properties.modified: openpyxl fills in
+        # "now" when the file has none, which would make a dateless file look newest.
+        return WorkbookGrid(result.sheets, modified)
+    return result
+
+
+def _ods_is_encrypted(zf: zipfile.ZipFile) -> bool:
+    try:
+        manifest = zf.read("META-INF/manifest.xml")
+    except KeyError:
+        return False
+    return b"encryption-data" in manifest
+
+
+def _zip_date(zf: zipfile.ZipFile, part: str, tag: str) -> datetime | None:
+    """The date in ``tag`` of the XML ``part`` (docProps/core.xml's dcterms:modified, meta.xml's
+    dc:date), as naive UTC when it carries a zone (as openpyxl gives it), else as written."""
+    from defusedxml.ElementTree import fromstring
+
+    try:
+        text = fromstring(zf.read(part)).findtext(f".//{tag}")
+    except Exception:  # no such part or a bad one: the date is a nicety, not a reason to fail
+        return None
+    return _parse_iso(text) if text else None
+
+
+def _parse_iso(text: str) -> datetime | None:
+    text = text.strip().replace("Z", "+00:00")
+    if "." in text:  # LibreOffice writes nanoseconds; datetime takes at most microseconds
+        head, _, rest = text.partition(".")
+        digits = len(rest) - len(rest.lstrip("0123456789"))
+        text = f"{head}.{rest[:min(digits, 6)].ljust(6, '0')}{rest[digits:]}"
+    try:
+        stamp = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if stamp.tzinfo is not None:
+        stamp = stamp.astimezone(timezone.utc).replace(tzinfo=None)
+    return stamp
+
+
+def _read_openpyxl(path: Path) -> WorkbookGrid | ReadFailure:
+    # openpyxl, not calamine, for .xlsx: it shows formulas as formulas (a rater typing
+    # "=A1" is a problem to report, not a value to trust) and survives huge dimensions.
+    # openpyxl parses through defusedxml whenever it is installed (openpyxl.xml.DEFUSEDXML),
+    # so entity bombs are refused; defusedxml is a dependency for that reason.
+    import openpyxl
+
+    try:
+        # A file object, not the path: openpyxl refuses names not ending .xlsx/.xlsm, and this
+        # may be an .xlsx a rater renamed to .xls.
+        with open(path, "rb") as fh, warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "extension is not supported" etc.: noise for ingest
+            wb = openpyxl.load_workbook(fh, data_only=False)
+    except Exception as exc:  # any parser error is the file's fault, not ours
+        return ReadFailure(Code.RETURN_UNREADABLE, type(exc).__name__)
+    sheets = []
+    for ws in wb.worksheets:
+        values, formulas = {}, {}
+        # Only the cells the file holds: ws.iter_rows() walks the whole used rectangle, which a
+        # single cell at XFD1048576 makes 17 billion cells long.
+        for (row, col), cell in sorted(ws._cells.items()):
+            v = cell.value
+            if v is None:
+                continue
+            if cell.data_type == "f":
+                formulas[(row, col)] = str(getattr(v, "text", v))  # ArrayFormula keeps it in .text
+            else:
+                values[(row, col)] = v
+        sheets.append(SheetGrid(ws.title, ws.sheet_state, values, formulas))
+    return WorkbookGrid(tuple(sheets), wb.properties.modified)
+
+
+# -- calamine, always in a worker process ------------------------------------------------------
+
+_pool: ProcessPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _read_calamine(path: Path, fmt: str, *, timeout: float = 30.0) -> WorkbookGrid | ReadFailure:
+    """Read ``path`` with calamine as format ``fmt`` (".xls", ".ods", ".xlsx") in the worker.
+
+    A crashed worker gives ``ReadFailure(RETURN_UNREADABLE, "读取进程崩溃")``, a worker still busy
+    after ``timeout`` seconds is killed; either way the next call gets a fresh pool.
+    """
+    with _pool_lock:
+        try:
+            future = _submit(_calamine_worker, str(path), fmt)
+        except Exception as exc:  # could not even start a worker
+            _discard_pool(kill=True)
+            return ReadFailure(Code.RETURN_UNREADABLE, type(exc).__name__)
+        try:
+            outcome = future.result(timeout=timeout)
+        except FutureTimeout:
+            _discard_pool(kill=True)
+            return ReadFailure(Code.RETURN_UNREADABLE, f"读取超时（{timeout:g}秒）")
+        except BrokenProcessPool:
+            _discard_pool(kill=False)
+            return ReadFailure(Code.RETURN_UNREADABLE, _CRASHED)
+        except Exception as exc:  # e.g. a result that would not unpickle
+            return ReadFailure(Code.RETURN_UNREADABLE, type(exc).__name__)
+    if isinstance(outcome, ReadFailure):
+        return outcome
+    return WorkbookGrid(outcome)
+
+
+def _submit(fn, *args):
+    """Submit to the pool, rebuilding it once if it broke while idle (e.g. the OOM killer)."""
+    global _pool
+    for attempt in (1, 2):
+        if _pool is None:
+            _pool = ProcessPoolExecutor(
+                max_workers=1,
+                # forkserver, not fork: the caller may have threads, and a fork copies their locks.
+                mp_context=multiprocessing.get_context("forkserver"),
+                initializer=_init_worker,
+            )
+        try:
+            return _pool.submit(fn, *args)
+        except BrokenProcessPool:
+            if attempt == 2:
+                raise
+            _discard_pool(kill=True)
+
+
+def _discard_pool(*, kill: bool) -> None:
+    global _pool
+    pool, _pool = _pool, None
+    if pool is None:
+        return
+    if kill:  # Python 3.11 has no public way to stop a running worker (3.14: kill_workers)
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):
+            proc.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def close_pool() -> None:
+    """Stop the calamine worker, if any (tests, atexit); the next read starts a new one."""
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+atexit.register(close_pool)
+
+
+def _init_worker() -> None:
+    # A dying calamine prints a Rust backtrace (RUST_BACKTRACE may be set); the user gets a
+    # ReadFailure instead, so the worker's stderr goes nowhere.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    # Without a cap, an allocation of a few GiB may succeed lazily and then swap the machine;
+    # with it, calamine's allocation fails at once, the worker aborts, and we report it.
+    try:
+        import resource
+
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = WORKER_MEMORY_BYTES if hard == resource.RLIM_INFINITY else min(WORKER_MEMORY_BYTES, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, ValueError, OSError):  # not on this platform: the worker still isolates
+        pass
+
+
+def _calamine_worker(path: str, fmt: str) -> tuple[SheetGrid, ...] | ReadFailure:
+    """Runs in the worker process. calamine picks its parser from the file name's extension,
+    so the file is opened through a link named ``*fmt`` when its own name says otherwise."""
+    from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum, SheetVisibleEnum
+
+    try:
+        with _named_as(path, fmt) as named, CalamineWorkbook.from_path(named) as wb:
+            return tuple(
+                _calamine_sheet(wb, meta, _state(meta.visible, SheetVisibleEnum))
+                for meta in wb.sheets_metadata
+                if meta.typ == SheetTypeEnum.WorkSheet  # like openpyxl's wb.worksheets
+            )
+    except PasswordError:
+        return ReadFailure(Code.RETURN_ENCRYPTED)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # a Rust panic arrives as pyo3's PanicException(BaseException)
+        return ReadFailure(Code.RETURN_UNREADABLE, type(exc).__name__)
+
+
+def _state(visible, enum) -> str:
+    # calamine's enum members are not hashable, so no dict; .ods has no veryHidden
+    if visible == enum.Visible:
+        return "visible"
+    return "veryHidden" if visible == enum.VeryHidden else "hidden"
+
+
+def _calamine_sheet(wb, meta, state: str) -> SheetGrid:
+    sheet = wb.get_sheet_by_name(meta.name)
+    values = {}
+    if sheet.start is not None:
+        top, left = sheet.start  # 0-based; to_python() starts at the first non-empty cell
+        for r, row in enumerate(sheet.to_python()):
+            for c, v in enumerate(row):
+                if v != "":  # calamine's empty cell (and, sadly, its error values)
+                    values[(top + r + 1, left + c + 1)] = v
+    return SheetGrid(meta.name, state, values, {})
+
+
+@contextmanager
+def _named_as(path: str, suffix: str):
+    """A path to ``path`` that ends in ``suffix``: the file itself, or a symlink to it."""
+    if path.lower().endswith(suffix):
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="xlflag-") as tmp:
+        link = os.path.join(tmp, "book" + suffix)
+        os.symlink(os.path.abspath(path), link)
+        yield link

@@ -1,0 +1,325 @@
+"""Step 1: the scheme workbook → ``Scheme``, with every problem located by sheet and cell.
+
+Only ``load_tables`` touches Excel; parsing and checking work on plain rows, so a problem
+can always say which cell the clerk should fix.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+from .formulas import col_letter
+from .model import (
+    BRANCH_TARGET,
+    DEFAULT_SET,
+    MEMBER_RATER_KINDS,
+    MEMBER_TARGET,
+    RATER_LEADERS,
+    RATER_PEERS,
+    RATER_REPS,
+    Branch,
+    Item,
+    Member,
+    RaterGroup,
+    Scheme,
+    Settings,
+    StarBand,
+)
+from .problems import Code, Problem, Report
+
+SETTINGS = "设置"
+CRITERIA = "测评项目"
+GROUPS = "评价主体"
+BANDS = "星级标准"
+BRANCHES = "支部"
+ROSTER = "党员名册"
+
+# Required columns per table sheet; columns are found by header text, not position.
+COLUMNS = {
+    CRITERIA: ("指标体系", "类别", "项目编号", "项目内容", "满分"),
+    GROUPS: ("对象", "代码", "名称", "权重", "评价人", "人数"),
+    BANDS: ("星级", "下限", "上限"),
+    BRANCHES: ("支部名称", "领导点评人"),
+    ROSTER: ("支部", "编号", "姓名", "突出表现"),
+}
+YES = ("是", "Y", "y", "yes", "1", "√", "✓", "TRUE", "True")
+NAME_SEPARATORS = ("、", ",", "，", ";", "；", "/", "\n")
+
+
+class SchemeError(Exception):
+    """The scheme cannot be used at all (file missing or not a workbook)."""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A sheet's rows with the header mapped to column indexes (0-based)."""
+
+    sheet: str
+    header: dict[str, int]
+    rows: tuple[tuple[int, tuple], ...]  # (1-based sheet row, values)
+
+    def get(self, values: tuple, column: str):
+        index = self.header.get(column)
+        return values[index] if index is not None and index < len(values) else None
+
+    def cell(self, row: int, column: str) -> str:
+        return f"{col_letter(self.header.get(column, 0) + 1)}{row}"
+
+
+def load_tables(path: Path) -> dict[str, list[tuple]]:
+    """Every sheet as raw rows of values (the only Excel in this module)."""
+    import openpyxl
+
+    if not path.is_file():
+        raise SchemeError(f"找不到方案文件：{path}")
+    try:
+        wb = openpyxl.load_workbook(path, data_only=True, read_only=True)
+    except Exception as exc:
+        raise SchemeError(f"方案文件无法打开（{type(exc).__name__}）：{path}") from exc
+    try:
+        return {ws.title: [tuple(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
+    finally:
+        wb.close()
+
+
+def read_scheme(path: Path) -> tuple[Scheme | None, Report]:
+    """Load and check a scheme workbook; the scheme is None when it has errors."""
+    return parse_scheme(load_tables(Path(path)), file=Path(path).name)
+
+
+def parse_scheme(sheets: dict[str, list[tuple]], file: str = "") -> tuple[Scheme | None, Report]:
+    report = Report()
+    tables = {}
+    for name, columns in COLUMNS.items():
+        table = _table(sheets, name, columns, file, report)
+        if table is not None:
+            tables[name] = table
+    settings = _settings(sheets, file, report)
+    if settings is None or len(tables) < len(COLUMNS):
+        return None, report
+    parsed = _Parser(tables, file, report)
+    scheme = Scheme(
+        settings=settings,
+        items=parsed.items(),
+        groups=parsed.groups(),
+        bands=parsed.bands(),
+        branches=parsed.branches(),
+        members=parsed.members(),
+        extra={k: tuple(v) for k, v in sheets.items() if k not in COLUMNS and k != SETTINGS},
+    )
+    parsed.check_whole(scheme)
+    return (scheme if report.valid else None), report
+
+
+def _blank(v) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+def _text(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return str(v).strip()
+
+
+def _table(sheets, name, columns, file, report) -> Table | None:
+    if name not in sheets:
+        report.add(Problem(Code.SCHEME_SHEET_MISSING, file, name, "", expected=name))
+        return None
+    raw = sheets[name]
+    header = {_text(v): i for i, v in enumerate(raw[0])} if raw else {}
+    missing = [c for c in columns if c not in header]
+    for column in missing:
+        report.add(Problem(Code.SCHEME_COLUMN_MISSING, file, name, "1", expected=column))
+    if missing:
+        return None
+    rows = tuple((n, r) for n, r in enumerate(raw[1:], start=2) if not all(_blank(v) for v in r))
+    return Table(name, header, rows)
+
+
+SETTING_KEYS = {"组织名称": "organisation", "期次": "period"}
+
+
+def _settings(sheets, file, report) -> Settings | None:
+    if SETTINGS not in sheets:
+        report.add(Problem(Code.SCHEME_SHEET_MISSING, file, SETTINGS, "", expected=SETTINGS))
+        return None
+    found = {}
+    for n, row in enumerate(sheets[SETTINGS], start=1):
+        if len(row) >= 2 and not _blank(row[0]):
+            found[_text(row[0])] = (n, _text(row[1]))
+    for key in SETTING_KEYS:
+        if not found.get(key, (0, ""))[1]:
+            report.add(Problem(Code.SCHEME_SETTING_MISSING, file, SETTINGS, "", expected=key))
+    if any(not found.get(k, (0, ""))[1] for k in SETTING_KEYS):
+        return None
+    step_row, step_text = found.get("计分步长", (0, "1"))
+    try:
+        step = Fraction(step_text or "1")
+        if step <= 0:
+            raise ValueError
+    except ValueError:
+        report.add(Problem(Code.SCHEME_VALUE_INVALID, file, SETTINGS, f"B{step_row}", step_text, "正数，如1或0.5"))
+        step = Fraction(1)
+    return Settings(
+        organisation=found["组织名称"][1],
+        period=found["期次"][1],
+        cycle=found.get("周期", (0, "季度"))[1] or "季度",
+        top_star_needs_outstanding=found.get("五星需突出表现", (0, "是"))[1] in YES,
+        step=step,
+    )
+
+
+class _Parser:
+    """Turns located rows into model objects, reporting each bad cell once."""
+
+    def __init__(self, tables: dict[str, Table], file: str, report: Report):
+        self.t = tables
+        self.file = file
+        self.report = report
+
+    def problem(self, code, table: Table, row: int, column: str, found="", expected=""):
+        self.report.add(Problem(code, self.file, table.sheet, table.cell(row, column), str(found), expected))
+
+    def number(self, table, row, values, column, expected="数字") -> Fraction | None:
+        v = table.get(values, column)
+        try:
+            return Fraction(_text(v))
+        except (ValueError, ZeroDivisionError):
+            self.problem(Code.SCHEME_VALUE_INVALID, table, row, column, _text(v), expected)
+            return None
+
+    def items(self) -> tuple[Item, ...]:
+        table, items, seen = self.t[CRITERIA], [], set()
+        for row, v in table.rows:
+            set_name = _text(table.get(v, "指标体系")) or DEFAULT_SET
+            code = _text(table.get(v, "项目编号"))
+            maximum = table.get(v, "满分")
+            if isinstance(maximum, float) and maximum.is_integer():
+                maximum = int(maximum)
+            if isinstance(maximum, str) and maximum.strip().isdigit():
+                maximum = int(maximum.strip())
+            if not isinstance(maximum, int) or isinstance(maximum, bool) or maximum <= 0:
+                self.problem(Code.SCHEME_ITEM_MAX_INVALID, table, row, "满分", _text(maximum))
+                continue
+            if (set_name, code) in seen or not code:
+                self.problem(Code.SCHEME_ITEM_CODE_DUPLICATE, table, row, "项目编号", code)
+                continue
+            seen.add((set_name, code))
+            text = _text(table.get(v, "项目内容"))
+            items.append(Item(set_name, _text(table.get(v, "类别")), code, text, maximum))
+        return tuple(items)
+
+    def groups(self) -> tuple[RaterGroup, ...]:
+        table, groups = self.t[GROUPS], []
+        for row, v in table.rows:
+            target = _text(table.get(v, "对象")) or MEMBER_TARGET
+            kind = _text(table.get(v, "评价人"))
+            if target not in (MEMBER_TARGET, BRANCH_TARGET):
+                self.problem(Code.SCHEME_GROUP_UNKNOWN, table, row, "对象", target, "党员或支部")
+                continue
+            if target == MEMBER_TARGET and kind not in MEMBER_RATER_KINDS:
+                self.problem(Code.SCHEME_GROUP_UNKNOWN, table, row, "评价人", kind, "、".join(MEMBER_RATER_KINDS))
+                continue
+            weight = self.number(table, row, v, "权重", "0至100的百分数")
+            count = self.count(table, row, v, kind)
+            if weight is None or count is None:
+                continue
+            code, name = _text(table.get(v, "代码")), _text(table.get(v, "名称"))
+            groups.append(RaterGroup(target, code or name, name or code, weight, kind, count))
+        return tuple(groups)
+
+    def count(self, table, row, values, kind) -> int | None:
+        if kind != RATER_REPS:
+            return 0
+        n = self.number(table, row, values, "人数", "正整数")
+        if n is None or n.denominator != 1 or n <= 0:
+            if n is not None:
+                self.problem(Code.SCHEME_VALUE_INVALID, table, row, "人数", n, "正整数")
+            return None
+        return int(n)
+
+    def bands(self) -> tuple[StarBand, ...]:
+        table, bands = self.t[BANDS], []
+        for row, v in table.rows:
+            stars = self.number(table, row, v, "星级", "1至5的整数")
+            low = self.number(table, row, v, "下限")
+            high = self.number(table, row, v, "上限")
+            if None not in (stars, low, high):
+                bands.append(StarBand(int(stars), low, high))
+        return tuple(sorted(bands, key=lambda b: b.low))
+
+    def branches(self) -> tuple[Branch, ...]:
+        table, branches = self.t[BRANCHES], []
+        for row, v in table.rows:
+            names = _text(table.get(v, "领导点评人"))
+            for sep in NAME_SEPARATORS[1:]:
+                names = names.replace(sep, NAME_SEPARATORS[0])
+            leaders = tuple(n.strip() for n in names.split(NAME_SEPARATORS[0]) if n.strip())
+            branches.append(Branch(_text(table.get(v, "支部名称")), leaders))
+        return tuple(branches)
+
+    def members(self) -> tuple[Member, ...]:
+        table, members, seen = self.t[ROSTER], [], set()
+        known = {b.name for b in self.branches()}
+        for row, v in table.rows:
+            branch, member_id = _text(table.get(v, "支部")), _text(table.get(v, "编号"))
+            if branch not in known:
+                self.problem(Code.SCHEME_MEMBER_BRANCH_UNKNOWN, table, row, "支部", branch)
+                continue
+            if member_id in seen or not member_id:
+                self.problem(Code.SCHEME_MEMBER_ID_DUPLICATE, table, row, "编号", member_id)
+                continue
+            seen.add(member_id)
+            outstanding = _text(table.get(v, "突出表现")) in YES
+            criteria_set = _text(table.get(v, "指标体系")) or DEFAULT_SET
+            members.append(Member(branch, member_id, _text(table.get(v, "姓名")), outstanding, criteria_set))
+        return tuple(members)
+
+    def check_whole(self, scheme: Scheme) -> None:
+        """Rules over a whole sheet rather than one cell."""
+        for problem in whole_scheme_problems(scheme, self.t, self.file):
+            self.report.add(problem)
+
+
+def whole_scheme_problems(scheme: Scheme, tables: dict[str, Table], file: str = "") -> list[Problem]:
+    problems = []
+    groups = tables[GROUPS]
+    weight_col = groups.cell(2, "权重")[:-1]
+    weight_range = f"{weight_col}2:{weight_col}{max([r for r, _ in groups.rows], default=2)}"
+    for target in (MEMBER_TARGET, BRANCH_TARGET):
+        weights = [g.weight for g in scheme.groups if g.target == target]
+        if weights and sum(weights) != 100:
+            total = _format_number(sum(weights))
+            problems.append(Problem(Code.SCHEME_WEIGHTS_NOT_100, file, GROUPS, weight_range, total, "100"))
+    problems += band_problems(scheme.bands, file)
+    for branch in scheme.branches:
+        members = scheme.members_of(branch.name)
+        if any(g.rater_kind == RATER_PEERS for g in scheme.member_groups) and len(members) < 2:
+            problems.append(Problem(Code.SCHEME_BRANCH_TOO_SMALL, file, BRANCHES, "", branch.name))
+        if any(g.rater_kind == RATER_LEADERS for g in scheme.member_groups) and not branch.leaders:
+            problems.append(Problem(Code.SCHEME_BRANCH_NO_LEADER, file, BRANCHES, "", branch.name))
+    return problems
+
+
+def band_problems(bands: tuple[StarBand, ...], file: str = "") -> list[Problem]:
+    """Bands must tile 0–100: each band starts where the one below ends."""
+    problems = []
+    edge = Fraction(0)
+    for band in bands:  # sorted by low
+        span = f"[{_format_number(band.low)},{_format_number(band.high)})"
+        if band.low > edge:
+            gap = f"{_format_number(edge)}至{_format_number(band.low)}"
+            problems.append(Problem(Code.SCHEME_BANDS_GAP, file, BANDS, "", gap, "0至100"))
+        elif band.low < edge:
+            problems.append(Problem(Code.SCHEME_BANDS_OVERLAP, file, BANDS, "", span))
+        edge = max(edge, band.high)
+    if edge < 100:
+        problems.append(Problem(Code.SCHEME_BANDS_GAP, file, BANDS, "", f"{_format_number(edge)}至100", "0至100"))
+    return problems
+
+
+def _format_number(x: Fraction) -> str:
+    return str(x.numerator) if x.denominator == 1 else f"{float(x):g}"

@@ -1,0 +1,101 @@
+"""Build the preset scheme workbooks in templates_xlsx/ from ``preset_data``.
+
+Run ``python -m xlflag.templates`` after changing a preset; a test checks the committed
+workbooks still say what the presets say. Each template carries a small example roster so
+``xlflag check`` passes at once and the clerk sees the format to overwrite.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from .files import atomic_path
+from .preset_data import CRITERIA, preset, preset_names
+from .resources import PACKAGE_DIR
+from .scheme import BRANCHES, ROSTER
+
+GUIDE = "说明"
+EXAMPLE_BRANCHES = [
+    ("支部名称", "领导点评人"),
+    ("第一党支部", "王书记、李主任"),
+    ("第二党支部", "赵书记"),
+]
+EXAMPLE_NAMES = {
+    "第一党支部": ("张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊"),
+    "第二党支部": ("赵敏", "黄强", "周杰", "吴霞", "徐明", "孙丽", "马超"),
+}
+GUIDE_ROWS = [
+    ("工作表", "怎么填"),
+    ("设置", "组织名称、期次（如2026Q4、2026H2）、周期；五星需突出表现填“是”时，达到最高星级但未标记突出表现者降一星。"),
+    ("测评项目", "每行一个测评项目：指标体系、类别、项目编号、项目内容、满分（正整数）。"),
+    ("评价主体", "对象“党员”为评星，“支部”为授旗；权重为百分数，同一对象合计须为100；评价人：本人、本支部其他党员、领导、代表（填人数）。"),
+    ("星级标准", "每行一个星级：下限含、上限不含，须无缝覆盖0至100。"),
+    ("支部", "每个支部一行；领导点评人用顿号分隔。"),
+    ("党员名册", "每名党员一行：所在支部须在支部表中，编号不得重复；突出表现填“是”或留空。"),
+    ("", "改完后运行：xlflag check 方案.xlsx"),
+]
+
+
+def example_roster(sheets: dict) -> list[tuple]:
+    """Members spread over the member criteria sets the preset defines."""
+    member_sets = sorted({row[0] for row in sheets[CRITERIA][1:]} - {"五好支部"})
+    with_set = len(member_sets) > 1
+    header = ("支部", "编号", "姓名", "突出表现") + (("指标体系",) if with_set else ())
+    rows, n = [header], 0
+    for branch, names in EXAMPLE_NAMES.items():
+        for k, name in enumerate(names):
+            n += 1
+            row = (branch, f"M{n:03d}", name, "是" if k == 1 else "")
+            rows.append(row + ((member_sets[k % len(member_sets)],) if with_set else ()))
+    return rows
+
+
+def template_sheets(name: str) -> dict[str, list[tuple]]:
+    sheets = {GUIDE: GUIDE_ROWS} | preset(name)
+    sheets[BRANCHES] = EXAMPLE_BRANCHES
+    sheets[ROSTER] = example_roster(sheets)
+    return sheets
+
+
+def write_scheme_workbook(sheets: dict[str, list[tuple]], target: Path) -> Path:
+    """A scheme workbook a clerk can edit: bold headers, widths, 是/否 dropdowns."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    for title, rows in sheets.items():
+        ws = wb.create_sheet(title)
+        for row in rows:
+            ws.append(list(row))
+        _style(ws)
+    with atomic_path(Path(target)) as tmp:
+        wb.save(tmp)
+    return Path(target)
+
+
+def _style(ws) -> None:
+    head_fill = PatternFill("solid", fgColor="DDEBF7")
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = head_fill
+        cell.alignment = Alignment(horizontal="center")
+    for col in ws.columns:
+        longest = max(len(str(c.value or "")) for c in col)
+        ws.column_dimensions[col[0].column_letter].width = min(max(8, longest * 2 + 2), 70)
+    ws.freeze_panes = "A2"
+    if ws.title == ROSTER:
+        yes_no = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
+        yes_no.add(f"D2:D{max(ws.max_row, 2) + 200}")
+        ws.add_data_validation(yes_no)
+
+
+def main(out: Path | None = None) -> None:
+    out = Path(out) if out else PACKAGE_DIR.parent / "templates_xlsx"
+    for name in preset_names():
+        print(write_scheme_workbook(template_sheets(name), out / f"{name}.xlsx"))
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else None)
