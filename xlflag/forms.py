@@ -5,7 +5,6 @@ Cell positions come from ``layout``; which forms exist comes from ``formplan``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 
 import xlsxwriter
@@ -15,7 +14,7 @@ from .files import atomic_path, safe_filename
 from .formplan import PlannedForm, plan_forms
 from .identity import sign
 from .model import Scheme
-from .values import expected_text
+from .values import expected_text, number_text
 
 DISPATCH_FILE = "发放清单.xlsx"
 
@@ -91,15 +90,11 @@ def _title(scheme: Scheme, form: PlannedForm) -> str:
 def instructions(scheme: Scheme) -> str:
     """The rules as the rater reads them; the same rules ingest applies (values.expected_text)."""
     step = scheme.settings.step
-    rule = "每项填写0至该项满分的整数" if step == 1 else f"每项填写0至该项满分之间、以{_num(step)}分为单位的分数"
+    rule = "每项填写0至该项满分的整数" if step == 1 else f"每项填写0至该项满分之间、以{number_text(step)}分为单位的分数"
     return (
         f"填写说明：请在浅黄色单元格中为每位被评人逐项打分，{rule}；"
         "请勿留空（有空项的被评人本表不计分），请勿增删行列或改动姓名；填好后保存并按原文件交回。"
     )
-
-
-def _num(x: Fraction) -> str:
-    return str(x.numerator) if x.denominator == 1 else f"{float(x):g}"
 
 
 def _write_sheet(wb, fmt, scheme: Scheme, form: PlannedForm) -> None:
@@ -141,6 +136,7 @@ def _write_header(ws, fmt, lay: L.FormLayout) -> None:
 
 def _write_ratee_row(ws, fmt, scheme: Scheme, lay: L.FormLayout, row: int, seq: int, member_id: str) -> None:
     r = row - 1
+    ws.set_row(r, 22)  # room to write by hand on a printed copy
     ws.write_number(r, L.SEQ_COL - 1, seq, fmt["cell"])
     ws.write_string(r, L.ID_COL - 1, member_id, fmt["cell"])
     ws.write_string(r, L.NAME_COL - 1, scheme.member(member_id).name, fmt["name"])

@@ -14,7 +14,10 @@ Only the suffixes in ``SUPPORTED_SUFFIXES`` are accepted at all.
 
 Calamine runs in a worker because a hostile file can abort the whole process from Rust (an
 allocation of ~512 GiB, exit 134) where no ``except`` reaches; in the worker a crash or a hang
-becomes a ``ReadFailure`` and the pool is rebuilt for the next file.
+becomes a ``ReadFailure`` and the pool is rebuilt for the next file. The worker is started by
+multiprocessing's "forkserver", which re-imports the main module: a script that calls
+``read_workbook`` must keep its top level under ``if __name__ == "__main__":`` (console scripts,
+``python -m`` and pytest already do). One worker serves all threads, one file at a time.
 
 What calamine cannot tell us, for .xls/.ods/.et:
 - formulas: ``SheetGrid.formulas`` stays empty and a formula cell's cached result is in
@@ -92,7 +95,10 @@ def read_workbook(path: Path, *, timeout: float = 30.0) -> WorkbookGrid | ReadFa
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         return ReadFailure(Code.RETURN_UNSUPPORTED_FORMAT, suffix or path.name)
-    result = _read_by_content(path, timeout)
+    try:
+        result = _read_by_content(path, timeout)
+    except Exception as exc:  # a reader bug must still not stop the run on one rater's file
+        return ReadFailure(Code.RETURN_UNREADABLE, type(exc).__name__)
     if suffix == ".et" and isinstance(result, ReadFailure) and result.code is Code.RETURN_UNREADABLE:
         # WPS's own format is only sometimes BIFF8-compatible; when it is not, the fix is WPS's.
         return ReadFailure(Code.RETURN_UNSUPPORTED_FORMAT, _ET_FAILURE)
@@ -122,9 +128,12 @@ def _is_encrypted_ooxml(path: Path) -> bool:
 
     Stream names sit in the OLE directory as UTF-16LE; searching the bytes avoids an OLE parser.
     """
-    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        return (data.find("EncryptedPackage".encode("utf-16-le")) != -1
-                and data.find("EncryptionInfo".encode("utf-16-le")) != -1)
+    try:
+        with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            return (data.find("EncryptedPackage".encode("utf-16-le")) != -1
+                    and data.find("EncryptionInfo".encode("utf-16-le")) != -1)
+    except (OSError, ValueError):
+        return False
 
 
 def _read_zip(path: Path, timeout: float) -> WorkbookGrid | ReadFailure:
@@ -362,7 +371,7 @@ def _calamine_sheet(wb, meta, state: str) -> SheetGrid:
 @contextmanager
 def _named_as(path: str, suffix: str):
     """A path to ``path`` that ends in ``suffix``: the file itself, or a symlink to it."""
-    if path.lower().endswith(suffix):
+    if path.endswith(suffix):  # case matters: calamine does not take "FORM.XLS" as .xls
         yield path
         return
     with tempfile.TemporaryDirectory(prefix="xlflag-") as tmp:

@@ -6,8 +6,6 @@ Sheets: 汇总 (formulas over 数据), 公示 (what may be posted), 数据 (anon
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
-from fractions import Fraction
 from pathlib import Path
 
 import xlsxwriter
@@ -19,6 +17,7 @@ from .problems import Problem
 from .returns import LedgerEntry
 from .scoring import TOTAL_DECIMALS, MemberResult, Rating
 from .tracking import SlotStatus
+from .values import number_text
 
 SUMMARY, PUBLIC, DATA, PARAMS = "汇总", "公示", "数据", "参数"
 TRACKING, PROBLEMS, LEDGER = "回收情况", "问题清单", "文件清单"
@@ -192,13 +191,9 @@ def _write_summary(ws, fmt, data: ResultsInput, ranges: F.DataRanges, params: Pa
 
 
 def _rule_note(scheme: Scheme) -> str:
-    weights = "、".join(f"{g.name}{F_num(g.weight)}%" for g in scheme.member_groups)
+    weights = "、".join(f"{g.name}{number_text(g.weight)}%" for g in scheme.member_groups)
     rule = "；综合得分达最高星级但无“突出表现”标记者降一星" if scheme.settings.top_star_needs_outstanding else ""
     return f"计分规则：各评价主体取评价人平均分，按{weights}加权，综合得分保留两位小数后对照星级标准定星{rule}。"
-
-
-def F_num(x: Fraction) -> str:
-    return str(x.numerator) if x.denominator == 1 else f"{float(x):g}"
 
 
 def _summary_row(ws, fmt, scheme, result: MemberResult, n, row, ranges, params: ParamCells, total_col) -> None:
@@ -279,7 +274,3 @@ def _write_ledger(ws, fmt, ledger: list[LedgerEntry]) -> None:
             ws.write_string(r, c, value, fmt["text"])
     ws.autofilter(0, 0, max(len(ledger), 1), len(headers) - 1)
     _page(ws, (0, 0))
-
-
-def _unused(_: Decimal) -> None:  # pragma: no cover - keeps Decimal import honest for type hints
-    pass

@@ -27,6 +27,7 @@ from .model import (
     StarBand,
 )
 from .problems import Code, Problem, Report
+from .values import number_text
 
 SETTINGS = "设置"
 CRITERIA = "测评项目"
@@ -292,7 +293,7 @@ def whole_scheme_problems(scheme: Scheme, tables: dict[str, Table], file: str = 
     for target in (MEMBER_TARGET, BRANCH_TARGET):
         weights = [g.weight for g in scheme.groups if g.target == target]
         if weights and sum(weights) != 100:
-            total = _format_number(sum(weights))
+            total = number_text(sum(weights))
             problems.append(Problem(Code.SCHEME_WEIGHTS_NOT_100, file, GROUPS, weight_range, total, "100"))
     problems += band_problems(scheme.bands, file)
     for branch in scheme.branches:
@@ -309,17 +310,15 @@ def band_problems(bands: tuple[StarBand, ...], file: str = "") -> list[Problem]:
     problems = []
     edge = Fraction(0)
     for band in bands:  # sorted by low
-        span = f"[{_format_number(band.low)},{_format_number(band.high)})"
+        span = f"[{number_text(band.low)},{number_text(band.high)})"
         if band.low > edge:
-            gap = f"{_format_number(edge)}至{_format_number(band.low)}"
+            gap = f"{number_text(edge)}至{number_text(band.low)}"
             problems.append(Problem(Code.SCHEME_BANDS_GAP, file, BANDS, "", gap, "0至100"))
         elif band.low < edge:
             problems.append(Problem(Code.SCHEME_BANDS_OVERLAP, file, BANDS, "", span))
         edge = max(edge, band.high)
     if edge < 100:
-        problems.append(Problem(Code.SCHEME_BANDS_GAP, file, BANDS, "", f"{_format_number(edge)}至100", "0至100"))
+        problems.append(Problem(Code.SCHEME_BANDS_GAP, file, BANDS, "", f"{number_text(edge)}至100", "0至100"))
     return problems
 
 
-def _format_number(x: Fraction) -> str:
-    return str(x.numerator) if x.denominator == 1 else f"{float(x):g}"

@@ -6,7 +6,7 @@ decimals like Excel's ROUND, so the results workbook's formulas reproduce every 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 
 from .model import RATER_SELF, Member, RaterGroup, Scheme, StarBand
