@@ -34,3 +34,13 @@ def sha256_file(path: Path) -> str:
 def safe_filename(text: str) -> str:
     """Chinese names stay; characters Windows forbids in file names do not."""
     return "".join("_" if c in '<>:"/\\|?*' or ord(c) < 32 else c for c in text).strip() or "_"
+
+
+def new_workbook(path: Path):
+    """An XlsxWriter workbook that never turns a string into a formula or a link.
+
+    Text from raters or the roster that starts with = + - @ must stay text in every output.
+    """
+    import xlsxwriter
+
+    return xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})

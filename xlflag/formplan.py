@@ -1,14 +1,29 @@
-"""Which forms a scheme needs: one per rater per rater group per branch (pure, no Excel).
+"""Which forms a scheme needs: one per rater per rater group (pure, no Excel).
 
-The same plan drives form writing, the dispatch list, recognising returns and the
-return-tracking table, so "expected" means one thing everywhere.
+Member forms (评星) are per branch; flag forms (授旗) rate branches. The same plan drives form
+writing, the dispatch list, recognising returns and the return-tracking table, so
+"expected" means one thing everywhere.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from .identity import FormIdentity, form_code
-from .model import RATER_LEADERS, RATER_PEERS, RATER_REPS, RATER_SELF, RaterGroup, Scheme
+from .model import (
+    BRANCH_TARGET,
+    MEMBER_TARGET,
+    RATER_BRANCH,
+    RATER_LEADERS,
+    RATER_PEERS,
+    RATER_REPS,
+    RATER_SELF,
+    RATER_SUPERIOR,
+    RaterGroup,
+    Scheme,
+)
+
+ALL_BRANCHES = ""  # identity.branch of a flag form that rates every branch
+FLAG_FOLDER = "授旗"
 
 
 @dataclass(frozen=True)
@@ -16,10 +31,16 @@ class PlannedForm:
     identity: FormIdentity
     group_name: str
     rater_name: str  # what the title and dispatch list show: a name or 职工代表3
+    asks_answer: bool = False  # the masses' flag questionnaire also asks 满意/基本满意/不满意
 
     @property
     def form_id(self) -> str:
         return self.identity.form_id
+
+    @property
+    def folder(self) -> str:
+        """The branch a form belongs to, or 授旗 for flag forms that rate every branch."""
+        return self.identity.branch or FLAG_FOLDER
 
 
 def plan_forms(scheme: Scheme, key: bytes) -> list[PlannedForm]:
@@ -27,19 +48,23 @@ def plan_forms(scheme: Scheme, key: bytes) -> list[PlannedForm]:
     fingerprint = scheme.fingerprint()
     for branch in scheme.branches:
         for group in scheme.member_groups:
-            for rater_id, rater_name, ratees in _raters(scheme, branch.name, group):
-                if not ratees:
-                    continue
+            for rater_id, rater_name, ratees in _member_raters(scheme, branch.name, group):
                 # one criteria set per form: a branch mixing member types gets one form per set
                 for criteria_set in dict.fromkeys(scheme.member(r).criteria_set for r in ratees):
                     subset = tuple(r for r in ratees if scheme.member(r).criteria_set == criteria_set)
-                    forms.append(_planned(scheme, key, fingerprint, branch.name, group, rater_id, rater_name, subset, criteria_set))
+                    slot = (branch.name, group, rater_id, rater_name, subset, criteria_set, MEMBER_TARGET)
+                    forms.append(_planned(scheme, key, fingerprint, *slot))
+    if scheme.flag:
+        for group in scheme.flag_groups:
+            for branch, rater_id, rater_name, ratees in _flag_raters(scheme, group):
+                slot = (branch, group, rater_id, rater_name, ratees, scheme.flag.set_name, BRANCH_TARGET)
+                forms.append(_planned(scheme, key, fingerprint, *slot))
     return forms
 
 
-def _planned(scheme, key, fingerprint, branch, group, rater_id, rater_name, ratees, criteria_set):
+def _planned(scheme, key, fingerprint, branch, group, rater_id, rater_name, ratees, criteria_set, target):
     period = scheme.settings.period
-    form_id = "/".join((period, branch, group.code, rater_id, criteria_set))
+    form_id = "/".join((period, branch or FLAG_FOLDER, group.code, rater_id, criteria_set))
     identity = FormIdentity(
         form_id=form_id,
         code=form_code(key, period, form_id),
@@ -50,21 +75,58 @@ def _planned(scheme, key, fingerprint, branch, group, rater_id, rater_name, rate
         rater=rater_id,
         ratees=ratees,
         criteria_set=criteria_set,
+        target=target,
     )
-    return PlannedForm(identity, group.name, rater_name)
+    return PlannedForm(identity, group.name, rater_name, asks_answer(scheme, identity))
 
 
-def _raters(scheme: Scheme, branch: str, group: RaterGroup):
+def asks_answer(scheme: Scheme, identity: FormIdentity) -> bool:
+    """The masses' flag questionnaire also asks 满意/基本满意/不满意 (S3's 满意率)."""
+    return identity.target == BRANCH_TARGET and scheme.group(identity.group).rater_kind == RATER_REPS
+
+
+def rep_label(group: RaterGroup, n: int) -> str:
+    """职工参评 → 职工代表3; 群众意见 → 群众代表3."""
+    stem = group.name
+    for suffix in ("参评", "评议", "意见", "测评"):
+        stem = stem.removesuffix(suffix)
+    return f"{stem}代表{n}"
+
+
+def _member_raters(scheme: Scheme, branch: str, group: RaterGroup):
     """(rater id, rater display name, ratee ids) for each rater of the group in the branch."""
     members = scheme.members_of(branch)
     ids = tuple(m.member_id for m in members)
+    if not ids:
+        return []
     if group.rater_kind == RATER_SELF:
         return [(m.member_id, m.name, (m.member_id,)) for m in members]
     if group.rater_kind == RATER_PEERS:
-        return [(m.member_id, m.name, tuple(i for i in ids if i != m.member_id)) for m in members]
+        return [(m.member_id, m.name, tuple(i for i in ids if i != m.member_id)) for m in members if len(ids) > 1]
     if group.rater_kind == RATER_LEADERS:
         return [(name, name, ids) for name in scheme.branch(branch).leaders]
     if group.rater_kind == RATER_REPS:
-        label = group.name.removesuffix("参评").removesuffix("评议") + "代表"
-        return [(f"{label}{n}", f"{label}{n}", ids) for n in range(1, group.count + 1)]
+        return [(rep_label(group, n), rep_label(group, n), ids) for n in range(1, group.count + 1)]
     return []
+
+
+def _flag_raters(scheme: Scheme, group: RaterGroup):
+    """(branch or ALL_BRANCHES, rater id, display name, ratee branch names) per flag rater."""
+    names = tuple(b.name for b in scheme.branches)
+    if group.rater_kind == RATER_BRANCH:
+        return [(b, b, f"{b}（自评）", (b,)) for b in names]
+    if group.rater_kind == RATER_REPS:
+        return [(b, rep_label(group, n), rep_label(group, n), (b,)) for b in names for n in range(1, group.count + 1)]
+    if group.rater_kind == RATER_LEADERS:
+        leaders = scheme.flag.leaders or tuple(dict.fromkeys(n for b in scheme.branches for n in b.leaders))
+        return [(ALL_BRANCHES, name, name, names) for name in leaders]
+    if group.rater_kind == RATER_SUPERIOR:
+        return [(ALL_BRANCHES, scheme.flag.superior, scheme.flag.superior, names)]
+    return []
+
+
+def ratee_labels(scheme: Scheme, identity: FormIdentity) -> list[tuple[str, str]]:
+    """(编号, 名称) printed on each ratee row, and checked again on return."""
+    if identity.target == BRANCH_TARGET:
+        return [(scheme.branch_code(b), b) for b in identity.ratees]
+    return [(m, scheme.member(m).name) for m in identity.ratees]

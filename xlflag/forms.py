@@ -7,13 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import xlsxwriter
-
 from . import layout as L
-from .files import atomic_path, safe_filename
-from .formplan import PlannedForm, plan_forms
+from .files import atomic_path, new_workbook, safe_filename
+from .formplan import PlannedForm, plan_forms, ratee_labels
 from .identity import sign
-from .model import Scheme
+from .model import BRANCH_TARGET, Scheme
 from .values import expected_text, number_text
 
 DISPATCH_FILE = "发放清单.xlsx"
@@ -32,7 +30,7 @@ def write_forms(scheme: Scheme, key: bytes, out: Path) -> FormsWritten:
     written = []
     names = _file_names(planned)
     for form in planned:
-        path = out / safe_filename(form.identity.branch) / safe_filename(form.group_name) / names[form.form_id]
+        path = out / safe_filename(form.folder) / safe_filename(form.group_name) / names[form.form_id]
         write_form(scheme, key, form, path)
         written.append((form, path))
     dispatch = out / DISPATCH_FILE
@@ -43,7 +41,7 @@ def write_forms(scheme: Scheme, key: bytes, out: Path) -> FormsWritten:
 def _file_names(planned: list[PlannedForm]) -> dict[str, str]:
     """<rater>.xlsx; a clash (two 张伟, or two criteria sets) gets the rater id or set appended."""
     base = {f.form_id: safe_filename(f.rater_name) for f in planned}
-    folders = {f.form_id: (f.identity.branch, f.identity.group) for f in planned}
+    folders = {f.form_id: (f.folder, f.identity.group) for f in planned}
     seen: dict[tuple, int] = {}
     for fid, name in base.items():
         seen[folders[fid] + (name,)] = seen.get(folders[fid] + (name,), 0) + 1
@@ -58,7 +56,7 @@ def _file_names(planned: list[PlannedForm]) -> dict[str, str]:
 
 def write_form(scheme: Scheme, key: bytes, form: PlannedForm, path: Path) -> None:
     with atomic_path(path) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp))
+        wb = new_workbook(tmp)
         fmt = _formats(wb)
         _write_sheet(wb, fmt, scheme, form)
         _write_guide(wb, fmt, scheme, form)
@@ -84,44 +82,51 @@ def _formats(wb) -> dict:
 
 
 def _title(scheme: Scheme, form: PlannedForm) -> str:
-    return f"{scheme.settings.organisation}{scheme.settings.period_label}党员授旗评星测评表（{form.group_name}）"
+    s = scheme.settings
+    if form.identity.target == BRANCH_TARGET:
+        return f"{s.organisation}{s.period_label}“{scheme.flag.flag_name}”授旗测评表（{form.group_name}）"
+    return f"{s.organisation}{s.period_label}党员授旗评星测评表（{form.group_name}）"
 
 
-def instructions(scheme: Scheme) -> str:
+def instructions(scheme: Scheme, form: PlannedForm) -> str:
     """The rules as the rater reads them; the same rules ingest applies (values.expected_text)."""
     step = scheme.settings.step
     rule = "每项填写0至该项满分的整数" if step == 1 else f"每项填写0至该项满分之间、以{number_text(step)}分为单位的分数"
+    who = "每个支部" if form.identity.target == BRANCH_TARGET else "每位被评人"
+    answer = f"，并在“满意度”栏选择{'、'.join(scheme.flag.answers)}之一" if form.asks_answer else ""
     return (
-        f"填写说明：请在浅黄色单元格中为每位被评人逐项打分，{rule}；"
-        "请勿留空（有空项的被评人本表不计分），请勿增删行列或改动姓名；填好后保存并按原文件交回。"
+        f"填写说明：请在浅黄色单元格中为{who}逐项打分，{rule}{answer}；"
+        "请勿留空（有空项的行本表不计分），请勿增删行列或改动名称；填好后保存并按原文件交回。"
     )
 
 
 def _write_sheet(wb, fmt, scheme: Scheme, form: PlannedForm) -> None:
     ws = wb.add_worksheet(L.FORM_SHEET)
     items = scheme.items_of(form.identity.criteria_set)
-    lay = L.form_layout(items)
+    lay = L.form_layout(items, form.asks_answer)
     last = lay.last_col - 1  # xlsxwriter is 0-based
     ident = form.identity
     ws.merge_range(L.TITLE_ROW - 1, 0, L.TITLE_ROW - 1, last, _title(scheme, form), fmt["title"])
     info = f"支部：{ident.branch}　　评价主体：{form.group_name}　　评价人：{form.rater_name}　　表单编号：{ident.code}"
     ws.merge_range(L.INFO_ROW - 1, 0, L.INFO_ROW - 1, last, info, fmt["info"])
-    ws.merge_range(L.NOTE_ROW - 1, 0, L.NOTE_ROW - 1, last, instructions(scheme), fmt["note"])
+    ws.merge_range(L.NOTE_ROW - 1, 0, L.NOTE_ROW - 1, last, instructions(scheme, form), fmt["note"])
     ws.set_row(L.TITLE_ROW - 1, 30)
     ws.set_row(L.NOTE_ROW - 1, 32)
     ws.set_row(L.HEADER_ROW - 1, 36)
-    _write_header(ws, fmt, lay)
-    for n, member_id in enumerate(ident.ratees):
-        _write_ratee_row(ws, fmt, scheme, lay, L.FIRST_DATA_ROW + n, n + 1, member_id)
+    _write_header(ws, fmt, lay, "支部" if ident.target == BRANCH_TARGET else "被评人")
+    for n, labels in enumerate(ratee_labels(scheme, ident)):
+        _write_ratee_row(ws, fmt, lay, L.FIRST_DATA_ROW + n, n + 1, labels)
     _set_widths(ws, lay)
     _validate(ws, scheme, lay, len(ident.ratees))
+    if lay.answer_col:
+        _validate_answers(ws, scheme.flag.answers, lay.answer_col, len(ident.ratees))
     _print_setup(ws, lay, len(ident.ratees), ident.code)
     ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True, "format_columns": True, "format_rows": True})
     ws.activate()
 
 
-def _write_header(ws, fmt, lay: L.FormLayout) -> None:
-    for col, text in ((L.SEQ_COL, "序号"), (L.ID_COL, "编号"), (L.NAME_COL, "被评人")):
+def _write_header(ws, fmt, lay: L.FormLayout, ratee_heading: str) -> None:
+    for col, text in ((L.SEQ_COL, "序号"), (L.ID_COL, "编号"), (L.NAME_COL, ratee_heading)):
         ws.merge_range(L.CATEGORY_ROW - 1, col - 1, L.HEADER_ROW - 1, col - 1, text, fmt["head"])
     for category, cat_items in lay.category_items.items():
         first = lay.item_cols[cat_items[0].code] - 1
@@ -132,14 +137,18 @@ def _write_header(ws, fmt, lay: L.FormLayout) -> None:
         ws.write(L.HEADER_ROW - 1, lay.subtotal_cols[category] - 1, "小计", fmt["head"])
     total = sum(i.maximum for items in lay.category_items.values() for i in items)
     ws.merge_range(L.CATEGORY_ROW - 1, lay.total_col - 1, L.HEADER_ROW - 1, lay.total_col - 1, f"合计\n({total}分)", fmt["head"])
+    if lay.answer_col:
+        ws.merge_range(L.CATEGORY_ROW - 1, lay.answer_col - 1, L.HEADER_ROW - 1, lay.answer_col - 1, "满意度", fmt["head"])
 
 
-def _write_ratee_row(ws, fmt, scheme: Scheme, lay: L.FormLayout, row: int, seq: int, member_id: str) -> None:
+def _write_ratee_row(ws, fmt, lay: L.FormLayout, row: int, seq: int, labels: tuple[str, str]) -> None:
     r = row - 1
     ws.set_row(r, 22)  # room to write by hand on a printed copy
     ws.write_number(r, L.SEQ_COL - 1, seq, fmt["cell"])
-    ws.write_string(r, L.ID_COL - 1, member_id, fmt["cell"])
-    ws.write_string(r, L.NAME_COL - 1, scheme.member(member_id).name, fmt["name"])
+    ws.write_string(r, L.ID_COL - 1, labels[0], fmt["cell"])
+    ws.write_string(r, L.NAME_COL - 1, labels[1], fmt["name"])
+    if lay.answer_col:
+        ws.write_blank(r, lay.answer_col - 1, None, fmt["score"])
     for category, cat_items in lay.category_items.items():
         for item in cat_items:
             ws.write_blank(r, lay.item_cols[item.code] - 1, None, fmt["score"])
@@ -157,6 +166,8 @@ def _set_widths(ws, lay: L.FormLayout) -> None:
     ws.set_column(L.NAME_COL - 1, L.NAME_COL - 1, 10)
     ws.set_column(L.FIRST_ITEM_COL - 1, lay.total_col - 2, 6.5)
     ws.set_column(lay.total_col - 1, lay.total_col - 1, 8)
+    if lay.answer_col:
+        ws.set_column(lay.answer_col - 1, lay.answer_col - 1, 11)
 
 
 def _validate(ws, scheme: Scheme, lay: L.FormLayout, n_ratees: int) -> None:
@@ -179,6 +190,18 @@ def _validate(ws, scheme: Scheme, lay: L.FormLayout, n_ratees: int) -> None:
             })
 
 
+def _validate_answers(ws, answers: tuple[str, ...], col: int, n_ratees: int) -> None:
+    first, last = L.FIRST_DATA_ROW - 1, L.FIRST_DATA_ROW + n_ratees - 2
+    ws.data_validation(first, col - 1, last, col - 1, {
+        "validate": "list",
+        "source": list(answers),
+        "input_title": "满意度",
+        "input_message": "请从下拉列表选择：" + "、".join(answers),
+        "error_title": "满意度无效",
+        "error_message": "请选择：" + "、".join(answers),
+    })
+
+
 def _print_setup(ws, lay: L.FormLayout, n_ratees: int, code: str) -> None:
     ws.set_landscape()
     ws.set_paper(9)  # A4
@@ -187,7 +210,7 @@ def _print_setup(ws, lay: L.FormLayout, n_ratees: int, code: str) -> None:
     ws.center_horizontally()
     ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
     ws.set_footer(f"&L表单编号 {code}&R第&P页 共&N页")
-    ws.print_area(0, 0, L.FIRST_DATA_ROW + n_ratees - 2, lay.total_col - 1)
+    ws.print_area(0, 0, L.FIRST_DATA_ROW + n_ratees - 2, lay.last_col - 1)
     ws.freeze_panes(L.FIRST_DATA_ROW - 1, L.FIRST_ITEM_COL - 1)
 
 
@@ -224,13 +247,13 @@ def write_dispatch(written: list[tuple[PlannedForm, Path]], out: Path, target: P
     """Who gets which file: columns a mail merge can use directly."""
     headers = ("序号", "支部", "评价主体", "评价人", "表单编号", "文件", "邮箱", "发出日期", "备注")
     with atomic_path(target) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp))
+        wb = new_workbook(tmp)
         head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "align": "center"})
         ws = wb.add_worksheet("发放清单")
         ws.write_row(0, 0, headers, head)
         for r, (form, path) in enumerate(written, start=1):
             rel = str(path.relative_to(out))
-            ws.write_row(r, 0, (r, form.identity.branch, form.group_name, form.rater_name, form.identity.code, rel))
+            ws.write_row(r, 0, (r, form.folder, form.group_name, form.rater_name, form.identity.code, rel))
         ws.set_column(0, 0, 6)
         ws.set_column(1, 4, 16)
         ws.set_column(5, 5, 40)

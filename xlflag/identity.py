@@ -28,8 +28,9 @@ class FormIdentity:
     branch: str
     group: str  # RaterGroup.code
     rater: str  # member id, leader name, or representative label
-    ratees: tuple[str, ...]  # member ids in row order
+    ratees: tuple[str, ...]  # member ids (or branch names, for flag forms) in row order
     criteria_set: str
+    target: str = "党员"  # 党员: a member form (评星); 支部: a flag form (授旗)
 
     def to_json(self) -> str:
         data = asdict(self) | {"v": IDENTITY_VERSION, "ratees": list(self.ratees)}

@@ -35,16 +35,17 @@ class FormLayout:
     subtotal_cols: dict[str, int]  # category → column
     category_items: dict[str, tuple[Item, ...]]
     total_col: int
+    answer_col: int | None = None  # 满意度, on the masses' flag questionnaire
 
     @property
     def last_col(self) -> int:
-        return self.total_col
+        return self.answer_col or self.total_col
 
     def data_rows(self, n_ratees: int) -> range:
         return range(FIRST_DATA_ROW, FIRST_DATA_ROW + n_ratees)
 
 
-def form_layout(items: tuple[Item, ...]) -> FormLayout:
+def form_layout(items: tuple[Item, ...], with_answer: bool = False) -> FormLayout:
     item_cols, subtotal_cols, by_category = {}, {}, {}
     col = FIRST_ITEM_COL
     for item in items:
@@ -56,7 +57,7 @@ def form_layout(items: tuple[Item, ...]) -> FormLayout:
         subtotal_cols[category] = col
         col += 1
     frozen = {c: tuple(v) for c, v in by_category.items()}
-    return FormLayout(item_cols, subtotal_cols, frozen, total_col=col)
+    return FormLayout(item_cols, subtotal_cols, frozen, total_col=col, answer_col=col + 1 if with_answer else None)
 
 
 def cell_name(row: int, col: int) -> str:

@@ -20,6 +20,11 @@ RATER_PEERS = "本支部其他党员"
 RATER_LEADERS = "领导"
 RATER_REPS = "代表"
 MEMBER_RATER_KINDS = (RATER_SELF, RATER_PEERS, RATER_LEADERS, RATER_REPS)
+# Who fills a flag (授旗) group's forms.
+RATER_BRANCH = "支部"  # the branch rates itself
+RATER_SUPERIOR = "上级"  # the parent organisation rates every branch
+BRANCH_RATER_KINDS = (RATER_BRANCH, RATER_LEADERS, RATER_REPS, RATER_SUPERIOR)
+SATISFACTION = "满意率"  # a tie-break key that is not a category
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,43 @@ class Member:
     name: str
     outstanding: bool = False  # the branch's 突出表现 mark, needed for the top star
     criteria_set: str = DEFAULT_SET
+    staff_type: str = "党员"  # S3 also rates 机关非党在编人员: shown, scored the same way
+
+
+@dataclass(frozen=True)
+class ModelStar:
+    """A named star (S3, S5): awarded when the member's weighted score in its category
+    reaches ``threshold`` × the category's maximum."""
+
+    name: str
+    set_name: str
+    category: str
+    threshold: Fraction
+
+
+@dataclass(frozen=True)
+class FlagRules:
+    """How the branch flag is awarded (S1, S3, S4, S5)."""
+
+    set_name: str
+    flag_name: str = "流动红旗"
+    quota: int | None = 1
+    minimum: Fraction | None = None
+    satisfaction_floor: Fraction | None = None  # S3: 0.85
+    answers: tuple[str, ...] = ("满意", "基本满意", "不满意")
+    satisfied: tuple[str, ...] = ("满意", "基本满意")
+    tie_break: tuple[str, ...] = ()  # category names and/or SATISFACTION, in order
+    leaders: tuple[str, ...] = ()  # who fills the flag 领导 forms
+    superior: str = "上级党组织"
+
+
+@dataclass(frozen=True)
+class QuotaStar:
+    """S4's 党员之星: a fixed number across the whole scheme, by total, ties by group means."""
+
+    name: str
+    quota: int
+    tie_break: tuple[str, ...] = ()  # rater group names, in order
 
 
 @dataclass(frozen=True)
@@ -103,6 +145,9 @@ class Scheme:
     bands: tuple[StarBand, ...]
     branches: tuple[Branch, ...]
     members: tuple[Member, ...]
+    model_stars: tuple[ModelStar, ...] = ()
+    flag: FlagRules | None = None
+    quota_star: QuotaStar | None = None
     # sheets later steps read that the spine does not interpret yet (模范星, 授旗规则 …)
     extra: dict[str, tuple[tuple, ...]] = field(default_factory=dict, compare=False)
 
@@ -115,6 +160,26 @@ class Scheme:
     @property
     def member_groups(self) -> tuple[RaterGroup, ...]:
         return tuple(g for g in self.groups if g.target == MEMBER_TARGET)
+
+    @property
+    def flag_groups(self) -> tuple[RaterGroup, ...]:
+        return tuple(g for g in self.groups if g.target == BRANCH_TARGET) if self.flag else ()
+
+    def groups_for(self, target: str) -> tuple[RaterGroup, ...]:
+        return self.member_groups if target == MEMBER_TARGET else self.flag_groups
+
+    def group(self, code: str) -> RaterGroup:
+        return next(g for g in self.groups if g.code == code)
+
+    def category_maximum(self, set_name: str, category: str) -> int:
+        return sum(i.maximum for i in self.items_of(set_name) if i.category == category)
+
+    def stars_of(self, set_name: str) -> tuple[ModelStar, ...]:
+        return tuple(s for s in self.model_stars if s.set_name == set_name)
+
+    def branch_code(self, name: str) -> str:
+        """Branches have no id in the roster; their position gives a short, stable one."""
+        return f"Z{[b.name for b in self.branches].index(name) + 1:02d}"
 
     def branch(self, name: str) -> Branch:
         return next(b for b in self.branches if b.name == name)
@@ -130,7 +195,7 @@ class Scheme:
 
     @property
     def top_star(self) -> int:
-        return max(b.stars for b in self.bands)
+        return max((b.stars for b in self.bands), default=0)
 
     def fingerprint(self) -> str:
         """A short hash of what the forms ask: editing it makes returned forms another version.
@@ -145,6 +210,7 @@ class Scheme:
             "groups": [(g.target, g.code, g.name, g.rater_kind, g.count) for g in self.groups],
             "branches": [asdict(b) for b in self.branches],
             "members": [(m.branch, m.member_id, m.name, m.criteria_set) for m in self.members],
+            "flag": [self.flag.set_name, self.flag.answers, self.flag.leaders, self.flag.superior] if self.flag else None,
         }
         text = json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -56,6 +56,7 @@ class Code(Enum):
     SCORE_NOT_WHOLE = (Severity.ERROR, "分数{found}不是整数，应为{expected}")
     SCORE_FORMULA = (Severity.ERROR, "单元格填写了公式“{found}”，请直接填写分数")
     SCORE_ERROR_VALUE = (Severity.ERROR, "单元格为错误值{found}，应为{expected}")
+    SCORE_ANSWER_INVALID = (Severity.ERROR, "满意度“{found}”无效，应为{expected}之一")
     SCORE_NORMALISED = (Severity.WARNING, "“{found}”已按{expected}分计入")
 
     # -- consolidation --

@@ -31,6 +31,7 @@ import atexit
 import mmap
 import multiprocessing
 import os
+import stat
 import tempfile
 import threading
 import warnings
@@ -107,13 +108,15 @@ def read_workbook(path: Path, *, timeout: float = 30.0) -> WorkbookGrid | ReadFa
 
 def _read_by_content(path: Path, timeout: float) -> WorkbookGrid | ReadFailure:
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block open() forever
+            return ReadFailure(Code.RETURN_UNREADABLE, "不是普通文件")
+        if info.st_size > MAX_FILE_BYTES:
+            return ReadFailure(Code.RETURN_TOO_LARGE, f"{info.st_size // 2**20} MB")
         with open(path, "rb") as fh:
             head = fh.read(8)
     except OSError as exc:
         return ReadFailure(Code.RETURN_UNREADABLE, type(exc).__name__)
-    if size > MAX_FILE_BYTES:
-        return ReadFailure(Code.RETURN_TOO_LARGE, f"{size // 2**20} MB")
     if head.startswith(_OLE_MAGIC):
         if _is_encrypted_ooxml(path):
             return ReadFailure(Code.RETURN_ENCRYPTED)

@@ -8,10 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import xlsxwriter
-
 from . import formulas as F
-from .files import atomic_path
+from .files import atomic_path, new_workbook
 from .model import Item, Scheme
 from .problems import Problem
 from .returns import LedgerEntry
@@ -40,7 +38,7 @@ class ResultsInput:
 
 def write_results(data: ResultsInput, target: Path) -> Path:
     with atomic_path(target) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp))
+        wb = new_workbook(tmp)
         wb.set_properties({"title": _title(data.scheme), "author": "xlflag"})
         fmt = _formats(wb)
         summary = wb.add_worksheet(SUMMARY)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import layout as L
 from .files import sha256_file
-from .formplan import PlannedForm, plan_forms
+from .formplan import PlannedForm, asks_answer, plan_forms, ratee_labels
 from .identity import FormIdentity, verify
 from .model import Scheme
 from .problems import Code, Problem, Report
@@ -33,6 +33,7 @@ class RateeScores:
 
     ratee: str
     scores: tuple[tuple[str, Fraction], ...]  # (item code, score) in form order
+    answer: str = ""  # 满意度 on the masses' flag questionnaire
 
 
 @dataclass(frozen=True)
@@ -137,19 +138,18 @@ def identify(scheme: Scheme, key: bytes, grid: WorkbookGrid, name: str) -> tuple
 
 def check_layout(scheme: Scheme, identity: FormIdentity, sheet: SheetGrid, name: str) -> Problem | None:
     """The rows must name exactly the issued ratees, the columns exactly the issued items."""
-    lay = L.form_layout(scheme.items_of(identity.criteria_set))
+    lay = L.form_layout(scheme.items_of(identity.criteria_set), asks_answer(scheme, identity))
     for code, col in lay.item_cols.items():
         found = str(sheet.value(L.HEADER_ROW, col) or "")
         if not found.startswith(code):
             cell = L.cell_name(L.HEADER_ROW, col)
             return Problem(Code.RETURN_LAYOUT_CHANGED, name, sheet.name, cell, found.replace("\n", ""), f"项目{code}")
-    for n, member_id in enumerate(identity.ratees):
+    for n, (want_id, want_name) in enumerate(ratee_labels(scheme, identity)):
         row = L.FIRST_DATA_ROW + n
         found_id, found_name = _text(sheet.value(row, L.ID_COL)), _text(sheet.value(row, L.NAME_COL))
-        want_name = scheme.member(member_id).name
-        if (found_id, found_name) != (member_id, want_name):
+        if (found_id, found_name) != (want_id, want_name):
             return Problem(Code.RETURN_ROWS_CHANGED, name, sheet.name, L.cell_name(row, L.ID_COL),
-                           f"{row}行 {found_id} {found_name}", f"{member_id} {want_name}")
+                           f"{row}行 {found_id} {found_name}", f"{want_id} {want_name}")
     extra_row = L.FIRST_DATA_ROW + len(identity.ratees)
     if sheet.value(extra_row, L.ID_COL) is not None or sheet.value(extra_row, L.NAME_COL) is not None:
         found = f"{extra_row}行 {_text(sheet.value(extra_row, L.ID_COL))} {_text(sheet.value(extra_row, L.NAME_COL))}"
@@ -166,9 +166,9 @@ def _text(v) -> str:
 def read_rows(scheme: Scheme, identity: FormIdentity, sheet: SheetGrid, name: str):
     """Complete rows only; every unusable cell is a problem, every noted one a warning."""
     items = scheme.items_of(identity.criteria_set)
-    lay = L.form_layout(items)
+    lay = L.form_layout(items, asks_answer(scheme, identity))
     rows, problems = [], []
-    for n, member_id in enumerate(identity.ratees):
+    for n, ratee in enumerate(identity.ratees):
         row = L.FIRST_DATA_ROW + n
         scores, usable = [], True
         for item in items:
@@ -178,9 +178,26 @@ def read_rows(scheme: Scheme, identity: FormIdentity, sheet: SheetGrid, name: st
                 problems.append(Problem(reading.code, name, sheet.name, L.cell_name(row, col), reading.found, reading.expected))
             usable = usable and reading.score is not None
             scores.append((item.code, reading.score))
+        answer = ""
+        if lay.answer_col:
+            answer, problem = read_answer(scheme.flag.answers, sheet, row, lay.answer_col, name)
+            if problem:
+                problems.append(problem)
+                usable = False
         if usable:
-            rows.append(RateeScores(member_id, tuple(scores)))
+            rows.append(RateeScores(ratee, tuple(scores), answer))
     return tuple(rows), _fold_blanks(problems)
+
+
+def read_answer(answers: tuple[str, ...], sheet: SheetGrid, row: int, col: int, name: str) -> tuple[str, Problem | None]:
+    """One of the scheme's answers, exactly (after trimming); anything else is a problem."""
+    answer = _text(sheet.value(row, col))
+    cell = L.cell_name(row, col)
+    if not answer:
+        return "", Problem(Code.SCORE_BLANK, name, sheet.name, cell, "", "、".join(answers))
+    if answer not in answers:
+        return "", Problem(Code.SCORE_ANSWER_INVALID, name, sheet.name, cell, answer, "、".join(answers))
+    return answer, None
 
 
 def _fold_blanks(problems: list[Problem]) -> list[Problem]:

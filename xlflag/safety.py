@@ -566,5 +566,5 @@ def _human(n: float) -> str:
     if n >= 2**20:
         return f"{n / 2**20:.1f}MB"
     if n >= 2**10:
-        return f"{n / 2**10:.0f}KB"
+        return f"{n / 2**10:.1f}KB"
     return f"{n:.0f}B"

@@ -5,13 +5,18 @@ can always say which cell the clerk should fix.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 
 from .formulas import col_letter
 from .model import (
+    BRANCH_RATER_KINDS,
     BRANCH_TARGET,
+    SATISFACTION,
+    FlagRules,
+    ModelStar,
+    QuotaStar,
     DEFAULT_SET,
     MEMBER_RATER_KINDS,
     MEMBER_TARGET,
@@ -35,6 +40,9 @@ GROUPS = "评价主体"
 BANDS = "星级标准"
 BRANCHES = "支部"
 ROSTER = "党员名册"
+MODEL_STARS = "模范星"
+FLAG_RULES = "授旗规则"
+QUOTA_STAR = "党员之星"
 
 # Required columns per table sheet; columns are found by header text, not position.
 COLUMNS = {
@@ -44,6 +52,7 @@ COLUMNS = {
     BRANCHES: ("支部名称", "领导点评人"),
     ROSTER: ("支部", "编号", "姓名", "突出表现"),
 }
+OPTIONAL_TABLES = {MODEL_STARS: ("星名", "指标体系", "类别", "门槛")}
 YES = ("是", "Y", "y", "yes", "1", "√", "✓", "TRUE", "True")
 NAME_SEPARATORS = ("、", ",", "，", ";", "；", "/", "\n")
 
@@ -92,21 +101,30 @@ def read_scheme(path: Path) -> tuple[Scheme | None, Report]:
 def parse_scheme(sheets: dict[str, list[tuple]], file: str = "") -> tuple[Scheme | None, Report]:
     report = Report()
     tables = {}
-    for name, columns in COLUMNS.items():
+    required = dict(COLUMNS)
+    if MODEL_STARS in sheets:  # S3/S5 award named stars instead of star levels
+        required.pop(BANDS)
+    for name, columns in required.items() | {k: v for k, v in OPTIONAL_TABLES.items() if k in sheets}.items():
         table = _table(sheets, name, columns, file, report)
         if table is not None:
             tables[name] = table
     settings = _settings(sheets, file, report)
-    if settings is None or len(tables) < len(COLUMNS):
+    if settings is None or not set(required) <= set(tables):
         return None, report
     parsed = _Parser(tables, file, report)
+    items = parsed.items()
+    groups = parsed.groups()
+    kv = lambda name: _key_values(sheets, name) if name in sheets else None  # noqa: E731
     scheme = Scheme(
         settings=settings,
-        items=parsed.items(),
-        groups=parsed.groups(),
-        bands=parsed.bands(),
+        items=items,
+        groups=groups,
+        bands=parsed.bands() if BANDS in tables else (),
         branches=parsed.branches(),
-        members=parsed.members(),
+        members=parsed.members(items),
+        model_stars=parsed.model_stars(items) if MODEL_STARS in tables else (),
+        flag=_RulesParser(file, report).flag(kv(FLAG_RULES), items),
+        quota_star=_RulesParser(file, report).quota_star(kv(QUOTA_STAR), groups),
         extra={k: tuple(v) for k, v in sheets.items() if k not in COLUMNS and k != SETTINGS},
     )
     parsed.check_whole(scheme)
@@ -143,14 +161,20 @@ def _table(sheets, name, columns, file, report) -> Table | None:
 SETTING_KEYS = {"组织名称": "organisation", "期次": "period"}
 
 
+def _key_values(sheets, name) -> dict[str, tuple[int, str]]:
+    """A two-column 项目/值 sheet: key → (row, value text)."""
+    found = {}
+    for n, row in enumerate(sheets[name], start=1):
+        if len(row) >= 2 and not _blank(row[0]):
+            found[_text(row[0])] = (n, _text(row[1]))
+    return found
+
+
 def _settings(sheets, file, report) -> Settings | None:
     if SETTINGS not in sheets:
         report.add(Problem(Code.SCHEME_SHEET_MISSING, file, SETTINGS, "", expected=SETTINGS))
         return None
-    found = {}
-    for n, row in enumerate(sheets[SETTINGS], start=1):
-        if len(row) >= 2 and not _blank(row[0]):
-            found[_text(row[0])] = (n, _text(row[1]))
+    found = _key_values(sheets, SETTINGS)
     for key in SETTING_KEYS:
         if not found.get(key, (0, ""))[1]:
             report.add(Problem(Code.SCHEME_SETTING_MISSING, file, SETTINGS, "", expected=key))
@@ -221,8 +245,9 @@ class _Parser:
             if target not in (MEMBER_TARGET, BRANCH_TARGET):
                 self.problem(Code.SCHEME_GROUP_UNKNOWN, table, row, "对象", target, "党员或支部")
                 continue
-            if target == MEMBER_TARGET and kind not in MEMBER_RATER_KINDS:
-                self.problem(Code.SCHEME_GROUP_UNKNOWN, table, row, "评价人", kind, "、".join(MEMBER_RATER_KINDS))
+            kinds = MEMBER_RATER_KINDS if target == MEMBER_TARGET else BRANCH_RATER_KINDS
+            if kind not in kinds:
+                self.problem(Code.SCHEME_GROUP_UNKNOWN, table, row, "评价人", kind, "、".join(kinds))
                 continue
             weight = self.number(table, row, v, "权重", "0至100的百分数")
             count = self.count(table, row, v, kind)
@@ -255,16 +280,14 @@ class _Parser:
     def branches(self) -> tuple[Branch, ...]:
         table, branches = self.t[BRANCHES], []
         for row, v in table.rows:
-            names = _text(table.get(v, "领导点评人"))
-            for sep in NAME_SEPARATORS[1:]:
-                names = names.replace(sep, NAME_SEPARATORS[0])
-            leaders = tuple(n.strip() for n in names.split(NAME_SEPARATORS[0]) if n.strip())
+            leaders = _names(_text(table.get(v, "领导点评人")))
             branches.append(Branch(_text(table.get(v, "支部名称")), leaders))
         return tuple(branches)
 
-    def members(self) -> tuple[Member, ...]:
+    def members(self, items: tuple[Item, ...]) -> tuple[Member, ...]:
         table, members, seen = self.t[ROSTER], [], set()
         known = {b.name for b in self.branches()}
+        sets = {i.set_name for i in items}
         for row, v in table.rows:
             branch, member_id = _text(table.get(v, "支部")), _text(table.get(v, "编号"))
             if branch not in known:
@@ -276,13 +299,130 @@ class _Parser:
             seen.add(member_id)
             outstanding = _text(table.get(v, "突出表现")) in YES
             criteria_set = _text(table.get(v, "指标体系")) or DEFAULT_SET
-            members.append(Member(branch, member_id, _text(table.get(v, "姓名")), outstanding, criteria_set))
+            if criteria_set not in sets:
+                column = "指标体系" if "指标体系" in table.header else "编号"
+                self.problem(Code.SCHEME_VALUE_INVALID, table, row, column, criteria_set, "测评项目中的指标体系：" + "、".join(sorted(sets)))
+                continue
+            staff_type = _text(table.get(v, "人员类别")) or "党员"
+            name = _text(table.get(v, "姓名"))
+            members.append(Member(branch, member_id, name, outstanding, criteria_set, staff_type))
         return tuple(members)
+
+    def model_stars(self, items: tuple[Item, ...]) -> tuple[ModelStar, ...]:
+        table, stars = self.t[MODEL_STARS], []
+        categories = {(i.set_name, i.category) for i in items}
+        for row, v in table.rows:
+            set_name, category = _text(table.get(v, "指标体系")) or DEFAULT_SET, _text(table.get(v, "类别"))
+            if (set_name, category) not in categories:
+                self.problem(Code.SCHEME_VALUE_INVALID, table, row, "类别", f"{set_name}/{category}", "测评项目中已有的指标体系和类别")
+                continue
+            threshold = _share(table.get(v, "门槛"))
+            if threshold is None:
+                self.problem(Code.SCHEME_VALUE_INVALID, table, row, "门槛", _text(table.get(v, "门槛")), "0至1之间的比例，如0.9或90%")
+                continue
+            stars.append(ModelStar(_text(table.get(v, "星名")), set_name, category, threshold))
+        return tuple(stars)
 
     def check_whole(self, scheme: Scheme) -> None:
         """Rules over a whole sheet rather than one cell."""
         for problem in whole_scheme_problems(scheme, self.t, self.file):
             self.report.add(problem)
+
+
+def _share(v) -> Fraction | None:
+    """0.85, "0.85" or "85%" → 17/20; None when not a share in (0, 1]."""
+    text = _text(v).replace("％", "%")
+    try:
+        share = Fraction(text[:-1]) / 100 if text.endswith("%") else Fraction(text)
+    except (ValueError, ZeroDivisionError):
+        return None
+    return share if 0 < share <= 1 else None
+
+
+def _names(text: str) -> tuple[str, ...]:
+    for sep in NAME_SEPARATORS[1:]:
+        text = text.replace(sep, NAME_SEPARATORS[0])
+    return tuple(n.strip() for n in text.split(NAME_SEPARATORS[0]) if n.strip())
+
+
+def _tie_clauses(text: str) -> list[str]:
+    """"群众反映好小计高者优先；满意率高者优先" → ["群众反映好小计", "满意率"]."""
+    clauses = text.replace(";", "；").replace("，", "；").replace(",", "；").split("；")
+    return [c.strip().removesuffix("优先").removesuffix("高者").removesuffix("较高").strip() for c in clauses if c.strip()]
+
+
+class _RulesParser:
+    """The key/value rule sheets: 授旗规则 and 党员之星."""
+
+    def __init__(self, file: str, report: Report):
+        self.file, self.report = file, report
+
+    def problem(self, sheet, row, found, expected):
+        self.report.add(Problem(Code.SCHEME_VALUE_INVALID, self.file, sheet, f"B{row}", found, expected))
+
+    def whole(self, kv, sheet, key, default=None) -> int | None:
+        row, text = kv.get(key, (0, ""))
+        if not text:
+            return default
+        if not text.isdigit() or int(text) <= 0:
+            self.problem(sheet, row, text, "正整数")
+            return default
+        return int(text)
+
+    def flag(self, kv, items: tuple[Item, ...]) -> FlagRules | None:
+        if kv is None:
+            return None
+        row, set_name = kv.get("指标体系", (0, ""))
+        categories = {i.category for i in items if i.set_name == set_name}
+        if not categories:
+            self.problem(FLAG_RULES, row, set_name, "测评项目中的支部指标体系，如五好支部")
+            return None
+        rules = FlagRules(set_name, flag_name=kv.get("旗名", (0, ""))[1] or "流动红旗", quota=self.whole(kv, FLAG_RULES, "名额"))
+        row, text = kv.get("最低分", (0, ""))
+        minimum = None
+        if text:
+            try:
+                minimum = Fraction(text)
+            except ValueError:
+                self.problem(FLAG_RULES, row, text, "0至100的分数")
+        row, text = kv.get("满意率下限", (0, ""))
+        floor = _share(text) if text else None
+        if text and floor is None:
+            self.problem(FLAG_RULES, row, text, "0至1之间的比例，如0.85或85%")
+        answers = _names(kv.get("评价答案", (0, ""))[1]) or rules.answers
+        satisfied = _names(kv.get("满意答案", (0, ""))[1]) or rules.satisfied
+        row, text = kv.get("满意答案", (0, ""))
+        if not set(satisfied) <= set(answers):
+            self.problem(FLAG_RULES, row, text, "、".join(answers) + "中的若干项")
+        ties = []
+        row, text = kv.get("并列规则", (0, ""))
+        for clause in _tie_clauses(text):
+            key = SATISFACTION if clause == SATISFACTION else clause.removesuffix("小计")
+            if key != SATISFACTION and key not in categories:
+                self.problem(FLAG_RULES, row, clause, "“某类别小计”或“满意率”，类别须在" + set_name + "中")
+                continue
+            ties.append(key)
+        leaders = _names(kv.get("点评领导", (0, ""))[1])
+        superior = kv.get("上级组织", (0, ""))[1] or rules.superior
+        return replace(rules, minimum=minimum, satisfaction_floor=floor, answers=answers, satisfied=satisfied,
+                       tie_break=tuple(ties), leaders=leaders, superior=superior)
+
+    def quota_star(self, kv, groups: tuple[RaterGroup, ...]) -> QuotaStar | None:
+        if kv is None:
+            return None
+        quota = self.whole(kv, QUOTA_STAR, "名额")
+        if quota is None:
+            return None
+        names = {g.name for g in groups if g.target == MEMBER_TARGET}
+        ties = []
+        row, text = kv.get("并列规则", (0, ""))
+        for clause in _tie_clauses(text):
+            name = clause.removesuffix("平均分")
+            if name not in names:
+                self.problem(QUOTA_STAR, row, clause, "“某评价主体平均分”，如群众参评平均分")
+                continue
+            ties.append(name)
+        return QuotaStar(kv.get("名称", (0, ""))[1] or QUOTA_STAR, quota, tuple(ties))
 
 
 def whole_scheme_problems(scheme: Scheme, tables: dict[str, Table], file: str = "") -> list[Problem]:
@@ -295,7 +435,8 @@ def whole_scheme_problems(scheme: Scheme, tables: dict[str, Table], file: str = 
         if weights and sum(weights) != 100:
             total = number_text(sum(weights))
             problems.append(Problem(Code.SCHEME_WEIGHTS_NOT_100, file, GROUPS, weight_range, total, "100"))
-    problems += band_problems(scheme.bands, file)
+    if BANDS in tables:  # schemes with named stars only may have no star levels
+        problems += band_problems(scheme.bands, file)
     for branch in scheme.branches:
         members = scheme.members_of(branch.name)
         if any(g.rater_kind == RATER_PEERS for g in scheme.member_groups) and len(members) < 2:

@@ -22,8 +22,9 @@ class Rating:
     branch: str
     group: str  # RaterGroup.code
     rater: str  # e.g. 互评03
-    ratee: str
+    ratee: str  # member id, or branch name on a flag form
     scores: tuple[tuple[str, Fraction], ...]
+    answer: str = ""  # 满意度 on the masses' flag questionnaire
 
     @property
     def total(self) -> Fraction:
@@ -60,7 +61,7 @@ def anonymise(scheme: Scheme, accepted: list[AcceptedForm]) -> list[Rating]:
     for (branch, group), forms in sorted(by_slot.items()):
         for n, form in enumerate(sorted(forms, key=lambda f: f.identity.code), start=1):
             label = names[group] if kinds[group] == RATER_SELF else f"{names[group]}{n:02d}"
-            ratings += [Rating(branch, group, label, row.ratee, row.scores) for row in form.rows]
+            ratings += [Rating(branch, group, label, row.ratee, row.scores, row.answer) for row in form.rows]
     return ratings
 
 

@@ -14,7 +14,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .files import atomic_path
-from .preset_data import CRITERIA, preset, preset_names
+from .preset_data import CRITERIA, FLAG_SET, preset, preset_names
 from .resources import PACKAGE_DIR
 from .scheme import BRANCHES, ROSTER
 
@@ -41,16 +41,18 @@ GUIDE_ROWS = [
 
 
 def example_roster(sheets: dict) -> list[tuple]:
-    """Members spread over the member criteria sets the preset defines."""
-    member_sets = sorted({row[0] for row in sheets[CRITERIA][1:]} - {"五好支部"})
+    """One branch per member criteria set (S3: an agency branch and an enterprise branch);
+    with several sets, the last member of the first branch is non-party staff (S3)."""
+    member_sets = sorted({row[0] for row in sheets[CRITERIA][1:]} - {FLAG_SET})
     with_set = len(member_sets) > 1
-    header = ("支部", "编号", "姓名", "突出表现") + (("指标体系",) if with_set else ())
+    header = ("支部", "编号", "姓名", "突出表现") + (("指标体系", "人员类别") if with_set else ())
     rows, n = [header], 0
-    for branch, names in EXAMPLE_NAMES.items():
+    for b, (branch, names) in enumerate(EXAMPLE_NAMES.items()):
         for k, name in enumerate(names):
             n += 1
             row = (branch, f"M{n:03d}", name, "是" if k == 1 else "")
-            rows.append(row + ((member_sets[k % len(member_sets)],) if with_set else ()))
+            staff_type = "机关非党在编" if with_set and b == 0 and k == len(names) - 1 else "党员"
+            rows.append(row + ((member_sets[b % len(member_sets)], staff_type) if with_set else ()))
     return rows
 
 
