@@ -88,7 +88,7 @@ def build_scheme(folder: Path) -> Path:
     sheets["支部"], sheets["党员名册"] = BRANCHES, ROSTER
     folder.mkdir(parents=True, exist_ok=True)
     path = write_scheme_workbook(sheets, folder / "方案.xlsx")
-    shutil.copyfile(Path(api.__file__).parent.parent / "samples" / "xlflag.key", folder / "xlflag.key")
+    shutil.copyfile(Path(api.__file__).parent.parent / "samples" / "s2" / "xlflag.key", folder / "xlflag.key")
     return path
 
 

@@ -8,6 +8,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from .awards import Awards, decide_awards
 from .formplan import plan_forms
 from .forms import FormsWritten, write_forms
 from .identity import load_key, load_or_create_key
@@ -73,6 +74,7 @@ class Consolidation:
     members: list[MemberResult]
     status: list[SlotStatus]
     output: Path
+    awards: Awards | None = None
 
 
 def consolidate(scheme_path: Path, returns: Path, output: Path) -> Consolidation:
@@ -82,10 +84,12 @@ def consolidate(scheme_path: Path, returns: Path, output: Path) -> Consolidation
     intake = ingest(scheme, key, Path(returns), exclude=(Path(output),))
     ratings = anonymise(scheme, intake.accepted)
     members = score_members(scheme, ratings)
+    awards = decide_awards(scheme, ratings, members)
     status = return_status(plan_forms(scheme, key), intake)
     problems = intake.report.problems + _missing_group_notes(members)
-    write_results(ResultsInput(scheme, members, ratings, status, problems, intake.ledger), Path(output))
-    return Consolidation(scheme, intake, members, status, Path(output))
+    results = ResultsInput(scheme, members, ratings, status, problems, intake.ledger, awards.branches, awards.stars, awards.picks)
+    write_results(results, Path(output))
+    return Consolidation(scheme, intake, members, status, Path(output), awards)
 
 
 def _missing_group_notes(members: list[MemberResult]) -> list[Problem]:

@@ -102,9 +102,12 @@ def _print_consolidation(result: api.Consolidation) -> None:
 
 
 @app.command()
-def demo(out: Path = typer.Argument(Path("xlflag-demo"), help="演示输出文件夹 / demo output folder")) -> None:
+def demo(
+    out: Path = typer.Argument(Path("xlflag-demo"), help="演示输出文件夹 / demo output folder"),
+    preset: str = typer.Option("s2", "--preset", "-p", help="样例方案 s1..s5 / sample plan"),
+) -> None:
     """用内置样例演示全流程 / run the whole flow on the bundled sample."""
-    run = run_demo(out)
+    run = run_demo(out, preset)
     typer.echo(f"方案：{run.scheme}\n测评表：{run.forms}\n回收（已模拟填写）：{run.returns}")
     _print_consolidation(run.consolidation)
 

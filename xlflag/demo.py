@@ -17,37 +17,54 @@ import openpyxl
 from . import layout as L
 from .api import SCHEME_FILE, Consolidation, consolidate, load_scheme, make_forms
 from .files import atomic_path
+from .formplan import asks_answer
 from .identity import KEY_FILE, FormIdentity
 from .model import Item, Scheme
 from .resources import resource_dir
 
 # value_for(identity, ratee id, item) → what the rater types (None leaves the cell blank)
 ValueFor = Callable[[FormIdentity, str, Item], object]
+# answer_for(identity, ratee) → the 满意度 chosen on a masses' flag questionnaire
+AnswerFor = Callable[[FormIdentity, str], object]
 
 
-def fill_form(scheme: Scheme, form: Path, value_for: ValueFor, target: Path | None = None) -> Path:
-    """Type scores into a generated form and save it (to ``target``, or over the form)."""
+def fill_form(scheme: Scheme, form: Path, value_for: ValueFor, target: Path | None = None,
+              answer_for: AnswerFor | None = None) -> Path:
+    """Type scores (and 满意度 where asked) into a generated form and save it (to ``target``,
+    or over the form)."""
     wb = openpyxl.load_workbook(form)
     identity = FormIdentity.from_json(wb[L.IDENTITY_SHEET]["A1"].value)
     ws = wb[L.FORM_SHEET]
     items = scheme.items_of(identity.criteria_set)
-    lay = L.form_layout(items)
+    lay = L.form_layout(items, asks_answer(scheme, identity))
     for n, ratee in enumerate(identity.ratees):
+        row = L.FIRST_DATA_ROW + n
         for item in items:
             value = value_for(identity, ratee, item)
             if value is not None:
-                ws.cell(L.FIRST_DATA_ROW + n, lay.item_cols[item.code], value)
+                ws.cell(row, lay.item_cols[item.code], value)
+        if lay.answer_col and answer_for is not None:
+            ws.cell(row, lay.answer_col, answer_for(identity, ratee))
     target = Path(target or form)
     with atomic_path(target) as tmp:
         wb.save(tmp)
     return target
 
 
+def _hash(text: str) -> int:
+    return int(hashlib.sha256(text.encode()).hexdigest(), 16)
+
+
 def hashed_score(identity: FormIdentity, ratee: str, item: Item) -> int:
     """A plausible, repeatable score: mostly full marks, members differing in how often not."""
-    h = int(hashlib.sha256(f"{identity.form_id}|{ratee}|{item.code}".encode()).hexdigest(), 16)
-    strictness = 1 + int(hashlib.sha256(ratee.encode()).hexdigest(), 16) % 5  # 1: all full marks
-    return max(0, item.maximum - h % strictness)
+    strictness = 1 + _hash(ratee) % 5  # 1: all full marks
+    return max(0, item.maximum - _hash(f"{identity.form_id}|{ratee}|{item.code}") % strictness)
+
+
+def hashed_answer(identity: FormIdentity, ratee: str) -> str:
+    """Mostly satisfied; how often not depends on the branch."""
+    roll = _hash(f"{identity.form_id}|{ratee}") % 10
+    return "不满意" if roll < _hash(ratee) % 3 else ("基本满意" if roll < 4 else "满意")
 
 
 @dataclass(frozen=True)
@@ -59,11 +76,11 @@ class DemoRun:
     consolidation: Consolidation
 
 
-def run_demo(out: Path) -> DemoRun:
-    """Copy the sample scheme, write forms, fill them into a returns folder, consolidate."""
+def run_demo(out: Path, preset: str = "s2") -> DemoRun:
+    """Copy a sample scheme, write forms, fill them into a returns folder, consolidate."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    samples = resource_dir("samples")
+    samples = resource_dir("samples") / preset.lower()
     scheme_path = out / SCHEME_FILE
     for name in (SCHEME_FILE, KEY_FILE):
         shutil.copyfile(samples / name, out / name)
@@ -73,7 +90,7 @@ def run_demo(out: Path) -> DemoRun:
     written = make_forms(scheme_path, forms_dir)
     scheme = load_scheme(scheme_path)
     for n, (planned, path) in enumerate(written.forms):
-        fill_form(scheme, path, _rater_habits(n), returns_dir / _mailbox_name(n, path))
+        fill_form(scheme, path, _rater_habits(n), returns_dir / _mailbox_name(n, path), hashed_answer)
     _add_inbox_noise(returns_dir / _mailbox_name(0, written.forms[0][1]), returns_dir)
     result = consolidate(scheme_path, returns_dir, out / "汇总结果.xlsx")
     return DemoRun(out, scheme_path, forms_dir, returns_dir, result)

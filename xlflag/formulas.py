@@ -5,7 +5,7 @@ that the two give the same numbers.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 def col_letter(col: int) -> str:
@@ -36,6 +36,8 @@ class DataRanges:
     total_col: int
     first_row: int
     last_row: int
+    answer_col: int = 0
+    category_cols: dict[tuple[str, str], int] = field(default_factory=dict)  # (set, category) → col
 
     def range(self, col: int) -> str:
         return absolute(self.sheet, col, self.first_row, max(self.last_row, self.first_row))
@@ -54,6 +56,33 @@ def group_mean(data: DataRanges, ratee_cell: str, group_name: str, count_cell: s
 def weighted_total(mean_cells: list[str], weight_cells: list[str], decimals: int) -> str:
     terms = "+".join(f"{m}*{w}/100" for m, w in zip(mean_cells, weight_cells))
     return f'=IF(COUNT({",".join(mean_cells)})<{len(mean_cells)},"",ROUND({terms},{decimals}))'
+
+
+def weighted_category(data: DataRanges, ratee_cell: str, groups: list[tuple[str, str]], col: int,
+                      guard_cell: str, decimals: int) -> str:
+    """Σ weight% × the group's mean of one category's subtotals; blank while ``guard_cell`` is
+    (the total is blank exactly when some group has no rater)."""
+    terms = "+".join(
+        f"AVERAGEIFS({data.range(col)},{data.range(data.ratee_col)},{ratee_cell},{data.range(data.group_col)},{quoted(name)})*{weight}/100"
+        for name, weight in groups
+    )
+    return f'=IF({guard_cell}="","",ROUND({terms},{decimals}))'
+
+
+def satisfaction(data: DataRanges, ratee_cell: str, satisfied: tuple[str, ...], answers: tuple[str, ...], decimals: int) -> str:
+    """Share of answers that count as satisfied (S3: 满意 + 基本满意 over all answers)."""
+    def count(values):
+        return "+".join(f"COUNTIFS({data.range(data.ratee_col)},{ratee_cell},{data.range(data.answer_col)},{quoted(v)})" for v in values)
+    return f'=IF(({count(answers)})=0,"",ROUND(({count(satisfied)})/({count(answers)}),{decimals}))'
+
+
+def competition_rank(cell: str, column_range: str) -> str:
+    """1 + how many are strictly higher: equal totals share a rank."""
+    return f'=IF({cell}="","",COUNTIF({column_range},">"&{cell})+1)'
+
+
+def reached(score_cell: str, needed_cell: str, mark: str = "★") -> str:
+    return f'=IF({score_cell}="","",IF({score_cell}>={needed_cell},{quoted(mark)},""))'
 
 
 def star_level(total_cell: str, lows: str, stars: str, top: int, outstanding_cell: str | None) -> str:

@@ -3,14 +3,15 @@
 Some readers cannot defend themselves: python-calamine aborts the whole process (no exception
 to catch) on an xlsx whose sheet reaches XFD1048576, and a zip bomb or an XML entity bomb costs
 any reader memory and time. ``precheck`` looks only at the container — file size, magic bytes,
-the zip directory, the prolog of every XML part, the cell references of every sheet — with each
-read bounded, and says whether the file may go on to a reader.
+the zip directory, the prolog of every XML part, the cell references of every sheet, the
+repeats of an ODS table — with each read bounded, and says whether the file may go on to a reader.
 
 It never raises: whatever goes wrong inside is the file's fault and becomes a ``Verdict``.
 """
 from __future__ import annotations
 
 import codecs
+import functools
 import html
 import itertools
 import os
@@ -119,8 +120,10 @@ class _Scan:
         entries, directory_bytes = _zip_directory_size(f, size)
         # zipfile builds a ZipInfo per entry on open (a 20 MB zip of empty members: 1.6 s,
         # 130 MB), so the count is checked from the end record before zipfile sees the file.
-        if entries > lim.max_members or directory_bytes > lim.max_members * _CD_BYTES_PER_MEMBER:
+        if entries > lim.max_members:
             raise _Reject(Code.RETURN_TOO_LARGE, f"zip内{entries}个部件，上限{lim.max_members}")
+        if directory_bytes > lim.max_members * _CD_BYTES_PER_MEMBER:
+            raise _Reject(Code.RETURN_TOO_LARGE, f"zip目录{_human(directory_bytes)}")
         f.seek(0)
         with zipfile.ZipFile(f) as zf:
             infos = zf.infolist()
@@ -138,18 +141,22 @@ class _Scan:
                     self._part(zf, info)
 
     def _part(self, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
-        """Every member that is XML: refuse a DOCTYPE; stream sheets and ODS content through."""
+        """Every member that is XML: refuse a DOCTYPE; stream sheets and ODS tables through."""
         with zf.open(info) as member:
             chunks = self._inflate(member)
             root, text = _prolog(chunks)
             if root is None:
                 return
             rest = itertools.chain([text], chunks)
-            if root in _SHEET_ROOTS:  # by root, not path: rels may point a sheet anywhere
+            # Parts are told by their root element, not their path or the package kind: rels
+            # may point a sheet anywhere, and a reader may take a package for what it is not.
+            if root in _SHEET_ROOTS:
                 _check_sheet(rest, self.limits)
-            elif self.kind == "zip-ods" and info.filename == "content.xml":
+            elif root == "sst":
+                _check_shared_strings(rest, self.limits)
+            elif root == "document-content":  # ODS content.xml
                 _check_ods_content(rest, self.limits)
-            elif self.kind == "zip-ods" and info.filename == "META-INF/manifest.xml":
+            elif root == "manifest":  # ODF META-INF/manifest.xml
                 _check_manifest(rest)
 
     def _inflate(self, member: BinaryIO) -> Iterator[str]:
@@ -235,7 +242,9 @@ _ENCODINGS = (  # XML 1.0 appendix F: the encoding a parser infers from the firs
 )
 _MORE = object()  # the prolog is not finished in the text read so far
 _NAME = re.compile(r"""[^\s/>!?<"'=]+""")
-_ATTRS = r"""((?:[^<>"']|"[^<"]*"|'[^<']*')*)"""  # '<' is illegal in values: no runaway match
+# A start tag's attributes. '<' is illegal in values, so a match never runs past the next tag,
+# and possessive quantifiers never backtrack: matching stays linear on hostile text.
+_ATTRS = r"""((?:[^<>"']++|"[^<"]*+"|'[^<']*+')*+)"""
 _ANY_TAG = re.compile("<" + _ATTRS + ">")
 
 
@@ -295,16 +304,17 @@ def _root_element(text: str) -> str | None | object:
             return name.group().rpartition(":")[2]
 
 
-def _tags(chunks: Iterable[str], pattern: re.Pattern) -> Iterator[re.Match]:
-    """Matches of a start-tag ``pattern`` over streamed text, holding back an unfinished tag."""
+def _tags(chunks: Iterable[str], pattern: re.Pattern) -> Iterator[tuple]:
+    """``pattern.findall`` over streamed text, holding back a tag that a chunk cut in two.
+
+    Only the last '<' of a chunk can open an unfinished tag ('<' cannot occur inside one), and
+    a tag ``pattern`` matches is also an ``_ANY_TAG`` match, so nothing is seen twice.
+    """
     carry = ""
     for piece in chunks:
         text = carry + piece
-        end = 0
-        for match in pattern.finditer(text):
-            yield match
-            end = match.end()
-        lt = text.rfind("<", end)
+        yield from pattern.findall(text)
+        lt = text.rfind("<")
         carry = ""
         if lt >= 0 and not _ANY_TAG.match(text, lt):
             carry = text[lt:]
@@ -325,7 +335,10 @@ def _attr_pattern(name: str) -> re.Pattern:
 
 
 # -- xlsx sheets -------------------------------------------------------------------------------
-_SHEET_TAG = re.compile(r"<(?:[\w.-]+:)?(row|c|dimension)(?=[\s/>])" + _ATTRS + ">")
+# Excel, WPS, LibreOffice and openpyxl write r="B7" first: captured here, it needs no more work.
+_SHEET_TAG = re.compile(
+    r"""<(?:[\w.-]+:)?(row|c|dimension)(?=[\s/>])(?:\s+r="([A-Z]{0,3})(\d{1,7})")?""" + _ATTRS + ">"
+)
 _R = _attr_pattern("r")
 _REF = _attr_pattern("ref")
 _CELL = re.compile(r"\s*\$?([A-Za-z]*)\$?(\d*)\s*", re.ASCII)
@@ -340,45 +353,66 @@ def _check_sheet(chunks: Iterable[str], lim: Limits) -> None:
     readers size their grid from cells, and Excel writes formatted empty rows far down.
     """
     row = col = 0
-    for match in _tags(chunks, _SHEET_TAG):
-        name, attrs = match.groups()
+    for name, letters, digits, attrs in _tags(chunks, _SHEET_TAG):
         if name == "dimension":
             _check_dimension(_attr(attrs, _REF) or "", lim)
             continue
-        ref_col, ref_row = _cell_ref(_attr(attrs, _R) or "")
+        if not digits:  # r absent, not first or written oddly: the slow, general reading
+            letters, digits = _split_ref(_attr(attrs, _R) or "")
         if name == "row":
-            row, col = (ref_row if ref_row else row + 1), 0
+            row, col = (_number(digits) if digits else row + 1), 0
             continue
-        cell_row = row
-        if ref_col and ref_row:
-            col, cell_row = ref_col, ref_row
+        if letters and digits:
+            col, cell_row = _column(letters), _number(digits)
         else:
-            col += 1
+            col, cell_row = col + 1, row
         if col > lim.max_cols or cell_row > lim.max_rows:
             raise _Reject(Code.RETURN_TOO_LARGE, f"单元格{_cell_name(col, cell_row)}")
 
 
+_SST_TAG = re.compile(r"<(?:[\w.-]+:)?sst(?=[\s/>])" + _ATTRS + ">")
+_UNIQUE_COUNT = _attr_pattern("uniqueCount")
+
+
+def _check_shared_strings(chunks: Iterable[str], lim: Limits) -> None:
+    """python-calamine reserves room for ``uniqueCount`` strings up front: 4000000000 aborts
+    the process (measured, 0.9.1). A count above one full sheet of cells is refused."""
+    for attrs in _tags(chunks, _SST_TAG):
+        value = (_attr(attrs, _UNIQUE_COUNT) or "").strip()
+        count = _number(value) if value.isascii() and value.isdigit() else 0
+        if count > lim.max_rows * lim.max_cols:
+            raise _Reject(Code.RETURN_TOO_LARGE, f"共享字符串{count}个")
+        return
+
+
 def _check_dimension(ref: str, lim: Limits) -> None:
-    corners = [_cell_ref(part) for part in ref.split(":")[:2]]
-    cols = max((c for c, _ in corners), default=0)
-    rows = max((r for _, r in corners), default=0)
+    corners = [_split_ref(part) for part in ref.split(":")[:2]]
+    cols = max((_column(letters) for letters, _ in corners), default=0)
+    rows = max((_number(digits) for _, digits in corners), default=0)
     if cols > lim.max_cols or rows > lim.max_rows:
         raise _Reject(Code.RETURN_TOO_LARGE, f"工作表范围{ref[:40]}")
 
 
-def _cell_ref(text: str) -> tuple[int, int]:
-    """(column, row) of "XFD1048576", "$B$2", "5" or "C"; 0 for a part absent or unreadable."""
+def _split_ref(text: str) -> tuple[str, str]:
+    """("XFD", "1048576") from "XFD1048576", "$B$2", "5" or "C"; empty parts when unreadable."""
     match = _CELL.fullmatch(text)
-    if match is None:
-        return 0, 0
-    letters, digits = match.groups()
-    col = 0
-    for letter in letters.upper()[:8]:
-        col = col * 26 + ord(letter) - 64
+    return match.groups() if match else ("", "")
+
+
+@functools.lru_cache(maxsize=1024)
+def _column(letters: str) -> int:
     if len(letters) > 8:
-        col = _HUGE
-    row = int(digits) if 0 < len(digits) <= 10 else (_HUGE if digits else 0)
-    return col, row
+        return _HUGE
+    col = 0
+    for letter in letters.upper():
+        col = col * 26 + ord(letter) - 64
+    return col
+
+
+def _number(digits: str) -> int:
+    if not digits:
+        return 0
+    return int(digits) if len(digits) <= 10 else _HUGE
 
 
 def _cell_name(col: int, row: int) -> str:
@@ -412,9 +446,8 @@ def _check_ods_content(chunks: Iterable[str], lim: Limits) -> None:
     """
     row = col = rows_repeated = 0
     outer = []  # positions in enclosing tables, should a table sit inside a cell
-    for match in _tags(chunks, _ODS_TAG):
-        closing, name, attrs = match.groups()
-        self_closing = attrs.rstrip().endswith("/")
+    for closing, name, attrs in _tags(chunks, _ODS_TAG):
+        self_closing = attrs.endswith("/")
         if name == "table":
             if closing:
                 row, col, rows_repeated = outer.pop() if outer else (0, 0, 0)
@@ -438,6 +471,8 @@ def _check_ods_content(chunks: Iterable[str], lim: Limits) -> None:
 
 
 def _repeat(attrs: str, pattern: re.Pattern) -> int:
+    if "repeated" not in attrs:  # most cells: skip the regex
+        return 1
     value = (_attr(attrs, pattern) or "1").strip()
     if not (value.isascii() and value.isdigit()):
         return 1

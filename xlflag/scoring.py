@@ -30,6 +30,9 @@ class Rating:
     def total(self) -> Fraction:
         return sum((s for _, s in self.scores), Fraction(0))
 
+    def subtotal(self, codes: frozenset[str]) -> Fraction:
+        return sum((s for c, s in self.scores if c in codes), Fraction(0))
+
 
 @dataclass(frozen=True)
 class GroupScore:
@@ -66,16 +69,27 @@ def anonymise(scheme: Scheme, accepted: list[AcceptedForm]) -> list[Rating]:
 
 
 def score_members(scheme: Scheme, ratings: list[Rating]) -> list[MemberResult]:
-    totals: dict[tuple[str, str], list[Fraction]] = {}
-    for r in ratings:
-        totals.setdefault((r.ratee, r.group), []).append(r.total)
+    by_member = group_scores(scheme.member_groups, ratings)
     results = []
     for member in scheme.members:
-        groups = tuple(_group_score(g, totals.get((member.member_id, g.code), [])) for g in scheme.member_groups)
+        groups = by_member(member.member_id)
         total = member_total(groups)
         stars = None if total is None else star_level(total, scheme.bands, member.outstanding, scheme.settings.top_star_needs_outstanding)
         results.append(MemberResult(member, groups, total, stars))
     return results
+
+
+def group_scores(groups: tuple[RaterGroup, ...], ratings: list[Rating], codes: frozenset[str] | None = None):
+    """ratee → per group (rater count, mean of the raters' totals — or of one category's
+    subtotals when ``codes`` names its items)."""
+    values: dict[tuple[str, str], list[Fraction]] = {}
+    for r in ratings:
+        values.setdefault((r.ratee, r.group), []).append(r.total if codes is None else r.subtotal(codes))
+
+    def for_ratee(ratee: str) -> tuple[GroupScore, ...]:
+        return tuple(_group_score(g, values.get((ratee, g.code), [])) for g in groups)
+
+    return for_ratee
 
 
 def _group_score(group: RaterGroup, totals: list[Fraction]) -> GroupScore:

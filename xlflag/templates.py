@@ -6,6 +6,8 @@ workbooks still say what the presets say. Each template carries a small example 
 """
 from __future__ import annotations
 
+import secrets
+import shutil
 import sys
 from pathlib import Path
 
@@ -43,7 +45,7 @@ GUIDE_ROWS = [
 def example_roster(sheets: dict) -> list[tuple]:
     """One branch per member criteria set (S3: an agency branch and an enterprise branch);
     with several sets, the last member of the first branch is non-party staff (S3)."""
-    member_sets = sorted({row[0] for row in sheets[CRITERIA][1:]} - {FLAG_SET})
+    member_sets = [s for s in dict.fromkeys(row[0] for row in sheets[CRITERIA][1:]) if s != FLAG_SET]
     with_set = len(member_sets) > 1
     header = ("支部", "编号", "姓名", "突出表现") + (("指标体系", "人员类别") if with_set else ())
     rows, n = [header], 0
@@ -94,9 +96,16 @@ def _style(ws) -> None:
 
 
 def main(out: Path | None = None) -> None:
-    out = Path(out) if out else PACKAGE_DIR.parent / "templates_xlsx"
+    """Rebuild templates_xlsx/<preset>.xlsx and the samples' schemes (samples/<preset>/方案.xlsx)."""
+    root = PACKAGE_DIR.parent
+    out = Path(out) if out else root / "templates_xlsx"
     for name in preset_names():
         print(write_scheme_workbook(template_sheets(name), out / f"{name}.xlsx"))
+        sample = root / "samples" / name
+        sample.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(out / f"{name}.xlsx", sample / "方案.xlsx")
+        if not (sample / "xlflag.key").exists():  # the sample's key is fixed: reruns are identical
+            (sample / "xlflag.key").write_text(secrets.token_hex(32) + "\n", encoding="ascii")
 
 
 if __name__ == "__main__":
