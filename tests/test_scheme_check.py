@@ -151,20 +151,10 @@ def test_branch_without_leaders_is_reported(tmp_path):
     assert codes == [("SCHEME_BRANCH_NO_LEADER", "支部")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: SCHEME_BRANCH_NO_LEADER has an empty cell (scheme.py whole_scheme_problems); "
-    "the clerk should be sent to the branch's 领导点评人 cell, 支部!B3",
-)
 def test_branch_without_leaders_points_at_its_leader_cell(tmp_path):
     assert located(scheme_file(tmp_path, branch_without_leaders)) == [("SCHEME_BRANCH_NO_LEADER", "支部", "B3")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a 期次 row whose value is blank is reported with an empty cell (scheme.py _settings); "
-    "the row is known (3), so the cell is 设置!B3",
-)
 def test_blank_period_value_points_at_its_cell(tmp_path):
     def blank_period(s):
         set_row(s, "设置", 3, ("期次", ""))
@@ -179,11 +169,6 @@ def test_blank_period_value_is_reported(tmp_path):
     assert [c for c, _, _ in located(scheme_file(tmp_path, blank_period))] == ["SCHEME_SETTING_MISSING"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a duplicated 支部名称 row passes the check (scheme.py _Parser.branches); "
-    "plan_forms then plans every form of that branch twice with the same form id",
-)
 def test_duplicate_branch_name_is_an_error(tmp_path):
     def duplicate_branch(s):
         s["支部"].append(("第二党支部", "赵书记"))  # row 4 repeats row 3
@@ -192,11 +177,6 @@ def test_duplicate_branch_name_is_an_error(tmp_path):
     assert ("支部", "A4") in [(p.sheet, p.cell) for p in report.errors]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a negative weight passes when the weights still add to 100 "
-    "(scheme.py _Parser.groups expects '0至100的百分数' but never checks the range)",
-)
 def test_negative_weight_is_an_error(tmp_path):
     def negative_weight(s):
         # 20 + 30 − 10 + 60 = 100
@@ -206,11 +186,6 @@ def test_negative_weight_is_an_error(tmp_path):
     assert located(scheme_file(tmp_path, negative_weight)) == [("SCHEME_VALUE_INVALID", "评价主体", "D4")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a star level of 2.5 is truncated to 2 without a problem "
-    "(scheme.py _Parser.bands: int(stars) after number() with expected '1至5的整数')",
-)
 def test_fractional_star_level_is_an_error(tmp_path):
     def half_star(s):
         set_row(s, "星级标准", 3, (2.5, 60, 70))

@@ -28,6 +28,7 @@ class Code(Enum):
     SCHEME_ITEM_MAX_INVALID = (Severity.ERROR, "项目满分“{found}”无效，应为正整数")
     SCHEME_ITEM_CODE_DUPLICATE = (Severity.ERROR, "项目编号“{found}”重复")
     SCHEME_MEMBER_BRANCH_UNKNOWN = (Severity.ERROR, "党员所在支部“{found}”不在支部表中")
+    SCHEME_BRANCH_DUPLICATE = (Severity.ERROR, "支部名称“{found}”重复或为空")
     SCHEME_MEMBER_ID_DUPLICATE = (Severity.ERROR, "党员编号“{found}”重复")
     SCHEME_GROUP_UNKNOWN = (Severity.ERROR, "评价主体“{found}”无效，应为{expected}")
     SCHEME_BRANCH_TOO_SMALL = (Severity.WARNING, "支部“{found}”党员不足2人，无法互评")

@@ -176,8 +176,9 @@ def _settings(sheets, file, report) -> Settings | None:
         return None
     found = _key_values(sheets, SETTINGS)
     for key in SETTING_KEYS:
-        if not found.get(key, (0, ""))[1]:
-            report.add(Problem(Code.SCHEME_SETTING_MISSING, file, SETTINGS, "", expected=key))
+        row, value = found.get(key, (0, ""))
+        if not value:
+            report.add(Problem(Code.SCHEME_SETTING_MISSING, file, SETTINGS, f"B{row}" if row else "", expected=key))
     if any(not found.get(k, (0, ""))[1] for k in SETTING_KEYS):
         return None
     step_row, step_text = found.get("计分步长", (0, "1"))
@@ -204,8 +205,10 @@ class _Parser:
         self.t = tables
         self.file = file
         self.report = report
+        self.bad_sheets: set[str] = set()  # a sheet with a bad row: its totals would only mislead
 
     def problem(self, code, table: Table, row: int, column: str, found="", expected=""):
+        self.bad_sheets.add(table.sheet)
         self.report.add(Problem(code, self.file, table.sheet, table.cell(row, column), str(found), expected))
 
     def number(self, table, row, values, column, expected="数字") -> Fraction | None:
@@ -250,6 +253,9 @@ class _Parser:
                 self.problem(Code.SCHEME_GROUP_UNKNOWN, table, row, "评价人", kind, "、".join(kinds))
                 continue
             weight = self.number(table, row, v, "权重", "0至100的百分数")
+            if weight is not None and not 0 <= weight <= 100:
+                self.problem(Code.SCHEME_VALUE_INVALID, table, row, "权重", number_text(weight), "0至100的百分数")
+                continue
             count = self.count(table, row, v, kind)
             if weight is None or count is None:
                 continue
@@ -270,7 +276,10 @@ class _Parser:
     def bands(self) -> tuple[StarBand, ...]:
         table, bands = self.t[BANDS], []
         for row, v in table.rows:
-            stars = self.number(table, row, v, "星级", "1至5的整数")
+            stars = self.number(table, row, v, "星级", "0至5的整数")
+            if stars is not None and (stars.denominator != 1 or not 0 <= stars <= 5):
+                self.problem(Code.SCHEME_VALUE_INVALID, table, row, "星级", number_text(stars), "0至5的整数")
+                continue
             low = self.number(table, row, v, "下限")
             high = self.number(table, row, v, "上限")
             if None not in (stars, low, high):
@@ -278,11 +287,21 @@ class _Parser:
         return tuple(sorted(bands, key=lambda b: b.low))
 
     def branches(self) -> tuple[Branch, ...]:
-        table, branches = self.t[BRANCHES], []
-        for row, v in table.rows:
-            leaders = _names(_text(table.get(v, "领导点评人")))
-            branches.append(Branch(_text(table.get(v, "支部名称")), leaders))
-        return tuple(branches)
+        return tuple(b for _, b in self.branch_rows())
+
+    def branch_rows(self) -> list[tuple[int, Branch]]:
+        """(sheet row, branch); a repeated or blank name is reported once and dropped."""
+        if not hasattr(self, "_branch_rows"):
+            table, rows, seen = self.t[BRANCHES], [], set()
+            for row, v in table.rows:
+                name = _text(table.get(v, "支部名称"))
+                if not name or name in seen:
+                    self.problem(Code.SCHEME_BRANCH_DUPLICATE, table, row, "支部名称", name)
+                    continue
+                seen.add(name)
+                rows.append((row, Branch(name, _names(_text(table.get(v, "领导点评人"))))))
+            self._branch_rows = rows
+        return self._branch_rows
 
     def members(self, items: tuple[Item, ...]) -> tuple[Member, ...]:
         table, members, seen = self.t[ROSTER], [], set()
@@ -324,9 +343,11 @@ class _Parser:
         return tuple(stars)
 
     def check_whole(self, scheme: Scheme) -> None:
-        """Rules over a whole sheet rather than one cell."""
-        for problem in whole_scheme_problems(scheme, self.t, self.file):
-            self.report.add(problem)
+        """Rules over a whole sheet rather than one cell, skipped for sheets with a bad row."""
+        branch_rows = {b.name: row for row, b in self.branch_rows()}
+        for problem in whole_scheme_problems(scheme, self.t, self.file, branch_rows):
+            if problem.sheet not in self.bad_sheets:
+                self.report.add(problem)
 
 
 def _share(v) -> Fraction | None:
@@ -425,7 +446,8 @@ class _RulesParser:
         return QuotaStar(kv.get("名称", (0, ""))[1] or QUOTA_STAR, quota, tuple(ties))
 
 
-def whole_scheme_problems(scheme: Scheme, tables: dict[str, Table], file: str = "") -> list[Problem]:
+def whole_scheme_problems(scheme: Scheme, tables: dict[str, Table], file: str = "",
+                          branch_rows: dict[str, int] | None = None) -> list[Problem]:
     problems = []
     groups = tables[GROUPS]
     weight_col = groups.cell(2, "权重")[:-1]
@@ -437,12 +459,16 @@ def whole_scheme_problems(scheme: Scheme, tables: dict[str, Table], file: str = 
             problems.append(Problem(Code.SCHEME_WEIGHTS_NOT_100, file, GROUPS, weight_range, total, "100"))
     if BANDS in tables:  # schemes with named stars only may have no star levels
         problems += band_problems(scheme.bands, file)
+    branch_table = tables[BRANCHES]
     for branch in scheme.branches:
+        row = (branch_rows or {}).get(branch.name)
+        name_cell = branch_table.cell(row, "支部名称") if row else ""
         members = scheme.members_of(branch.name)
         if any(g.rater_kind == RATER_PEERS for g in scheme.member_groups) and len(members) < 2:
-            problems.append(Problem(Code.SCHEME_BRANCH_TOO_SMALL, file, BRANCHES, "", branch.name))
+            problems.append(Problem(Code.SCHEME_BRANCH_TOO_SMALL, file, BRANCHES, name_cell, branch.name))
         if any(g.rater_kind == RATER_LEADERS for g in scheme.member_groups) and not branch.leaders:
-            problems.append(Problem(Code.SCHEME_BRANCH_NO_LEADER, file, BRANCHES, "", branch.name))
+            leader_cell = branch_table.cell(row, "领导点评人") if row else ""
+            problems.append(Problem(Code.SCHEME_BRANCH_NO_LEADER, file, BRANCHES, leader_cell, branch.name))
     return problems
 
 
