@@ -11,6 +11,8 @@ from pathlib import Path
 
 from .formulas import col_letter
 from .model import (
+    BLANK_POLICIES,
+    BLANK_SKIP_ROW,
     BRANCH_RATER_KINDS,
     BRANCH_TARGET,
     SATISFACTION,
@@ -189,12 +191,17 @@ def _settings(sheets, file, report) -> Settings | None:
     except ValueError:
         report.add(Problem(Code.SCHEME_VALUE_INVALID, file, SETTINGS, f"B{step_row}", step_text, "正数，如1或0.5"))
         step = Fraction(1)
+    blank_row, blank_policy = found.get("空白处理", (0, BLANK_SKIP_ROW))
+    if (blank_policy or BLANK_SKIP_ROW) not in BLANK_POLICIES:
+        report.add(Problem(Code.SCHEME_VALUE_INVALID, file, SETTINGS, f"B{blank_row}", blank_policy, "或".join(BLANK_POLICIES)))
+        blank_policy = BLANK_SKIP_ROW
     return Settings(
         organisation=found["组织名称"][1],
         period=found["期次"][1],
         cycle=found.get("周期", (0, "季度"))[1] or "季度",
         top_star_needs_outstanding=found.get("五星需突出表现", (0, "是"))[1] in YES,
         step=step,
+        blank_policy=blank_policy or BLANK_SKIP_ROW,
     )
 
 
