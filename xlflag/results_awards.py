@@ -52,7 +52,7 @@ def write_flag(sheets: AwardSheets, fmt, data: "ResultsInput", ranges: F.DataRan
     widths = [5, 18, 6, *g_widths, 9, *(9 for _ in categories)] + ([9] if has_answers else []) + [6, 6, 8, 40]
     title = f"{scheme.settings.organisation}{scheme.settings.period_label}“{flag.flag_name}”评比排名"
     titled(ws, fmt, title, _flag_note(scheme), len(headers) - 1)
-    ws.set_row(F_HEADER - 1, 32)
+    ws.set_row(F_HEADER - 1, 48)  # group names such as 上级综合评定 wrap to three lines
     table_head(ws, fmt, F_HEADER - 1, headers, widths)
     total_col = 4 + 2 * len(groups)
     first, last = F_HEADER + 1, F_HEADER + len(data.branches)
