@@ -20,7 +20,7 @@ def return_status(planned: list[PlannedForm], intake: Intake) -> list[SlotStatus
     received = {f.identity.form_id for f in intake.accepted}
     slots: dict[tuple[str, str], list[PlannedForm]] = {}
     for form in planned:
-        slots.setdefault((form.identity.branch, form.group_name), []).append(form)
+        slots.setdefault((form.folder, form.group_name), []).append(form)
     return [
         SlotStatus(
             branch,
