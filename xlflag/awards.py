@@ -11,6 +11,7 @@ from fractions import Fraction
 
 from .model import SATISFACTION, Member, ModelStar, Scheme
 from .scoring import GroupScore, MemberResult, Rating, group_scores, member_total, round_half_up
+from .values import number_text
 
 SATISFACTION_DECIMALS = 4  # 满意率 compared as a share, e.g. 0.8500
 
@@ -135,6 +136,11 @@ def _rank(scheme: Scheme, rows) -> list[BranchResult]:
     return [results[r[0]] for r in rows]
 
 
+def percent_text(share: Fraction) -> str:
+    """0.875 → 87.5%: the floor exactly as the scheme set it."""
+    return f"{number_text(Fraction(share) * 100)}%"
+
+
 def _tie_names(flag) -> list[str]:
     return [k if k == SATISFACTION else f"{k}小计" for k in flag.tie_break]
 
@@ -145,9 +151,9 @@ def _shortfall(flag, total: Decimal, sat: Decimal | None) -> str:
         floor = round_half_up(flag.satisfaction_floor, SATISFACTION_DECIMALS)
         if sat is None or sat < floor:
             shown = "无问卷" if sat is None else f"{sat:.2%}"
-            return f"群众满意率{shown}，低于{floor:.0%}"
+            return f"群众满意率{shown}，低于{percent_text(flag.satisfaction_floor)}"
     if flag.minimum is not None and total < flag.minimum:
-        return f"综合得分低于最低分{flag.minimum}"
+        return f"综合得分低于最低分{number_text(flag.minimum)}"
     return ""
 
 

@@ -235,7 +235,7 @@ def _write_public(ws, fmt, data: ResultsInput, cells: SummaryCells) -> None:
     """Names, totals and stars only: nothing that shows who rated whom."""
     with_stars = cells.glyph_col is not None
     headers = ("序号", "支部", "姓名", "综合得分") + (("星级",) if with_stars else ())
-    ws.merge_range(0, 0, 0, len(headers) - 1, _title(data.scheme).replace("综合测评表", "评星结果公示"), fmt["title"])
+    ws.merge_range(0, 0, 0, len(headers) - 1, _title(data.scheme).replace("综合测评表", "结果公示"), fmt["title"])
     table_head(ws, fmt, 1, headers, (6, 20, 12, 12, 14))
     for n, result in enumerate(data.members, start=1):
         r, row = n + 1, cells.rows[result.member.member_id]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from . import formulas as F
-from .awards import SATISFACTION_DECIMALS
+from .awards import SATISFACTION_DECIMALS, percent_text
 from .model import RATER_REPS, SATISFACTION
 from .scoring import TOTAL_DECIMALS
 from .sheetkit import SUMMARY, ParamCells, blank_or, group_headers, page, table_head, titled, total_formula, write_group_columns
@@ -91,7 +91,7 @@ def _flag_note(scheme) -> str:
     weights = "、".join(f"{g.name}{number_text(g.weight)}%" for g in scheme.flag_groups)
     parts = [f"按{weights}加权计综合得分"]
     if flag.satisfaction_floor is not None:
-        parts.append(f"群众满意率（{'、'.join(flag.satisfied)}）须达{float(flag.satisfaction_floor):.0%}")
+        parts.append(f"群众满意率（{'、'.join(flag.satisfied)}）须达{percent_text(flag.satisfaction_floor)}")
     if flag.minimum is not None:
         parts.append(f"综合得分不低于{number_text(flag.minimum)}")
     if flag.quota is not None:
