@@ -5,20 +5,15 @@ can always say which cell the clerk should fix.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 
-from .formulas import col_letter
 from .model import (
     BLANK_POLICIES,
     BLANK_SKIP_ROW,
     BRANCH_RATER_KINDS,
     BRANCH_TARGET,
-    SATISFACTION,
-    FlagRules,
     ModelStar,
-    QuotaStar,
     DEFAULT_SET,
     MEMBER_RATER_KINDS,
     MEMBER_TARGET,
@@ -34,6 +29,8 @@ from .model import (
     StarBand,
 )
 from .problems import Code, Problem, Report
+from .scheme_rules import FLAG_RULES, QUOTA_STAR, RulesParser
+from .tables import YES, Table, blank, names, share, text
 from .values import number_text
 
 SETTINGS = "设置"
@@ -43,8 +40,6 @@ BANDS = "星级标准"
 BRANCHES = "支部"
 ROSTER = "党员名册"
 MODEL_STARS = "模范星"
-FLAG_RULES = "授旗规则"
-QUOTA_STAR = "党员之星"
 
 # Required columns per table sheet; columns are found by header text, not position.
 COLUMNS = {
@@ -55,28 +50,10 @@ COLUMNS = {
     ROSTER: ("支部", "编号", "姓名", "突出表现"),
 }
 OPTIONAL_TABLES = {MODEL_STARS: ("星名", "指标体系", "类别", "门槛")}
-YES = ("是", "Y", "y", "yes", "1", "√", "✓", "TRUE", "True")
-NAME_SEPARATORS = ("、", ",", "，", ";", "；", "/", "\n")
 
 
 class SchemeError(Exception):
     """The scheme cannot be used at all (file missing or not a workbook)."""
-
-
-@dataclass(frozen=True)
-class Table:
-    """A sheet's rows with the header mapped to column indexes (0-based)."""
-
-    sheet: str
-    header: dict[str, int]
-    rows: tuple[tuple[int, tuple], ...]  # (1-based sheet row, values)
-
-    def get(self, values: tuple, column: str):
-        index = self.header.get(column)
-        return values[index] if index is not None and index < len(values) else None
-
-    def cell(self, row: int, column: str) -> str:
-        return f"{col_letter(self.header.get(column, 0) + 1)}{row}"
 
 
 def load_tables(path: Path) -> dict[str, list[tuple]]:
@@ -106,7 +83,8 @@ def parse_scheme(sheets: dict[str, list[tuple]], file: str = "") -> tuple[Scheme
     required = dict(COLUMNS)
     if MODEL_STARS in sheets:  # S3/S5 award named stars instead of star levels
         required.pop(BANDS)
-    for name, columns in required.items() | {k: v for k, v in OPTIONAL_TABLES.items() if k in sheets}.items():
+    wanted = required | {k: v for k, v in OPTIONAL_TABLES.items() if k in sheets}
+    for name, columns in wanted.items():
         table = _table(sheets, name, columns, file, report)
         if table is not None:
             tables[name] = table
@@ -116,7 +94,7 @@ def parse_scheme(sheets: dict[str, list[tuple]], file: str = "") -> tuple[Scheme
     parsed = _Parser(tables, file, report)
     items = parsed.items()
     groups = parsed.groups()
-    kv = lambda name: _key_values(sheets, name) if name in sheets else None  # noqa: E731
+    rules = RulesParser(file, report)
     scheme = Scheme(
         settings=settings,
         items=items,
@@ -125,24 +103,12 @@ def parse_scheme(sheets: dict[str, list[tuple]], file: str = "") -> tuple[Scheme
         branches=parsed.branches(),
         members=parsed.members(items),
         model_stars=parsed.model_stars(items) if MODEL_STARS in tables else (),
-        flag=_RulesParser(file, report).flag(kv(FLAG_RULES), items),
-        quota_star=_RulesParser(file, report).quota_star(kv(QUOTA_STAR), groups),
+        flag=rules.flag(_optional_key_values(sheets, FLAG_RULES), items),
+        quota_star=rules.quota_star(_optional_key_values(sheets, QUOTA_STAR), groups),
         extra={k: tuple(v) for k, v in sheets.items() if k not in COLUMNS and k != SETTINGS},
     )
     parsed.check_whole(scheme)
     return (scheme if report.valid else None), report
-
-
-def _blank(v) -> bool:
-    return v is None or (isinstance(v, str) and not v.strip())
-
-
-def _text(v) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float) and v.is_integer():
-        v = int(v)
-    return str(v).strip()
 
 
 def _table(sheets, name, columns, file, report) -> Table | None:
@@ -150,33 +116,37 @@ def _table(sheets, name, columns, file, report) -> Table | None:
         report.add(Problem(Code.SCHEME_SHEET_MISSING, file, name, "", expected=name))
         return None
     raw = sheets[name]
-    header = {_text(v): i for i, v in enumerate(raw[0])} if raw else {}
+    header = {text(v): i for i, v in enumerate(raw[0])} if raw else {}
     missing = [c for c in columns if c not in header]
     for column in missing:
         report.add(Problem(Code.SCHEME_COLUMN_MISSING, file, name, "1", expected=column))
     if missing:
         return None
-    rows = tuple((n, r) for n, r in enumerate(raw[1:], start=2) if not all(_blank(v) for v in r))
+    rows = tuple((n, r) for n, r in enumerate(raw[1:], start=2) if not all(blank(v) for v in r))
     return Table(name, header, rows)
 
 
 SETTING_KEYS = {"组织名称": "organisation", "期次": "period"}
 
 
-def _key_values(sheets, name) -> dict[str, tuple[int, str]]:
+def key_values(sheets, name) -> dict[str, tuple[int, str]]:
     """A two-column 项目/值 sheet: key → (row, value text)."""
     found = {}
     for n, row in enumerate(sheets[name], start=1):
-        if len(row) >= 2 and not _blank(row[0]):
-            found[_text(row[0])] = (n, _text(row[1]))
+        if len(row) >= 2 and not blank(row[0]):
+            found[text(row[0])] = (n, text(row[1]))
     return found
+
+
+def _optional_key_values(sheets, name) -> dict[str, tuple[int, str]] | None:
+    return key_values(sheets, name) if name in sheets else None
 
 
 def _settings(sheets, file, report) -> Settings | None:
     if SETTINGS not in sheets:
         report.add(Problem(Code.SCHEME_SHEET_MISSING, file, SETTINGS, "", expected=SETTINGS))
         return None
-    found = _key_values(sheets, SETTINGS)
+    found = key_values(sheets, SETTINGS)
     for key in SETTING_KEYS:
         row, value = found.get(key, (0, ""))
         if not value:
@@ -221,37 +191,37 @@ class _Parser:
     def number(self, table, row, values, column, expected="数字") -> Fraction | None:
         v = table.get(values, column)
         try:
-            return Fraction(_text(v))
+            return Fraction(text(v))
         except (ValueError, ZeroDivisionError):
-            self.problem(Code.SCHEME_VALUE_INVALID, table, row, column, _text(v), expected)
+            self.problem(Code.SCHEME_VALUE_INVALID, table, row, column, text(v), expected)
             return None
 
     def items(self) -> tuple[Item, ...]:
         table, items, seen = self.t[CRITERIA], [], set()
         for row, v in table.rows:
-            set_name = _text(table.get(v, "指标体系")) or DEFAULT_SET
-            code = _text(table.get(v, "项目编号"))
+            set_name = text(table.get(v, "指标体系")) or DEFAULT_SET
+            code = text(table.get(v, "项目编号"))
             maximum = table.get(v, "满分")
             if isinstance(maximum, float) and maximum.is_integer():
                 maximum = int(maximum)
             if isinstance(maximum, str) and maximum.strip().isdigit():
                 maximum = int(maximum.strip())
             if not isinstance(maximum, int) or isinstance(maximum, bool) or maximum <= 0:
-                self.problem(Code.SCHEME_ITEM_MAX_INVALID, table, row, "满分", _text(maximum))
+                self.problem(Code.SCHEME_ITEM_MAX_INVALID, table, row, "满分", text(maximum))
                 continue
             if (set_name, code) in seen or not code:
                 self.problem(Code.SCHEME_ITEM_CODE_DUPLICATE, table, row, "项目编号", code)
                 continue
             seen.add((set_name, code))
-            text = _text(table.get(v, "项目内容"))
-            items.append(Item(set_name, _text(table.get(v, "类别")), code, text, maximum))
+            wording = text(table.get(v, "项目内容"))
+            items.append(Item(set_name, text(table.get(v, "类别")), code, wording, maximum))
         return tuple(items)
 
     def groups(self) -> tuple[RaterGroup, ...]:
         table, groups = self.t[GROUPS], []
         for row, v in table.rows:
-            target = _text(table.get(v, "对象")) or MEMBER_TARGET
-            kind = _text(table.get(v, "评价人"))
+            target = text(table.get(v, "对象")) or MEMBER_TARGET
+            kind = text(table.get(v, "评价人"))
             if target not in (MEMBER_TARGET, BRANCH_TARGET):
                 self.problem(Code.SCHEME_GROUP_UNKNOWN, table, row, "对象", target, "党员或支部")
                 continue
@@ -266,7 +236,7 @@ class _Parser:
             count = self.count(table, row, v, kind)
             if weight is None or count is None:
                 continue
-            code, name = _text(table.get(v, "代码")), _text(table.get(v, "名称"))
+            code, name = text(table.get(v, "代码")), text(table.get(v, "名称"))
             groups.append(RaterGroup(target, code or name, name or code, weight, kind, count))
         return tuple(groups)
 
@@ -301,12 +271,12 @@ class _Parser:
         if not hasattr(self, "_branch_rows"):
             table, rows, seen = self.t[BRANCHES], [], set()
             for row, v in table.rows:
-                name = _text(table.get(v, "支部名称"))
+                name = text(table.get(v, "支部名称"))
                 if not name or name in seen:
                     self.problem(Code.SCHEME_BRANCH_DUPLICATE, table, row, "支部名称", name)
                     continue
                 seen.add(name)
-                rows.append((row, Branch(name, _names(_text(table.get(v, "领导点评人"))))))
+                rows.append((row, Branch(name, names(text(table.get(v, "领导点评人"))))))
             self._branch_rows = rows
         return self._branch_rows
 
@@ -315,7 +285,7 @@ class _Parser:
         known = {b.name for b in self.branches()}
         sets = {i.set_name for i in items}
         for row, v in table.rows:
-            branch, member_id = _text(table.get(v, "支部")), _text(table.get(v, "编号"))
+            branch, member_id = text(table.get(v, "支部")), text(table.get(v, "编号"))
             if branch not in known:
                 self.problem(Code.SCHEME_MEMBER_BRANCH_UNKNOWN, table, row, "支部", branch)
                 continue
@@ -323,14 +293,14 @@ class _Parser:
                 self.problem(Code.SCHEME_MEMBER_ID_DUPLICATE, table, row, "编号", member_id)
                 continue
             seen.add(member_id)
-            outstanding = _text(table.get(v, "突出表现")) in YES
-            criteria_set = _text(table.get(v, "指标体系")) or DEFAULT_SET
+            outstanding = text(table.get(v, "突出表现")) in YES
+            criteria_set = text(table.get(v, "指标体系")) or DEFAULT_SET
             if criteria_set not in sets:
                 column = "指标体系" if "指标体系" in table.header else "编号"
                 self.problem(Code.SCHEME_VALUE_INVALID, table, row, column, criteria_set, "测评项目中的指标体系：" + "、".join(sorted(sets)))
                 continue
-            staff_type = _text(table.get(v, "人员类别")) or "党员"
-            name = _text(table.get(v, "姓名"))
+            staff_type = text(table.get(v, "人员类别")) or "党员"
+            name = text(table.get(v, "姓名"))
             members.append(Member(branch, member_id, name, outstanding, criteria_set, staff_type))
         return tuple(members)
 
@@ -338,15 +308,15 @@ class _Parser:
         table, stars = self.t[MODEL_STARS], []
         categories = {(i.set_name, i.category) for i in items}
         for row, v in table.rows:
-            set_name, category = _text(table.get(v, "指标体系")) or DEFAULT_SET, _text(table.get(v, "类别"))
+            set_name, category = text(table.get(v, "指标体系")) or DEFAULT_SET, text(table.get(v, "类别"))
             if (set_name, category) not in categories:
                 self.problem(Code.SCHEME_VALUE_INVALID, table, row, "类别", f"{set_name}/{category}", "测评项目中已有的指标体系和类别")
                 continue
-            threshold = _share(table.get(v, "门槛"))
+            threshold = share(table.get(v, "门槛"))
             if threshold is None:
-                self.problem(Code.SCHEME_VALUE_INVALID, table, row, "门槛", _text(table.get(v, "门槛")), "0至1之间的比例，如0.9或90%")
+                self.problem(Code.SCHEME_VALUE_INVALID, table, row, "门槛", text(table.get(v, "门槛")), "0至1之间的比例，如0.9或90%")
                 continue
-            stars.append(ModelStar(_text(table.get(v, "星名")), set_name, category, threshold))
+            stars.append(ModelStar(text(table.get(v, "星名")), set_name, category, threshold))
         return tuple(stars)
 
     def check_whole(self, scheme: Scheme) -> None:
@@ -355,102 +325,6 @@ class _Parser:
         for problem in whole_scheme_problems(scheme, self.t, self.file, branch_rows):
             if problem.sheet not in self.bad_sheets:
                 self.report.add(problem)
-
-
-def _share(v) -> Fraction | None:
-    """0.85, "0.85" or "85%" → 17/20; None when not a share in (0, 1]."""
-    text = _text(v).replace("％", "%")
-    try:
-        share = Fraction(text[:-1]) / 100 if text.endswith("%") else Fraction(text)
-    except (ValueError, ZeroDivisionError):
-        return None
-    return share if 0 < share <= 1 else None
-
-
-def _names(text: str) -> tuple[str, ...]:
-    for sep in NAME_SEPARATORS[1:]:
-        text = text.replace(sep, NAME_SEPARATORS[0])
-    return tuple(n.strip() for n in text.split(NAME_SEPARATORS[0]) if n.strip())
-
-
-def _tie_clauses(text: str) -> list[str]:
-    """"群众反映好小计高者优先；满意率高者优先" → ["群众反映好小计", "满意率"]."""
-    clauses = text.replace(";", "；").replace("，", "；").replace(",", "；").split("；")
-    return [c.strip().removesuffix("优先").removesuffix("高者").removesuffix("较高").strip() for c in clauses if c.strip()]
-
-
-class _RulesParser:
-    """The key/value rule sheets: 授旗规则 and 党员之星."""
-
-    def __init__(self, file: str, report: Report):
-        self.file, self.report = file, report
-
-    def problem(self, sheet, row, found, expected):
-        self.report.add(Problem(Code.SCHEME_VALUE_INVALID, self.file, sheet, f"B{row}", found, expected))
-
-    def whole(self, kv, sheet, key, default=None) -> int | None:
-        row, text = kv.get(key, (0, ""))
-        if not text:
-            return default
-        if not text.isdigit() or int(text) <= 0:
-            self.problem(sheet, row, text, "正整数")
-            return default
-        return int(text)
-
-    def flag(self, kv, items: tuple[Item, ...]) -> FlagRules | None:
-        if kv is None:
-            return None
-        row, set_name = kv.get("指标体系", (0, ""))
-        categories = {i.category for i in items if i.set_name == set_name}
-        if not categories:
-            self.problem(FLAG_RULES, row, set_name, "测评项目中的支部指标体系，如五好支部")
-            return None
-        rules = FlagRules(set_name, flag_name=kv.get("旗名", (0, ""))[1] or "流动红旗", quota=self.whole(kv, FLAG_RULES, "名额"))
-        row, text = kv.get("最低分", (0, ""))
-        minimum = None
-        if text:
-            try:
-                minimum = Fraction(text)
-            except ValueError:
-                self.problem(FLAG_RULES, row, text, "0至100的分数")
-        row, text = kv.get("满意率下限", (0, ""))
-        floor = _share(text) if text else None
-        if text and floor is None:
-            self.problem(FLAG_RULES, row, text, "0至1之间的比例，如0.85或85%")
-        answers = _names(kv.get("评价答案", (0, ""))[1]) or rules.answers
-        satisfied = _names(kv.get("满意答案", (0, ""))[1]) or rules.satisfied
-        row, text = kv.get("满意答案", (0, ""))
-        if not set(satisfied) <= set(answers):
-            self.problem(FLAG_RULES, row, text, "、".join(answers) + "中的若干项")
-        ties = []
-        row, text = kv.get("并列规则", (0, ""))
-        for clause in _tie_clauses(text):
-            key = SATISFACTION if clause == SATISFACTION else clause.removesuffix("小计")
-            if key != SATISFACTION and key not in categories:
-                self.problem(FLAG_RULES, row, clause, "“某类别小计”或“满意率”，类别须在" + set_name + "中")
-                continue
-            ties.append(key)
-        leaders = _names(kv.get("点评领导", (0, ""))[1])
-        superior = kv.get("上级组织", (0, ""))[1] or rules.superior
-        return replace(rules, minimum=minimum, satisfaction_floor=floor, answers=answers, satisfied=satisfied,
-                       tie_break=tuple(ties), leaders=leaders, superior=superior)
-
-    def quota_star(self, kv, groups: tuple[RaterGroup, ...]) -> QuotaStar | None:
-        if kv is None:
-            return None
-        quota = self.whole(kv, QUOTA_STAR, "名额")
-        if quota is None:
-            return None
-        names = {g.name for g in groups if g.target == MEMBER_TARGET}
-        ties = []
-        row, text = kv.get("并列规则", (0, ""))
-        for clause in _tie_clauses(text):
-            name = clause.removesuffix("平均分")
-            if name not in names:
-                self.problem(QUOTA_STAR, row, clause, "“某评价主体平均分”，如群众参评平均分")
-                continue
-            ties.append(name)
-        return QuotaStar(kv.get("名称", (0, ""))[1] or QUOTA_STAR, quota, tuple(ties))
 
 
 def whole_scheme_problems(scheme: Scheme, tables: dict[str, Table], file: str = "",
