@@ -81,12 +81,12 @@ class RulesParser:
         quota = self.whole(kv, QUOTA_STAR, "名额")
         if quota is None:
             return None
-        names = {g.name for g in groups if g.target == MEMBER_TARGET}
+        group_names = {g.name for g in groups if g.target == MEMBER_TARGET}
         ties = []
         row, text = kv.get("并列规则", (0, ""))
         for clause in _tie_clauses(text):
             name = clause.removesuffix("平均分")
-            if name not in names:
+            if name not in group_names:
                 self.problem(QUOTA_STAR, row, clause, "“某评价主体平均分”，如群众参评平均分")
                 continue
             ties.append(name)
