@@ -64,7 +64,7 @@ def hashed_score(identity: FormIdentity, ratee: str, item: Item) -> int:
 def hashed_answer(identity: FormIdentity, ratee: str) -> str:
     """Mostly satisfied; how often not depends on the branch."""
     roll = _hash(f"{identity.form_id}|{ratee}") % 10
-    return "不满意" if roll < _hash(ratee) % 3 else ("基本满意" if roll < 4 else "满意")
+    return "不满意" if roll < 1 + _hash(ratee) % 3 else ("基本满意" if roll < 5 else "满意")
 
 
 @dataclass(frozen=True)
