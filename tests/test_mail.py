@@ -173,7 +173,7 @@ def test_garbage_eml_is_a_problem_not_a_crash(tmp_path):
     path = tmp_path / "garbage.eml"
     path.write_bytes(b"\x00\xff\xfe\x89PNG garbage\r\n\x1a\n" * 50)
 
-    assert [(p.code, p.source) for p in iter_attachments(path)] == [(Code.RETURN_UNREADABLE, str(path))]
+    assert [(p.code, p.source) for p in iter_attachments(path)] == [(Code.MAIL_UNREADABLE, str(path))]
 
 
 def test_eml_cut_inside_the_headers_yields_nothing(tmp_path):
@@ -190,7 +190,7 @@ def test_eml_cut_inside_the_attachment_is_reported(tmp_path):
     path = tmp_path / "cut.eml"
     path.write_bytes(raw[: body_start + 76 + 2 + 10])
 
-    assert [(p.code, p.source) for p in iter_attachments(path)] == [(Code.RETURN_UNREADABLE, str(path))]
+    assert [(p.code, p.source) for p in iter_attachments(path)] == [(Code.MAIL_ATTACHMENT_DAMAGED, str(path))]
 
 
 def test_oversized_attachment_is_refused_and_the_rest_kept(tmp_path):

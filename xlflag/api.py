@@ -10,16 +10,19 @@ from pathlib import Path
 
 from .awards import Awards, decide_awards
 from .formplan import plan_forms
-from .forms import FormsWritten, write_forms
+from .files import safe_filename
+from .forms import FormsWritten, _file_names, write_forms
 from .identity import load_key, load_or_create_key
 from .model import Scheme
 from .problems import Code, Problem, Report
+from .reminder_list import write_reminders
 from .results import ResultsInput, write_results
 from .resources import resource_dir
-from .returns import Intake, ingest
+from .returns import Intake, Progress, ingest
 from .scheme import SchemeError, read_scheme
 from .scoring import MemberResult, anonymise, score_members
-from .tracking import SlotStatus, return_status
+from .store import STORE_FOLDER, EvidenceStore
+from .tracking import Reminder, SlotStatus, reminders, return_status
 
 SCHEME_FILE = "方案.xlsx"
 
@@ -75,13 +78,19 @@ class Consolidation:
     status: list[SlotStatus]
     output: Path
     awards: Awards | None = None
+    ledger: Path | None = None  # 台账.csv in the evidence store
 
 
-def consolidate(scheme_path: Path, returns: Path, output: Path) -> Consolidation:
-    """Ingest every file under RETURNS, score, and write the results workbook."""
+def consolidate(scheme_path: Path, returns: Path, output: Path, *, progress: Progress | None = None) -> Consolidation:
+    """Ingest every file under RETURNS, score, and write the results workbook.
+
+    Every file seen is copied into the evidence store beside the scheme and accounted for in
+    its 台账.csv (``store``); ``progress(done, total, name)`` is called after each file.
+    """
     scheme = load_scheme(scheme_path)
     key = load_key(scheme_path)
-    intake = ingest(scheme, key, Path(returns), exclude=(Path(output),))
+    store = EvidenceStore.beside(scheme_path, scheme.settings.period)
+    intake = _ingest(scheme, key, scheme_path, returns, (Path(output),), store, progress)
     ratings = anonymise(scheme, intake.accepted)
     members = score_members(scheme, ratings)
     awards = decide_awards(scheme, ratings, members)
@@ -89,7 +98,47 @@ def consolidate(scheme_path: Path, returns: Path, output: Path) -> Consolidation
     problems = intake.report.problems + _missing_group_notes(members)
     results = ResultsInput(scheme, members, ratings, status, problems, intake.ledger, awards.branches, awards.stars, awards.picks)
     write_results(results, Path(output))
-    return Consolidation(scheme, intake, members, status, Path(output), awards)
+    ledger = store.write_ledger(intake.ledger)
+    return Consolidation(scheme, intake, members, status, Path(output), awards, ledger)
+
+
+def _ingest(scheme, key, scheme_path, returns, outputs, store=None, progress=None) -> Intake:
+    """ingest with what every command shares: outputs and the evidence store are not returns."""
+    archive = Path(scheme_path).parent / STORE_FOLDER
+    return ingest(scheme, key, Path(returns), exclude=(*outputs, archive), blank_policy=scheme.settings.blank_policy,
+                  store=store, progress=progress)
+
+
+@dataclass(frozen=True)
+class ReturnStatus:
+    scheme: Scheme
+    intake: Intake
+    status: list[SlotStatus]
+    reminders: list[Reminder]
+    output: Path | None  # the 催收名单 workbook, when one was asked for
+
+
+def status(scheme_path: Path, returns: Path, reminder_list: Path | None = None, *,
+           progress: Progress | None = None) -> ReturnStatus:
+    """Who has returned what, and whom to chase; writes the 催收名单 when a path is given.
+
+    Looks only: nothing is stored and no ledger is written (consolidate does that).
+    """
+    scheme = load_scheme(scheme_path)
+    key = load_key(scheme_path)
+    outputs = (Path(reminder_list),) if reminder_list else ()
+    intake = _ingest(scheme, key, scheme_path, returns, outputs, progress=progress)
+    planned = plan_forms(scheme, key)
+    chase = reminders(planned, intake, _dispatch_files(planned))
+    if reminder_list:
+        write_reminders(chase, Path(reminder_list))
+    return ReturnStatus(scheme, intake, return_status(planned, intake), chase, reminder_list and Path(reminder_list))
+
+
+def _dispatch_files(planned) -> dict[str, str]:
+    """form id → the file 发放清单 lists for it (OUT/<支部>/<评价主体>/<评价人>.xlsx)."""
+    names = _file_names(planned)
+    return {f.form_id: f"{safe_filename(f.folder)}/{safe_filename(f.group_name)}/{names[f.form_id]}" for f in planned}
 
 
 def _missing_group_notes(members: list[MemberResult]) -> list[Problem]:

@@ -4,6 +4,7 @@ Help is bilingual; what a secretary reads (problems, summaries) is Chinese.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -27,6 +28,22 @@ def _print_report(report: Report, limit: int = 50) -> None:
 def _fail(message: str) -> None:
     typer.echo(message, err=True)
     raise typer.Exit(2)
+
+
+@contextmanager
+def _progress(label: str):
+    """A progress bar on stderr while returns are read; None (no bar) when not a terminal."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield None
+        return
+    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("{task.fields[name]}"))
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(label, total=None, name="")
+        yield lambda done, total, name: bar.update(task, completed=done, total=total, name=name)
 
 
 @app.command()
@@ -78,14 +95,47 @@ def consolidate(
     output: Path = typer.Option(Path("汇总结果.xlsx"), "--output", "-o", help="结果工作簿 / results workbook"),
 ) -> None:
     """汇总回收的测评表 / ingest returns and write the results workbook."""
+    result = _read_returns(lambda progress: api.consolidate(scheme, returns, output, progress=progress), "未汇总")
+    typer.echo(f"原件存档与台账：{result.ledger}")
+    _print_consolidation(result)
+
+
+@app.command()
+def status(
+    scheme: Path = typer.Argument(..., help="方案工作簿 / scheme workbook"),
+    returns: Path = typer.Argument(..., help="回收文件夹（含子文件夹）/ folder of returned files"),
+    output: Path = typer.Option(Path("催收名单.xlsx"), "--output", "-o", help="催收名单 / reminder list workbook"),
+) -> None:
+    """回收进度与催收名单 / who has returned what; write the reminder list."""
+    result = _read_returns(lambda progress: api.status(scheme, returns, output, progress=progress), "无法统计")
+    for line in status_lines(result):
+        typer.echo(line)
+    raise typer.Exit(int(bool(result.reminders) or not result.intake.report.valid))
+
+
+def _read_returns(run, not_done: str):
+    """``run(progress)`` with a progress bar; a bad scheme or a missing folder exits 2."""
     try:
-        result = api.consolidate(scheme, returns, output)
+        with _progress("读取回收文件") as progress:
+            return run(progress)
     except api.SchemeInvalid as exc:
         _print_report(exc.report)
-        _fail("方案有错误，未汇总。")
-    except SchemeError as exc:
+        _fail(f"方案有错误，{not_done}。")
+    except (SchemeError, FileNotFoundError) as exc:
         _fail(str(exc))
-    _print_consolidation(result)
+
+
+def status_lines(result: api.ReturnStatus) -> list[str]:
+    """Per branch and rater group: expected, returned, accepted, problems, whom to chase."""
+    lines = []
+    for s in result.status:
+        line = f"{s.branch} {s.group}：应收{s.expected} 已交{s.returned} 已采用{s.accepted} 问题{s.problems}"
+        lines.append(line + (f"；待催收：{'、'.join(s.missing)}" if s.missing else ""))
+    expected, returned, accepted = (sum(getattr(s, f) for s in result.status) for f in ("expected", "returned", "accepted"))
+    lines.append(f"合计：应收{expected} 已交{returned} 已采用{accepted} "
+                 f"问题{len(result.intake.report.problems)}；待催收{len(result.reminders)}人。")
+    lines.append(f"催收名单：{result.output}")
+    return lines
 
 
 def _print_consolidation(result: api.Consolidation) -> None:

@@ -49,17 +49,31 @@ def convert(
     Pass ``recalc=True`` when exporting to .xls/.ods: without it LibreOffice 7.4 writes a cached
     text formula result as 0 in .xls and a cached TRUE as 1 in .ods.
     """
+    return convert_many([src], fmt, out_dir, recalc=recalc, timeout=timeout)[0]
+
+
+def convert_many(
+    srcs: list[Path], fmt: str, out_dir: Path, *, recalc: bool = False, timeout: float = 120
+) -> list[Path]:
+    """``convert`` for several files with one LibreOffice start (each start costs about 1 s).
+
+    Outputs are named by each source's stem, so the stems must differ.
+    """
     soffice = find_soffice()
     if soffice is None:
         raise LibreOfficeError("LibreOffice (soffice) is not installed")
-    src, out_dir = Path(src), Path(out_dir)
-    if not src.is_file():
-        raise LibreOfficeError(f"no such file: {src}")
+    srcs, out_dir = [Path(src) for src in srcs], Path(out_dir)
     # Quotes in 'xls:"MS Excel 97"' are shell quoting; passed literally they break the filter.
     fmt = fmt.replace('"', "")
-    target = out_dir / f"{src.stem}.{fmt.split(':', 1)[0]}"
-    if target.resolve() == src.resolve():
-        raise LibreOfficeError(f"converting {src} would overwrite it")
+    extension = fmt.split(":", 1)[0]
+    targets = [out_dir / f"{src.stem}.{extension}" for src in srcs]
+    if len(set(targets)) != len(targets):
+        raise LibreOfficeError("two sources share a name: their conversions would collide")
+    for src, target in zip(srcs, targets):
+        if not src.is_file():
+            raise LibreOfficeError(f"no such file: {src}")
+        if target.resolve() == src.resolve():
+            raise LibreOfficeError(f"converting {src} would overwrite it")
 
     work = Path(tempfile.mkdtemp(prefix="xlflag-lo-"))
     try:
@@ -68,8 +82,8 @@ def convert(
         if recalc:
             (profile / "user").mkdir(parents=True)
             (profile / "user" / "registrymodifications.xcu").write_text(_RECALC_XCU, "utf-8")
-        # A plain ASCII name spares LibreOffice any trouble with odd characters in users' names.
-        copy = shutil.copyfile(src, staged / f"input{src.suffix}")
+        # Plain ASCII names spare LibreOffice any trouble with odd characters in users' names.
+        copies = [shutil.copyfile(src, staged / f"input{n}{src.suffix}") for n, src in enumerate(srcs)]
         args = [
             soffice,
             f"-env:UserInstallation={profile.as_uri()}",
@@ -79,17 +93,20 @@ def convert(
             fmt,
             "--outdir",
             str(made),
-            str(copy),
+            *map(str, copies),
         ]
         stdout, stderr = _run(args, timeout)
-        produced = made / f"input.{target.suffix[1:]}"
-        if not produced.is_file():
-            raise LibreOfficeError(
-                f"LibreOffice wrote no {target.suffix} for {src}\n"
-                f"stdout: {stdout.strip()}\nstderr: {stderr.strip()}"
-            )
         out_dir.mkdir(parents=True, exist_ok=True)
-        return Path(shutil.move(produced, target))
+        results = []
+        for n, (src, target) in enumerate(zip(srcs, targets)):
+            produced = made / f"input{n}.{extension}"
+            if not produced.is_file():
+                raise LibreOfficeError(
+                    f"LibreOffice wrote no {target.suffix} for {src}\n"
+                    f"stdout: {stdout.strip()}\nstderr: {stderr.strip()}"
+                )
+            results.append(Path(shutil.move(produced, target)))
+        return results
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -75,7 +75,7 @@ class MailProblem:
 
     source: str
     found: str
-    code: Code = Code.RETURN_UNREADABLE
+    code: Code = Code.MAIL_UNREADABLE
 
 
 class _Envelope(NamedTuple):
@@ -234,7 +234,8 @@ class _Walk:
             return
         data = part.get_payload(decode=True) or b""
         if any(isinstance(defect, _TRUNCATION_DEFECTS) for defect in part.defects):
-            self.found.append(MailProblem(self.source, f"附件“{filename}”编码不完整，邮件可能被截断"))
+            damaged = f"附件“{filename}”编码不完整，邮件可能被截断"
+            self.found.append(MailProblem(self.source, damaged, Code.MAIL_ATTACHMENT_DAMAGED))
         elif len(data) > self.max_bytes:
             size = f"附件“{filename}”{_size(len(data))}，上限{_size(self.max_bytes)}"
             self.found.append(MailProblem(self.source, size, Code.RETURN_TOO_LARGE))

@@ -44,11 +44,19 @@ class Code(Enum):
     RETURN_WRONG_PERIOD = (Severity.ERROR, "测评表属于{found}，本次为{expected}")
     RETURN_WRONG_SCHEME = (Severity.ERROR, "测评表来自另一版本的方案（{found}），当前方案版本为{expected}")
     RETURN_LAYOUT_CHANGED = (Severity.ERROR, "测评表结构被改动：{found}，应为{expected}")
-    RETURN_ROWS_CHANGED = (Severity.ERROR, "被评人名单被改动：第{found}行，应为{expected}")
+    RETURN_ROWS_CHANGED = (Severity.ERROR, "被评人名单被改动：{found}，应为{expected}")
     RETURN_IDENTITY_STRIPPED = (Severity.WARNING, "隐藏标识已丢失，已按表单编号和版式识别")
     RETURN_DUPLICATE = (Severity.WARNING, "同一测评表重复提交且内容相同，只计一次（{found}）")
     RETURN_SUPERSEDED = (Severity.WARNING, "同一测评表提交了不同内容，以较晚保存的版本为准（被替代：{found}）")
     RETURN_STRAIGHT_LINE = (Severity.WARNING, "该行所有项目分数相同（{found}），请核实")
+    RETURN_CODE_UNKNOWN = (Severity.ERROR, "表单编号“{found}”不属于本次测评（隐藏标识已丢失，无法按编号识别）")
+    RETURN_SELF_RATED = (Severity.ERROR, "互评表中出现了评价人本人（{found}），互评不能给自己打分")
+    RETURN_EMPTY = (Severity.ERROR, "测评表中没有可以计分的行，请填写完整、改正后重新发送")
+
+    # -- saved e-mail (.eml, mbox, maildir) --
+    MAIL_UNREADABLE = (Severity.ERROR, "邮件无法读取：{found}")
+    MAIL_ATTACHMENT_DAMAGED = (Severity.ERROR, "邮件附件不完整：{found}，请发件人重新发送")
+    MAIL_NO_SPREADSHEET = (Severity.WARNING, "邮件中没有电子表格附件")
 
     # -- one score cell --
     SCORE_BLANK = (Severity.ERROR, "有未填写的项目，该被评人本表不计分")
@@ -59,6 +67,7 @@ class Code(Enum):
     SCORE_ERROR_VALUE = (Severity.ERROR, "单元格为错误值{found}，应为{expected}")
     SCORE_ANSWER_INVALID = (Severity.ERROR, "满意度“{found}”无效，应为{expected}之一")
     SCORE_NORMALISED = (Severity.WARNING, "“{found}”已按{expected}分计入")
+    SCORE_BLANK_AS_ZERO = (Severity.WARNING, "有未填写的项目（{found}），按方案的空白处理规则计0分")
 
     # -- consolidation --
     RESULT_GROUP_MISSING = (Severity.WARNING, "缺少“{found}”的有效评分，综合得分暂不计算")

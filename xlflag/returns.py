@@ -1,23 +1,37 @@
 """Step 3: every returned file → an accepted form, or a ledger line saying why not.
 
 Ingest never raises on a rater's file: each problem becomes a ``Problem`` with file, sheet and
-cell. Files are recognised by their signed identity, never by name or folder.
+cell. The pipeline for one file:
+
+1. ``arrivals``: files under RETURNS, and each spreadsheet attachment of saved mail, hashed and
+   copied into the evidence store when one is given;
+2. ``readers.read_safely``: the container pre-checked (``safety``) before any parser reads it;
+3. ``identify``: the signed hidden identity, or else the visible form code (``stripped``);
+4. ``check_layout``: the form rates exactly the people and items it was issued for;
+5. ``read_rows``: each score cell through ``values.read_score`` and the blank policy;
+6. ``_settle_duplicates``: the same form twice counts once, a different later save wins.
+
+Every arrival ends in exactly one ledger line, whatever happens to it.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from fractions import Fraction
 from pathlib import Path
+from typing import Callable
 
 from . import layout as L
-from .files import sha256_file
+from .arrivals import Arrival, arrivals, discover
 from .formplan import PlannedForm, asks_answer, plan_forms, ratee_labels
 from .identity import FormIdentity, verify
-from .model import Scheme
+from .model import RATER_PEERS, Scheme
 from .problems import Code, Problem, Report
-from .readers import ReadFailure, SheetGrid, WorkbookGrid, read_workbook
-from .values import read_score
+from .readers import SUPPORTED_SUFFIXES, ReadFailure, WorkbookGrid, read_safely
+from .safety import Limits
+from .store import EvidenceStore
+from .stripped import FormSheet, code_period, find_code, form_sheet
+from .values import BLANK_AS_ZERO, BLANK_POLICIES, BLANK_SKIP_ROW, read_score
 
 # Ledger statuses, in the words the office uses.
 ACCEPTED = "已采用"
@@ -25,6 +39,13 @@ REJECTED = "拒收"
 SUPERSEDED = "被替代"
 DUPLICATE = "重复"
 NOT_A_FORM = "非测评表"
+
+# Spreadsheets xlflag cannot read: refused with "请另存为.xlsx". Any other unknown file (a
+# notice, a photo, Thumbs.db) is simply not a form.
+_OTHER_SPREADSHEETS = (".xlsb", ".csv", ".numbers", ".xlt", ".xltx", ".xltm", ".ots", ".fods", ".wps")
+
+# progress(done, total, name): called once before reading (0) and after each file or mail source
+Progress = Callable[[int, int, str], None]
 
 
 @dataclass(frozen=True)
@@ -42,17 +63,24 @@ class AcceptedForm:
     file: str
     sha256: str
     rows: tuple[RateeScores, ...]
-    modified: datetime | None = None
+    modified: datetime | None = None  # when saved: the workbook's own date, else the mail's
 
 
 @dataclass(frozen=True)
 class LedgerEntry:
+    """One line of 台账 / 文件清单: one file or one mail attachment, and what became of it."""
+
     file: str
     sha256: str
     status: str
     form_code: str = ""
     form_id: str = ""
-    reason: str = ""
+    reason: str = ""  # "CODE message" for anything not simply accepted
+    mail: str = ""  # the saved message it was attached to
+    sender: str = ""
+    date: str = ""
+    stored: str = ""  # its copy in the evidence store
+    mail_stored: str = ""
 
 
 @dataclass
@@ -62,98 +90,188 @@ class Intake:
     report: Report = field(default_factory=Report)
 
 
-def discover(root: Path, exclude: tuple[Path, ...] = ()) -> list[Path]:
-    """Every file under root, in a stable order; nothing is skipped silently."""
-    skip = {p.resolve() for p in exclude}
-    return sorted(p for p in Path(root).rglob("*") if p.is_file() and p.resolve() not in skip)
+@dataclass(frozen=True)
+class _Context:
+    """What every file is judged against."""
+
+    scheme: Scheme
+    key: bytes
+    planned: dict[str, PlannedForm]  # form id → form
+    by_code: dict[str, PlannedForm]  # visible code → form
+    blank_policy: str
+    limits: Limits
 
 
-def ingest(scheme: Scheme, key: bytes, root: Path, exclude: tuple[Path, ...] = ()) -> Intake:
+def ingest(
+    scheme: Scheme,
+    key: bytes,
+    root: Path,
+    exclude: tuple[Path, ...] = (),
+    *,
+    blank_policy: str = BLANK_SKIP_ROW,
+    limits: Limits = Limits(),
+    store: EvidenceStore | None = None,
+    progress: Progress | None = None,
+) -> Intake:
+    """Read every file under ``root``; files and folders in ``exclude`` are not looked at.
+
+    ``blank_policy`` is the scheme's 空白处理 (``values.BLANK_POLICIES``). With ``store``, every
+    file and mail is copied into it; ingest never writes anywhere else, and never to ``root``.
+    """
+    if blank_policy not in BLANK_POLICIES:
+        raise ValueError(f"空白处理应为{'或'.join(BLANK_POLICIES)}，而不是“{blank_policy}”")
     root = Path(root)
-    planned = {f.form_id: f for f in plan_forms(scheme, key)}
+    if not root.exists():
+        raise FileNotFoundError(f"找不到回收文件夹：{root}")
+    forms = plan_forms(scheme, key)
+    ctx = _Context(scheme, key, {f.form_id: f for f in forms}, {f.identity.code: f for f in forms}, blank_policy, limits)
+    sources = discover(root, tuple(exclude) + ((store.root,) if store else ()))
+    base = root.parent if sources == [root] else root  # RETURNS may be one mbox or maildir
     intake = Intake()
-    candidates = []
-    for path in discover(root, exclude):
-        name = str(path.relative_to(root))
-        digest = sha256_file(path)
-        outcome = read_return(scheme, key, planned, path, name, digest)
-        if isinstance(outcome.result, AcceptedForm):
-            candidates.append((outcome.result, digest, outcome.problems))
-        else:
-            intake.report.extend(outcome.problems)
-            status, problem = outcome.result
-            intake.ledger.append(LedgerEntry(name, digest, status, reason=f"{problem.code.name} {problem.message}"))
+    candidates: list[tuple[AcceptedForm, Arrival, tuple[Problem, ...]]] = []
+    if progress is not None:
+        progress(0, len(sources), "")
+    for done, source in enumerate(sources, start=1):
+        for arrival in arrivals(source, base, limits, store):
+            outcome = _judge(ctx, arrival)
+            if isinstance(outcome.result, AcceptedForm):
+                candidates.append((outcome.result, arrival, outcome.problems))
+            else:
+                status, problem = outcome.result
+                intake.report.extend(outcome.problems)
+                intake.ledger.append(_entry(arrival, status, _reason(problem), outcome.identity))
+        if progress is not None:
+            progress(done, len(sources), source.name)
     _settle_duplicates(candidates, intake)
-    intake.ledger.sort(key=lambda e: e.file)
+    intake.ledger.sort(key=lambda e: (e.file, e.sha256, e.status))
     return intake
 
 
 @dataclass(frozen=True)
 class _Outcome:
-    result: AcceptedForm | tuple[str, Problem]
+    result: AcceptedForm | tuple[str, Problem]  # the form, or (ledger status, the reason)
     problems: tuple[Problem, ...]
+    identity: FormIdentity | None = None  # known even for some refused files
 
 
-def _refused(status: str, problem: Problem, extra=()) -> _Outcome:
-    return _Outcome((status, problem), (*extra, problem))
+def _refused(status: str, problem: Problem, extra=(), identity: FormIdentity | None = None) -> _Outcome:
+    return _Outcome((status, problem), (*extra, problem), identity)
 
 
-def read_return(scheme: Scheme, key: bytes, planned: dict[str, PlannedForm], path: Path, name: str, digest: str) -> _Outcome:
-    grid = read_workbook(path)
+def _judge(ctx: _Context, arrival: Arrival) -> _Outcome:
+    try:
+        return read_return(ctx, arrival)
+    except Exception as exc:  # a bug of ours must still not stop the run on one rater's file
+        return _refused(REJECTED, Problem(Code.RETURN_UNREADABLE, arrival.name, found=f"内部错误{type(exc).__name__}"))
+
+
+def read_return(ctx: _Context, arrival: Arrival) -> _Outcome:
+    name = arrival.name
+    if arrival.refusal is not None:
+        status = NOT_A_FORM if arrival.refusal.code is Code.MAIL_NO_SPREADSHEET else REJECTED
+        return _refused(status, arrival.refusal)
+    if arrival.path.name.startswith("~$"):  # the owner file Excel keeps beside a file it has open
+        return _refused(NOT_A_FORM, Problem(Code.RETURN_NOT_A_FORM, name, found="Excel临时文件"))
+    grid = read_safely(arrival.path, ctx.limits)
     if isinstance(grid, ReadFailure):
+        if _not_a_spreadsheet(arrival.path, grid):
+            return _refused(NOT_A_FORM, Problem(Code.RETURN_NOT_A_FORM, name, found=grid.found))
         return _refused(REJECTED, Problem(grid.code, name, found=grid.found))
-    identity, problem = identify(scheme, key, grid, name)
+    found = identify(ctx, grid, name)
+    if isinstance(found, Problem):
+        return _refused(NOT_A_FORM if found.code is Code.RETURN_NOT_A_FORM else REJECTED, found)
+    identity, sheet, notes = found
+    problem = check_layout(ctx.scheme, identity, sheet, name)
     if problem is not None:
-        status = NOT_A_FORM if problem.code is Code.RETURN_NOT_A_FORM else REJECTED
-        return _refused(status, problem)
-    if identity.form_id not in planned:  # signed by us, but for a rater this scheme no longer has
-        return _refused(REJECTED, Problem(Code.RETURN_WRONG_SCHEME, name, found=identity.form_id, expected=scheme.fingerprint()))
-    sheet = grid.sheet(L.FORM_SHEET)
-    problem = check_layout(scheme, identity, sheet, name)
-    if problem is not None:
-        return _refused(REJECTED, problem)
-    rows, problems = read_rows(scheme, identity, sheet, name)
-    form = AcceptedForm(identity, name, digest, rows, grid.modified)
-    return _Outcome(form, tuple(problems))
+        return _refused(REJECTED, problem, notes, identity)
+    rows, problems = read_rows(ctx.scheme, identity, sheet, name, ctx.blank_policy)
+    if not rows:
+        shown = () if _untouched(ctx.scheme, identity, sheet) else problems
+        return _refused(REJECTED, Problem(Code.RETURN_EMPTY, name, sheet.name), (*notes, *shown), identity)
+    form = AcceptedForm(identity, name, arrival.sha256, rows, grid.modified or _mail_time(arrival.date))
+    return _Outcome(form, (*notes, *problems), identity)
 
 
-def identify(scheme: Scheme, key: bytes, grid: WorkbookGrid, name: str) -> tuple[FormIdentity | None, Problem | None]:
+def _not_a_spreadsheet(path: Path, failure: ReadFailure) -> bool:
+    """A notice or a photo is not a form; a spreadsheet we cannot read is refused instead."""
+    suffix = path.suffix.lower()
+    known = suffix in SUPPORTED_SUFFIXES or suffix in _OTHER_SPREADSHEETS
+    return failure.code is Code.RETURN_UNSUPPORTED_FORMAT and not known
+
+
+# -- which form is it --------------------------------------------------------------------------
+
+Identified = tuple[FormIdentity, FormSheet, tuple[Problem, ...]]
+
+
+def identify(ctx: _Context, grid: WorkbookGrid, name: str) -> Identified | Problem:
+    """The signed identity in the hidden sheet; failing that, the visible form code."""
     hidden = grid.sheet(L.IDENTITY_SHEET)
-    text, signature = (hidden.value(1, 1), hidden.value(2, 1)) if hidden else (None, None)
-    if not isinstance(text, str) or grid.sheet(L.FORM_SHEET) is None:
-        return None, Problem(Code.RETURN_NOT_A_FORM, name)
-    if not verify(key, text, str(signature or "")):
-        return None, Problem(Code.RETURN_SIGNATURE_INVALID, name, L.IDENTITY_SHEET, "A2")
+    text = hidden.value(1, 1) if hidden else None
+    if not isinstance(text, str):
+        return _by_code(ctx, grid, name)
+    if not verify(ctx.key, text, str(hidden.value(2, 1) or "")):
+        return Problem(Code.RETURN_SIGNATURE_INVALID, name, hidden.name, "A2")
     try:
         identity = FormIdentity.from_json(text)
     except (ValueError, TypeError, KeyError):
-        return None, Problem(Code.RETURN_SIGNATURE_INVALID, name, L.IDENTITY_SHEET, "A1")
-    settings = scheme.settings
+        return Problem(Code.RETURN_SIGNATURE_INVALID, name, hidden.name, "A1")
+    problem = _check_version(ctx, identity, name)
+    if problem is not None:
+        return problem
+    sheet = form_sheet(grid, identity.code)
+    if sheet is None:
+        return Problem(Code.RETURN_LAYOUT_CHANGED, name, found="缺少测评表工作表", expected=f"工作表“{L.FORM_SHEET}”")
+    return identity, sheet, ()
+
+
+def _check_version(ctx: _Context, identity: FormIdentity, name: str) -> Problem | None:
+    settings, fingerprint = ctx.scheme.settings, ctx.scheme.fingerprint()
     if identity.period != settings.period:
-        return None, Problem(Code.RETURN_WRONG_PERIOD, name, found=identity.period, expected=settings.period)
-    if identity.scheme != scheme.fingerprint():
-        return None, Problem(Code.RETURN_WRONG_SCHEME, name, found=identity.scheme, expected=scheme.fingerprint())
-    return identity, None
+        return Problem(Code.RETURN_WRONG_PERIOD, name, found=identity.period, expected=settings.period)
+    if identity.scheme != fingerprint or identity.form_id not in ctx.planned:
+        return Problem(Code.RETURN_WRONG_SCHEME, name, found=identity.scheme, expected=fingerprint)
+    return None
 
 
-def check_layout(scheme: Scheme, identity: FormIdentity, sheet: SheetGrid, name: str) -> Problem | None:
+def _by_code(ctx: _Context, grid: WorkbookGrid, name: str) -> Identified | Problem:
+    """No hidden identity (pasted into a new workbook, or dropped on re-save): the code."""
+    found = find_code(grid)
+    if found is None:
+        return Problem(Code.RETURN_NOT_A_FORM, name)
+    where = (name, found.sheet.name, found.cell)
+    planned = ctx.by_code.get(found.code)
+    if planned is None:
+        period = ctx.scheme.settings.period
+        if code_period(found.code) != period:
+            return Problem(Code.RETURN_WRONG_PERIOD, *where, found=code_period(found.code), expected=period)
+        return Problem(Code.RETURN_CODE_UNKNOWN, *where, found=found.code)
+    return planned.identity, found.sheet, (Problem(Code.RETURN_IDENTITY_STRIPPED, *where, found=found.code),)
+
+
+# -- does it rate exactly whom it was issued for -----------------------------------------------
+
+def check_layout(scheme: Scheme, identity: FormIdentity, sheet: FormSheet, name: str) -> Problem | None:
     """The rows must name exactly the issued ratees, the columns exactly the issued items."""
     lay = L.form_layout(scheme.items_of(identity.criteria_set), asks_answer(scheme, identity))
     for code, col in lay.item_cols.items():
         found = str(sheet.value(L.HEADER_ROW, col) or "")
         if not found.startswith(code):
-            cell = L.cell_name(L.HEADER_ROW, col)
-            return Problem(Code.RETURN_LAYOUT_CHANGED, name, sheet.name, cell, found.replace("\n", ""), f"项目{code}")
-    for n, (want_id, want_name) in enumerate(ratee_labels(scheme, identity)):
-        row = L.FIRST_DATA_ROW + n
-        found_id, found_name = _text(sheet.value(row, L.ID_COL)), _text(sheet.value(row, L.NAME_COL))
-        if (found_id, found_name) != (want_id, want_name):
-            return Problem(Code.RETURN_ROWS_CHANGED, name, sheet.name, L.cell_name(row, L.ID_COL),
-                           f"{row}行 {found_id} {found_name}", f"{want_id} {want_name}")
-    extra_row = L.FIRST_DATA_ROW + len(identity.ratees)
-    if sheet.value(extra_row, L.ID_COL) is not None or sheet.value(extra_row, L.NAME_COL) is not None:
-        found = f"{extra_row}行 {_text(sheet.value(extra_row, L.ID_COL))} {_text(sheet.value(extra_row, L.NAME_COL))}"
-        return Problem(Code.RETURN_ROWS_CHANGED, name, sheet.name, L.cell_name(extra_row, L.ID_COL), found, "无此行")
+            return Problem(Code.RETURN_LAYOUT_CHANGED, name, sheet.name, sheet.cell(L.HEADER_ROW, col),
+                           found.replace("\n", ""), f"项目{code}")
+    labels = ratee_labels(scheme, identity)
+    rows = [(L.FIRST_DATA_ROW + n, want) for n, want in enumerate(labels + [("", "")])]  # + the row below
+    if scheme.group(identity.group).rater_kind == RATER_PEERS:
+        for row, _ in rows:
+            if _text(sheet.value(row, L.ID_COL)) == identity.rater:
+                return Problem(Code.RETURN_SELF_RATED, name, sheet.name, sheet.cell(row, L.ID_COL),
+                               f"{identity.rater} {_text(sheet.value(row, L.NAME_COL))}".strip())
+    for row, want in rows:
+        found = (_text(sheet.value(row, L.ID_COL)), _text(sheet.value(row, L.NAME_COL)))
+        if found != want:
+            shown = f"第{row}行为“{' '.join(found).strip()}”" if any(found) else f"第{row}行为空"
+            expected = f"“{' '.join(want)}”" if any(want) else "此行为空"
+            return Problem(Code.RETURN_ROWS_CHANGED, name, sheet.name, sheet.cell(row, L.ID_COL), shown, expected)
     return None
 
 
@@ -163,21 +281,32 @@ def _text(v) -> str:
     return "" if v is None else str(v).strip()
 
 
-def read_rows(scheme: Scheme, identity: FormIdentity, sheet: SheetGrid, name: str):
-    """Complete rows only; every unusable cell is a problem, every noted one a warning."""
+# -- the scores --------------------------------------------------------------------------------
+
+def read_rows(scheme: Scheme, identity: FormIdentity, sheet: FormSheet, name: str, blank_policy: str = BLANK_SKIP_ROW):
+    """Complete rows only; every unusable cell is a problem, every noted one a warning.
+
+    Under 按0分计 a blank item counts as 0 (noted), but a row left wholly blank still does not
+    count: the rater did not rate that person at all.
+    """
     items = scheme.items_of(identity.criteria_set)
     lay = L.form_layout(items, asks_answer(scheme, identity))
+    step = scheme.settings.step
     rows, problems = [], []
     for n, ratee in enumerate(identity.ratees):
         row = L.FIRST_DATA_ROW + n
+        cells = [(item, lay.item_cols[item.code]) for item in items]
+        readings = [read_score(sheet.value(row, col), item.maximum, step, sheet.formula(row, col)) for item, col in cells]
+        zero_blanks = blank_policy == BLANK_AS_ZERO and not all(r.blank for r in readings)
         scores, usable = [], True
-        for item in items:
-            col = lay.item_cols[item.code]
-            reading = read_score(sheet.value(row, col), item.maximum, scheme.settings.step, sheet.formulas.get((row, col)))
-            if reading.code is not None:
-                problems.append(Problem(reading.code, name, sheet.name, L.cell_name(row, col), reading.found, reading.expected))
-            usable = usable and reading.score is not None
-            scores.append((item.code, reading.score))
+        for (item, col), reading in zip(cells, readings):
+            score, code = reading.score, reading.code
+            if reading.blank and zero_blanks:
+                score, code = Fraction(0), Code.SCORE_BLANK_AS_ZERO
+            if code is not None:
+                problems.append(Problem(code, name, sheet.name, sheet.cell(row, col), reading.found, reading.expected))
+            usable = usable and score is not None
+            scores.append((item.code, score))
         answer = ""
         if lay.answer_col:
             answer, problem = read_answer(scheme.flag.answers, sheet, row, lay.answer_col, name)
@@ -189,10 +318,10 @@ def read_rows(scheme: Scheme, identity: FormIdentity, sheet: SheetGrid, name: st
     return tuple(rows), _fold_blanks(problems)
 
 
-def read_answer(answers: tuple[str, ...], sheet: SheetGrid, row: int, col: int, name: str) -> tuple[str, Problem | None]:
+def read_answer(answers: tuple[str, ...], sheet: FormSheet, row: int, col: int, name: str) -> tuple[str, Problem | None]:
     """One of the scheme's answers, exactly (after trimming); anything else is a problem."""
     answer = _text(sheet.value(row, col))
-    cell = L.cell_name(row, col)
+    cell = sheet.cell(row, col)
     if not answer:
         return "", Problem(Code.SCORE_BLANK, name, sheet.name, cell, "", "、".join(answers))
     if answer not in answers:
@@ -200,46 +329,83 @@ def read_answer(answers: tuple[str, ...], sheet: SheetGrid, row: int, col: int, 
     return answer, None
 
 
+_BLANKS = (Code.SCORE_BLANK, Code.SCORE_BLANK_AS_ZERO)
+
+
 def _fold_blanks(problems: list[Problem]) -> list[Problem]:
-    """One SCORE_BLANK per row, naming its cells: a half-empty form is one message a row, not twenty."""
+    """One blank record per row, naming its cells: a half-empty form is one message a row, not twenty."""
     folded, blanks = [], {}
     for p in problems:
-        if p.code is Code.SCORE_BLANK:
+        if p.code in _BLANKS:
             row = p.cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-            blanks.setdefault((p.file, p.sheet, row), []).append(p)
+            blanks.setdefault((p.code, p.file, p.sheet, row), []).append(p)
         else:
             folded.append(p)
-    for (file, sheet, row), ps in blanks.items():
+    for (code, file, sheet, row), ps in blanks.items():
         cells = ps[0].cell if len(ps) == 1 else f"{ps[0].cell}:{ps[-1].cell}"
-        folded.append(Problem(Code.SCORE_BLANK, file, sheet, cells, f"{len(ps)}项空白", ps[0].expected))
+        folded.append(Problem(code, file, sheet, cells, f"{len(ps)}项空白", ps[0].expected))
     return folded
 
 
-def _settle_duplicates(candidates: list[tuple[AcceptedForm, str, tuple]], intake: Intake) -> None:
+def _untouched(scheme: Scheme, identity: FormIdentity, sheet: FormSheet) -> bool:
+    """Not one score typed: the rater sent the blank form back."""
+    lay = L.form_layout(scheme.items_of(identity.criteria_set), asks_answer(scheme, identity))
+    cols = list(lay.item_cols.values()) + ([lay.answer_col] if lay.answer_col else [])
+    return all(sheet.value(row, col) is None for row in lay.data_rows(len(identity.ratees)) for col in cols)
+
+
+# -- the same form more than once --------------------------------------------------------------
+
+def _settle_duplicates(candidates: list[tuple[AcceptedForm, Arrival, tuple[Problem, ...]]], intake: Intake) -> None:
     """Same form twice: identical counts once; different, the later save wins and both are listed.
 
     Cell problems are reported for the copy that counts only, so a duplicate never doubles them.
     """
-    by_form: dict[str, list[tuple[AcceptedForm, str, tuple]]] = {}
+    by_form: dict[str, list[tuple[AcceptedForm, Arrival, tuple[Problem, ...]]]] = {}
     for candidate in candidates:
         by_form.setdefault(candidate[0].identity.form_id, []).append(candidate)
     for copies in by_form.values():
-        # the later save wins; file name breaks ties so reruns choose the same one
-        copies.sort(key=lambda c: (c[0].modified or datetime.min, c[0].file))
-        winner, winner_digest, winner_problems = copies[-1]
+        # the later save wins; file name and hash break ties so reruns choose the same one
+        copies.sort(key=lambda c: (c[0].modified or datetime.min, c[0].file, c[0].sha256))
+        winner, winner_arrival, winner_problems = copies[-1]
         intake.report.extend(winner_problems)
         intake.accepted.append(winner)
-        intake.ledger.append(_entry(winner, winner_digest, ACCEPTED, f"计入{len(winner.rows)}名被评人"))
-        for form, digest, _ in copies[:-1]:
+        intake.ledger.append(_entry(winner_arrival, ACCEPTED, f"计入{len(winner.rows)}名被评人", winner.identity))
+        for form, arrival, _ in copies[:-1]:
             if form.rows == winner.rows:
-                problem = Problem(Code.RETURN_DUPLICATE, form.file, found=winner.file)
-                intake.ledger.append(_entry(form, digest, DUPLICATE, problem.message))
+                problem, status = Problem(Code.RETURN_DUPLICATE, form.file, found=winner.file), DUPLICATE
             else:
                 problem = Problem(Code.RETURN_SUPERSEDED, form.file, found=f"{form.file} → 采用 {winner.file}")
-                intake.ledger.append(_entry(form, digest, SUPERSEDED, problem.message))
+                status = SUPERSEDED
+            intake.ledger.append(_entry(arrival, status, _reason(problem), form.identity))
             intake.report.add(problem)
     intake.accepted.sort(key=lambda f: f.identity.form_id)
 
 
-def _entry(form: AcceptedForm, digest: str, status: str, reason: str) -> LedgerEntry:
-    return LedgerEntry(form.file, digest, status, form.identity.code, form.identity.form_id, reason)
+def _reason(problem: Problem) -> str:
+    return f"{problem.code.name} {problem.message}"
+
+
+def _entry(arrival: Arrival, status: str, reason: str, identity: FormIdentity | None = None) -> LedgerEntry:
+    return LedgerEntry(
+        arrival.name,
+        arrival.sha256,
+        status,
+        identity.code if identity else "",
+        identity.form_id if identity else "",
+        reason,
+        arrival.mail,
+        arrival.sender,
+        arrival.date,
+        arrival.stored,
+        arrival.mail_stored,
+    )
+
+
+def _mail_time(date: str) -> datetime | None:
+    """A message's ISO date as naive UTC, the way workbook dates are compared."""
+    try:
+        stamp = datetime.fromisoformat(date)
+    except ValueError:
+        return None
+    return stamp.astimezone(timezone.utc).replace(tzinfo=None) if stamp.tzinfo else stamp

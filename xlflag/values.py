@@ -29,6 +29,20 @@ class Reading:
         return self.code is Code.SCORE_BLANK
 
 
+# What a blank score cell means: the scheme's 设置 → 空白处理. Forms' instructions and ingest
+# both take their wording and behaviour from here, so they cannot disagree.
+BLANK_SKIP_ROW = "整行不计"  # a row with any blank item is not counted for that person (default)
+BLANK_AS_ZERO = "按0分计"  # a blank item counts as 0, noted; a row left wholly blank still never counts
+BLANK_POLICIES = (BLANK_SKIP_ROW, BLANK_AS_ZERO)
+
+
+def blank_rule_text(policy: str = BLANK_SKIP_ROW) -> str:
+    """The instruction a form prints about blank cells under ``policy``."""
+    if policy == BLANK_AS_ZERO:
+        return "未填写的项目按0分计（整行未填写的被评人不计分）"
+    return "请勿留空（有空项的行本表不计分）"
+
+
 def expected_text(maximum: int, step: Fraction = Fraction(1)) -> str:
     """The wording forms' instructions and the validator share for an item's valid scores."""
     if step == 1:

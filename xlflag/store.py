@@ -1,0 +1,93 @@
+"""The evidence store: a copy of every file that arrived, and the ledger that accounts for each.
+
+Layout, beside the scheme so it travels with it::
+
+    <scheme folder>/xlflag-存档/<period>/原件/<sha256><suffix>   every file and saved mail, once
+    <scheme folder>/xlflag-存档/<period>/台账.csv                 one line per file or attachment
+
+Copies are named by content, so storing the same file twice is a no-op and a file deleted from
+the returns folder later is still here. The ledger is rewritten on every run from what the run
+saw, in a fixed order with nothing time-dependent in it: the same inputs give the same bytes.
+It is UTF-8 with a BOM so Excel opens the Chinese text correctly.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from pathlib import Path
+from typing import Iterable
+
+from .files import atomic_path, safe_filename
+
+STORE_FOLDER = "xlflag-存档"
+ORIGINALS = "原件"
+LEDGER_FILE = "台账.csv"
+
+# (column heading, LedgerEntry attribute), in the order the CSV shows them
+LEDGER_COLUMNS = (
+    ("文件", "file"),
+    ("状态", "status"),
+    ("表单编号", "form_code"),
+    ("说明", "reason"),
+    ("来源邮件", "mail"),
+    ("发件人", "sender"),
+    ("邮件日期", "date"),
+    ("表单ID", "form_id"),
+    ("SHA-256", "sha256"),
+    ("存档", "stored"),
+    ("邮件存档", "mail_stored"),
+)
+
+# Excel runs a CSV field starting with these as a formula; a quote in front keeps it text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class EvidenceStore:
+    """One period's folder of originals and its ledger."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    @classmethod
+    def beside(cls, scheme_path: Path, period: str) -> "EvidenceStore":
+        return cls(Path(scheme_path).parent / STORE_FOLDER / safe_filename(period))
+
+    @property
+    def ledger_path(self) -> Path:
+        return self.root / LEDGER_FILE
+
+    def keep(self, path: Path, sha256: str, suffix: str) -> str:
+        """Copy ``path`` in under its hash unless already there; the copy's path, relative."""
+        relative = f"{ORIGINALS}/{sha256}{suffix.lower()}"
+        target = self.root / relative
+        if not target.is_file():
+            with atomic_path(target) as tmp:
+                shutil.copyfile(path, tmp)
+        return relative
+
+    def write_ledger(self, entries: Iterable) -> Path:
+        """台账.csv, written whole and renamed into place; identical entries → identical bytes."""
+        with atomic_path(self.ledger_path) as tmp:
+            tmp.write_bytes(ledger_csv(entries))
+        return self.ledger_path
+
+
+def ledger_csv(entries: Iterable) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([heading for heading, _ in LEDGER_COLUMNS])
+    for entry in entries:
+        writer.writerow([_as_text(getattr(entry, attribute)) for _, attribute in LEDGER_COLUMNS])
+    return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
+
+
+def _as_text(value: object) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def read_ledger(path: Path) -> list[dict[str, str]]:
+    """The ledger's rows as {heading: text} (tests, and anyone auditing a run)."""
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
