@@ -10,8 +10,7 @@ from pathlib import Path
 
 from .awards import Awards, decide_awards
 from .formplan import plan_forms
-from .files import safe_filename
-from .forms import FormsWritten, _file_names, write_forms
+from .forms import FormsWritten, dispatch_files, write_forms
 from .identity import load_key, load_or_create_key
 from .model import Scheme
 from .problems import Code, Problem, Report
@@ -129,16 +128,11 @@ def status(scheme_path: Path, returns: Path, reminder_list: Path | None = None, 
     outputs = (Path(reminder_list),) if reminder_list else ()
     intake = _ingest(scheme, key, scheme_path, returns, outputs, progress=progress)
     planned = plan_forms(scheme, key)
-    chase = reminders(planned, intake, _dispatch_files(planned))
+    chase = reminders(planned, intake, dispatch_files(planned))
     if reminder_list:
         write_reminders(chase, Path(reminder_list))
     return ReturnStatus(scheme, intake, return_status(planned, intake), chase, reminder_list and Path(reminder_list))
 
-
-def _dispatch_files(planned) -> dict[str, str]:
-    """form id → the file 发放清单 lists for it (OUT/<支部>/<评价主体>/<评价人>.xlsx)."""
-    names = _file_names(planned)
-    return {f.form_id: f"{safe_filename(f.folder)}/{safe_filename(f.group_name)}/{names[f.form_id]}" for f in planned}
 
 
 def _missing_group_notes(members: list[MemberResult]) -> list[Problem]:

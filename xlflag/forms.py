@@ -12,7 +12,7 @@ from .files import atomic_path, new_workbook, safe_filename
 from .formplan import PlannedForm, plan_forms, ratee_labels
 from .identity import sign
 from .model import BRANCH_TARGET, Scheme
-from .values import expected_text, number_text
+from .values import blank_rule_text, expected_text, number_text
 
 DISPATCH_FILE = "发放清单.xlsx"
 
@@ -28,14 +28,23 @@ def write_forms(scheme: Scheme, key: bytes, out: Path) -> FormsWritten:
     out = Path(out)
     planned = plan_forms(scheme, key)
     written = []
-    names = _file_names(planned)
+    files = dispatch_files(planned)
     for form in planned:
-        path = out / safe_filename(form.folder) / safe_filename(form.group_name) / names[form.form_id]
+        path = out / files[form.form_id]
         write_form(scheme, key, form, path)
         written.append((form, path))
     dispatch = out / DISPATCH_FILE
     write_dispatch(written, out, dispatch)
     return FormsWritten(written, dispatch)
+
+
+def dispatch_files(planned: list[PlannedForm]) -> dict[str, str]:
+    """form id → where its file goes under OUT: <支部 or 授旗>/<评价主体>/<评价人>.xlsx.
+
+    发放清单 and 催收名单 both name files by this, so a reminder points at the file sent.
+    """
+    names = _file_names(planned)
+    return {f.form_id: f"{safe_filename(f.folder)}/{safe_filename(f.group_name)}/{names[f.form_id]}" for f in planned}
 
 
 def _file_names(planned: list[PlannedForm]) -> dict[str, str]:
@@ -96,7 +105,7 @@ def instructions(scheme: Scheme, form: PlannedForm) -> str:
     answer = f"，并在“满意度”栏选择{'、'.join(scheme.flag.answers)}之一" if form.asks_answer else ""
     return (
         f"填写说明：请在浅黄色单元格中为{who}逐项打分，{rule}{answer}；"
-        "请勿留空（有空项的行本表不计分），请勿增删行列或改动名称；填好后保存并按原文件交回。"
+        f"{blank_rule_text(scheme.settings.blank_policy)}，请勿增删行列或改动名称；填好后保存并按原文件交回。"
     )
 
 

@@ -30,6 +30,7 @@ from .sheetkit import (
     total_formula,
     write_group_columns,
 )
+from .store import LEDGER_COLUMNS
 from .tracking import SlotStatus
 from .values import number_text
 
@@ -253,12 +254,14 @@ def _write_public(ws, fmt, data: ResultsInput, cells: SummaryCells) -> None:
 # -- 回收情况, 问题清单, 文件清单 ---------------------------------------------------------------
 
 def _write_tracking(ws, fmt, status: list[SlotStatus]) -> None:
-    table_head(ws, fmt, 0, ("支部", "评价主体", "应收", "已收", "未收", "未收评价人"), (18, 12, 7, 7, 7, 50))
+    """The same matrix ``xlflag status`` prints."""
+    headers = ("支部", "评价主体", "应收", "已交", "已采用", "问题", "未采用", "待催收评价人")
+    table_head(ws, fmt, 0, headers, (18, 12, 7, 7, 7, 7, 7, 50))
     for r, s in enumerate(status, start=1):
         ws.write_string(r, 0, s.branch, fmt["text"])
         ws.write_string(r, 1, s.group, fmt["text"])
-        ws.write_row(r, 2, (s.expected, s.accepted, s.expected - s.accepted), fmt["center"])
-        ws.write_string(r, 5, "、".join(s.missing), fmt["text"])
+        ws.write_row(r, 2, (s.expected, s.returned, s.accepted, s.problems, s.expected - s.accepted), fmt["center"])
+        ws.write_string(r, 7, "、".join(s.missing), fmt["text"])
     page(ws, (0, 0))
 
 
@@ -274,10 +277,11 @@ def _write_problems(ws, fmt, problems: list[Problem]) -> None:
 
 
 def _write_ledger(ws, fmt, ledger: list[LedgerEntry]) -> None:
-    headers = ("文件", "状态", "表单编号", "说明", "SHA-256")
-    table_head(ws, fmt, 0, headers, (40, 8, 18, 50, 20))
+    """The same ledger as the evidence store's 台账.csv, column for column."""
+    headers = tuple(heading for heading, _ in LEDGER_COLUMNS)
+    table_head(ws, fmt, 0, headers, (40, 8, 18, 50, 24, 24, 18, 30, 20, 30, 30))
     for r, e in enumerate(ledger, start=1):
-        for c, value in enumerate((e.file, e.status, e.form_code, e.reason, e.sha256)):
-            ws.write_string(r, c, value, fmt["text"])
+        for c, (_, attribute) in enumerate(LEDGER_COLUMNS):
+            ws.write_string(r, c, str(getattr(e, attribute) or ""), fmt["text"])
     ws.autofilter(0, 0, max(len(ledger), 1), len(headers) - 1)
     page(ws, (0, 0))
