@@ -112,9 +112,9 @@ def branch_without_leaders(s):
 
 CASES = [
     pytest.param(weights_sum_to_90, [("SCHEME_WEIGHTS_NOT_100", "评价主体", "D2:D5")], id="weights-90"),
-    pytest.param(star_band_gap, [("SCHEME_BANDS_GAP", "星级标准", "")], id="band-gap"),
-    pytest.param(star_bands_overlap, [("SCHEME_BANDS_OVERLAP", "星级标准", "")], id="band-overlap"),
-    pytest.param(star_bands_stop_at_95, [("SCHEME_BANDS_GAP", "星级标准", "")], id="bands-short-of-100"),
+    pytest.param(star_band_gap, [("SCHEME_BANDS_GAP", "星级标准", "B4")], id="band-gap"),  # 4★ now starts row 4
+    pytest.param(star_bands_overlap, [("SCHEME_BANDS_OVERLAP", "星级标准", "B5")], id="band-overlap"),
+    pytest.param(star_bands_stop_at_95, [("SCHEME_BANDS_GAP", "星级标准", "C6")], id="bands-short-of-100"),
     pytest.param(item_max(0), [("SCHEME_ITEM_MAX_INVALID", "测评项目", "E5")], id="item-max-0"),
     pytest.param(item_max(-1), [("SCHEME_ITEM_MAX_INVALID", "测评项目", "E5")], id="item-max-negative"),
     pytest.param(item_max("五"), [("SCHEME_ITEM_MAX_INVALID", "测评项目", "E5")], id="item-max-chinese-numeral"),
@@ -123,7 +123,7 @@ CASES = [
     pytest.param(duplicate_member_id, [("SCHEME_MEMBER_ID_DUPLICATE", "党员名册", "B6")], id="duplicate-id"),
     pytest.param(missing_sheet, [("SCHEME_SHEET_MISSING", "星级标准", "")], id="missing-sheet"),
     # a missing column has no cell of its own: the header row is named
-    pytest.param(missing_column, [("SCHEME_COLUMN_MISSING", "党员名册", "1")], id="missing-column"),
+    pytest.param(missing_column, [("SCHEME_COLUMN_MISSING", "党员名册", "A1:C1")], id="missing-column"),
     pytest.param(period_row_removed, [("SCHEME_SETTING_MISSING", "设置", "")], id="period-row-removed"),
 ]
 

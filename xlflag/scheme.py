@@ -8,6 +8,7 @@ from __future__ import annotations
 from fractions import Fraction
 from pathlib import Path
 
+from .formulas import col_letter
 from .model import (
     BLANK_POLICIES,
     BLANK_SKIP_ROW,
@@ -118,8 +119,9 @@ def _table(sheets, name, columns, file, report) -> Table | None:
     raw = sheets[name]
     header = {text(v): i for i, v in enumerate(raw[0])} if raw else {}
     missing = [c for c in columns if c not in header]
+    header_row = f"A1:{col_letter(max(len(header), 1))}1"  # the header row, where the column belongs
     for column in missing:
-        report.add(Problem(Code.SCHEME_COLUMN_MISSING, file, name, "1", expected=column))
+        report.add(Problem(Code.SCHEME_COLUMN_MISSING, file, name, header_row, expected=column))
     if missing:
         return None
     rows = tuple((n, r) for n, r in enumerate(raw[1:], start=2) if not all(blank(v) for v in r))
@@ -183,6 +185,7 @@ class _Parser:
         self.file = file
         self.report = report
         self.bad_sheets: set[str] = set()  # a sheet with a bad row: its totals would only mislead
+        self.band_cells: dict[StarBand, tuple[str, str]] = {}  # (下限 cell, 上限 cell)
 
     def problem(self, code, table: Table, row: int, column: str, found="", expected=""):
         self.bad_sheets.add(table.sheet)
@@ -260,7 +263,9 @@ class _Parser:
             low = self.number(table, row, v, "下限")
             high = self.number(table, row, v, "上限")
             if None not in (stars, low, high):
-                bands.append(StarBand(int(stars), low, high))
+                band = StarBand(int(stars), low, high)
+                bands.append(band)
+                self.band_cells[band] = (table.cell(row, "下限"), table.cell(row, "上限"))
         return tuple(sorted(bands, key=lambda b: b.low))
 
     def branches(self) -> tuple[Branch, ...]:
@@ -322,13 +327,14 @@ class _Parser:
     def check_whole(self, scheme: Scheme) -> None:
         """Rules over a whole sheet rather than one cell, skipped for sheets with a bad row."""
         branch_rows = {b.name: row for row, b in self.branch_rows()}
-        for problem in whole_scheme_problems(scheme, self.t, self.file, branch_rows):
+        for problem in whole_scheme_problems(scheme, self.t, self.file, branch_rows, self.band_cells):
             if problem.sheet not in self.bad_sheets:
                 self.report.add(problem)
 
 
 def whole_scheme_problems(scheme: Scheme, tables: dict[str, Table], file: str = "",
-                          branch_rows: dict[str, int] | None = None) -> list[Problem]:
+                          branch_rows: dict[str, int] | None = None,
+                          band_cells: dict[StarBand, tuple[str, str]] | None = None) -> list[Problem]:
     problems = []
     groups = tables[GROUPS]
     weight_col = groups.cell(2, "权重")[:-1]
@@ -339,7 +345,7 @@ def whole_scheme_problems(scheme: Scheme, tables: dict[str, Table], file: str = 
             total = number_text(sum(weights))
             problems.append(Problem(Code.SCHEME_WEIGHTS_NOT_100, file, GROUPS, weight_range, total, "100"))
     if BANDS in tables:  # schemes with named stars only may have no star levels
-        problems += band_problems(scheme.bands, file)
+        problems += band_problems(scheme.bands, file, band_cells or {})
     branch_table = tables[BRANCHES]
     for branch in scheme.branches:
         row = (branch_rows or {}).get(branch.name)
@@ -353,20 +359,29 @@ def whole_scheme_problems(scheme: Scheme, tables: dict[str, Table], file: str = 
     return problems
 
 
-def band_problems(bands: tuple[StarBand, ...], file: str = "") -> list[Problem]:
-    """Bands must tile 0–100: each band starts where the one below ends."""
+def band_problems(bands: tuple[StarBand, ...], file: str = "",
+                  cells: dict[StarBand, tuple[str, str]] | None = None) -> list[Problem]:
+    """Bands must tile 0–100: each band starts where the one below ends.
+
+    A problem points at the 下限 of the band that breaks the tiling, or at the 上限 of the top
+    band when the bands stop short of 100.
+    """
+    cells = cells or {}
     problems = []
-    edge = Fraction(0)
+    edge, top = Fraction(0), None
     for band in bands:  # sorted by low
+        low_cell = cells.get(band, ("", ""))[0]
         span = f"[{number_text(band.low)},{number_text(band.high)})"
         if band.low > edge:
             gap = f"{number_text(edge)}至{number_text(band.low)}"
-            problems.append(Problem(Code.SCHEME_BANDS_GAP, file, BANDS, "", gap, "0至100"))
+            problems.append(Problem(Code.SCHEME_BANDS_GAP, file, BANDS, low_cell, gap, "0至100"))
         elif band.low < edge:
-            problems.append(Problem(Code.SCHEME_BANDS_OVERLAP, file, BANDS, "", span))
-        edge = max(edge, band.high)
+            problems.append(Problem(Code.SCHEME_BANDS_OVERLAP, file, BANDS, low_cell, span))
+        if band.high >= edge:
+            edge, top = band.high, band
     if edge < 100:
-        problems.append(Problem(Code.SCHEME_BANDS_GAP, file, BANDS, "", f"{number_text(edge)}至100", "0至100"))
+        high_cell = cells.get(top, ("", ""))[1] if top else ""
+        problems.append(Problem(Code.SCHEME_BANDS_GAP, file, BANDS, high_cell, f"{number_text(edge)}至100", "0至100"))
     return problems
 
 
