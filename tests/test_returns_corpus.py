@@ -32,7 +32,7 @@ from xlflag.readers import read_safely
 from xlflag.returns import ACCEPTED, DUPLICATE, NOT_A_FORM, REJECTED, SUPERSEDED, ingest
 from xlflag.safety import Limits
 from xlflag.store import read_ledger
-from xlflag.values import BLANK_AS_ZERO
+from xlflag.model import BLANK_AS_ZERO
 
 SOFFICE = find_soffice() is not None
 MAIL_DATE = "Tue, 24 Nov 2026 09:30:00 +0800"

@@ -24,9 +24,11 @@ MEMBER_RATER_KINDS = (RATER_SELF, RATER_PEERS, RATER_LEADERS, RATER_REPS)
 RATER_BRANCH = "支部"  # the branch rates itself
 RATER_SUPERIOR = "上级"  # the parent organisation rates every branch
 BRANCH_RATER_KINDS = (RATER_BRANCH, RATER_LEADERS, RATER_REPS, RATER_SUPERIOR)
-SATISFACTION = "满意率"
-BLANK_SKIP_ROW, BLANK_AS_ZERO = "整行不计", "按0分计"
-BLANK_POLICIES = (BLANK_SKIP_ROW, BLANK_AS_ZERO)  # a tie-break key that is not a category
+SATISFACTION = "满意率"  # a tie-break key that is not a category
+# What a blank score cell means (设置 → 空白处理); values.blank_rule_text words it for forms.
+BLANK_SKIP_ROW = "整行不计"  # a row with any blank item is not counted for that person (default)
+BLANK_AS_ZERO = "按0分计"  # a blank item counts as 0, noted; a row left wholly blank still never counts
+BLANK_POLICIES = (BLANK_SKIP_ROW, BLANK_AS_ZERO)
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,7 @@ class Settings:
     cycle: str = "季度"
     top_star_needs_outstanding: bool = True
     step: Fraction = Fraction(1)
-    blank_policy: str = "整行不计"  # BLANK_POLICIES: a row with a blank item is not counted, or blanks count 0
+    blank_policy: str = BLANK_SKIP_ROW  # one of BLANK_POLICIES
 
     @property
     def period_label(self) -> str:

@@ -25,13 +25,13 @@ from . import layout as L
 from .arrivals import Arrival, arrivals, discover
 from .formplan import PlannedForm, asks_answer, plan_forms, ratee_labels
 from .identity import FormIdentity, verify
-from .model import RATER_PEERS, Scheme
+from .model import BLANK_AS_ZERO, BLANK_POLICIES, BLANK_SKIP_ROW, RATER_PEERS, Scheme
 from .problems import Code, Problem, Report
 from .readers import SUPPORTED_SUFFIXES, ReadFailure, WorkbookGrid, read_safely
 from .safety import Limits
 from .store import EvidenceStore
 from .stripped import FormSheet, code_period, find_code, form_sheet
-from .values import BLANK_AS_ZERO, BLANK_POLICIES, BLANK_SKIP_ROW, read_score
+from .values import read_score
 
 # Ledger statuses, in the words the office uses.
 ACCEPTED = "已采用"

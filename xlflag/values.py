@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
+from .model import BLANK_AS_ZERO, BLANK_SKIP_ROW
 from .problems import Code
 
 
@@ -29,11 +30,8 @@ class Reading:
         return self.code is Code.SCORE_BLANK
 
 
-# What a blank score cell means: the scheme's 设置 → 空白处理. Forms' instructions and ingest
-# both take their wording and behaviour from here, so they cannot disagree.
-BLANK_SKIP_ROW = "整行不计"  # a row with any blank item is not counted for that person (default)
-BLANK_AS_ZERO = "按0分计"  # a blank item counts as 0, noted; a row left wholly blank still never counts
-BLANK_POLICIES = (BLANK_SKIP_ROW, BLANK_AS_ZERO)
+# Forms' instructions and ingest both take the blank policy's wording and behaviour from here
+# and model.BLANK_POLICIES, so they cannot disagree.
 
 
 def blank_rule_text(policy: str = BLANK_SKIP_ROW) -> str:
