@@ -12,6 +12,7 @@ The plan's rules (preset s5), worked by hand below:
 """
 from __future__ import annotations
 
+import openpyxl
 import pytest
 
 from preset_kit import (
@@ -112,6 +113,18 @@ def test_named_stars_hand_worked(run):
     rows = {(r["编号"], r["星名"]): (r["类别得分"], r["获星"]) for r in sheet_rows(run.results, "模范星")}
     assert {k: rows[k] for k in HAND_WORKED_STARS} == HAND_WORKED_STARS
     assert {s for (m, s), (_, mark) in rows.items() if m == "K1" and mark == "★"} == set(STARS)
+
+
+def test_public_sheet_names_the_stars_earned(run):
+    """公示 lists each member's named stars, in the scheme's order, and nothing about raters."""
+    ws = openpyxl.load_workbook(run.results, data_only=True)["公示"]
+    header = [c.value for c in ws[2]]
+    assert header == ["序号", "支部", "姓名", "综合得分", "模范星"]
+    names = {row[1]: row[2] for row in ROSTER[1:]}
+    listed = {r[2]: r[4] or "" for r in ws.iter_rows(min_row=3, values_only=True) if r[2]}
+    assert listed[names["K1"]] == "、".join(STARS)
+    assert listed[names["L1"]] == "廉政模范星"
+    assert listed[names["K2"]] == ""
 
 
 def test_flag_tie_settled_by_satisfaction(run):

@@ -233,22 +233,36 @@ def _summary_row(ws, fmt, scheme, result: MemberResult, n, row, ranges, params: 
 # -- 公示 --------------------------------------------------------------------------------
 
 def _write_public(ws, fmt, data: ResultsInput, cells: SummaryCells) -> None:
-    """Names, totals and stars only: nothing that shows who rated whom."""
+    """Names, totals, stars and named stars only: nothing that shows who rated whom."""
     with_stars = cells.glyph_col is not None
-    headers = ("序号", "支部", "姓名", "综合得分") + (("星级",) if with_stars else ())
-    ws.merge_range(0, 0, 0, len(headers) - 1, _title(data.scheme).replace("综合测评表", "结果公示"), fmt["title"])
-    table_head(ws, fmt, 1, headers, (6, 20, 12, 12, 14))
+    earned = _earned_stars(data)
+    headers = ("序号", "支部", "姓名", "综合得分") + (("星级",) if with_stars else ()) + (("模范星",) if earned else ())
+    last = len(headers) - 1
+    ws.merge_range(0, 0, 0, last, _title(data.scheme).replace("综合测评表", "结果公示"), fmt["public_title"])
+    ws.set_row(0, 28)
+    table_head(ws, fmt, 1, headers, (6, 22, 12, 10) + ((12,) if with_stars else ()) + ((60,) if earned else ()))
     for n, result in enumerate(data.members, start=1):
-        r, row = n + 1, cells.rows[result.member.member_id]
+        r, row, m = n + 1, cells.rows[result.member.member_id], result.member
         ws.write_number(r, 0, n, fmt["center"])
-        ws.write_formula(r, 1, F.ref(SUMMARY, F.col_letter(cells.branch_col) + str(row)), fmt["text"], result.member.branch)
-        ws.write_formula(r, 2, F.ref(SUMMARY, F.col_letter(cells.name_col) + str(row)), fmt["center"], result.member.name)
+        ws.write_formula(r, 1, F.ref(SUMMARY, F.col_letter(cells.branch_col) + str(row)), fmt["text"], m.branch)
+        ws.write_formula(r, 2, F.ref(SUMMARY, F.col_letter(cells.name_col) + str(row)), fmt["center"], m.name)
         ws.write_formula(r, 3, F.ref(SUMMARY, F.col_letter(cells.total_col) + str(row)), fmt["score"], blank_or(result.total))
         if with_stars:
             glyphs = "" if result.stars is None else "★" * result.stars
             ws.write_formula(r, 4, F.ref(SUMMARY, F.col_letter(cells.glyph_col) + str(row)), fmt["star"], glyphs)
-    ws.write(len(data.members) + 3, 0, "公示期不少于3天。如有异议，请在公示期内向党支部提出。", fmt["note"])
+        if earned:  # decided by the 模范星 sheet's formulas; listed here by name
+            ws.write_string(r, last, "、".join(earned.get(m.member_id, ())), fmt["text"])
+    notice = len(data.members) + 3
+    ws.merge_range(notice, 0, notice, last, "公示期不少于3天。如有异议，请在公示期内向党支部提出。", fmt["note"])
     page(ws, (1, 1), landscape=False)
+
+
+def _earned_stars(data: ResultsInput) -> dict[str, list[str]]:
+    earned: dict[str, list[str]] = {}
+    for award in data.star_awards:
+        if award.awarded:
+            earned.setdefault(award.member.member_id, []).append(award.star.name)
+    return earned if data.star_awards else {}
 
 
 # -- 回收情况, 问题清单, 文件清单 ---------------------------------------------------------------
