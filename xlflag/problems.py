@@ -48,7 +48,6 @@ class Code(Enum):
     RETURN_IDENTITY_STRIPPED = (Severity.WARNING, "隐藏标识已丢失，已按表单编号和版式识别")
     RETURN_DUPLICATE = (Severity.WARNING, "同一测评表重复提交且内容相同，只计一次（{found}）")
     RETURN_SUPERSEDED = (Severity.WARNING, "同一测评表提交了不同内容，以较晚保存的版本为准（被替代：{found}）")
-    RETURN_STRAIGHT_LINE = (Severity.WARNING, "该行所有项目分数相同（{found}），请核实")
     RETURN_CODE_UNKNOWN = (Severity.ERROR, "表单编号“{found}”不属于本次测评（隐藏标识已丢失，无法按编号识别）")
     RETURN_SELF_RATED = (Severity.ERROR, "互评表中出现了评价人本人（{found}），互评不能给自己打分")
     RETURN_EMPTY = (Severity.ERROR, "测评表中没有可以计分的行，请填写完整、改正后重新发送")
