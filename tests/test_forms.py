@@ -308,3 +308,17 @@ def test_peer_form_prints_on_one_a4_landscape_page(out, tmp_path):
     only_form = tmp_path / "form_only.xlsx"
     wb.save(only_form)
     assert pdf_pages(convert(only_form, "pdf", tmp_path / "sheet")) == 1
+
+
+def test_two_members_of_one_name_get_files_of_their_own(tmp_path):
+    """Two 张伟 in one branch: each form keeps its own file, named with the rater's id."""
+    from xlflag.templates import template_sheets, write_scheme_workbook
+
+    sheets = template_sheets("s2")
+    sheets["党员名册"] = sheets["党员名册"] + [("第一党支部", "M099", "张伟", "")]
+    scheme = write_scheme_workbook(sheets, tmp_path / "方案.xlsx")
+    written = api.make_forms(scheme, tmp_path / "out")
+    paths = [p for _, p in written.forms]
+    assert len(set(paths)) == len(paths) == 39 + 2  # one more self form and one more peer form
+    peers = sorted(p.name for p in (tmp_path / "out" / "第一党支部" / "互评").iterdir())
+    assert "张伟_M001_党员.xlsx" in peers and "张伟_M099_党员.xlsx" in peers and "张伟.xlsx" not in peers

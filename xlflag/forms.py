@@ -4,6 +4,7 @@ Cell positions come from ``layout``; which forms exist comes from ``formplan``.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,26 +42,19 @@ def write_forms(scheme: Scheme, key: bytes, out: Path) -> FormsWritten:
 def dispatch_files(planned: list[PlannedForm]) -> dict[str, str]:
     """form id → where its file goes under OUT: <支部 or 授旗>/<评价主体>/<评价人>.xlsx.
 
-    发放清单 and 催收名单 both name files by this, so a reminder points at the file sent.
+    发放清单 and 催收名单 both name files by this, so a reminder points at the file sent. A clash
+    (two 张伟 in one branch, or one rater with two criteria sets) gets the rater id and set added.
     """
-    names = _file_names(planned)
-    return {f.form_id: f"{safe_filename(f.folder)}/{safe_filename(f.group_name)}/{names[f.form_id]}" for f in planned}
-
-
-def _file_names(planned: list[PlannedForm]) -> dict[str, str]:
-    """<rater>.xlsx; a clash (two 张伟, or two criteria sets) gets the rater id or set appended."""
-    base = {f.form_id: safe_filename(f.rater_name) for f in planned}
-    folders = {f.form_id: (f.folder, f.identity.group) for f in planned}
-    seen: dict[tuple, int] = {}
-    for fid, name in base.items():
-        seen[folders[fid] + (name,)] = seen.get(folders[fid] + (name,), 0) + 1
-    names = {}
+    folders = {f.form_id: f"{safe_filename(f.folder)}/{safe_filename(f.group_name)}" for f in planned}
+    plain = {f.form_id: f"{folders[f.form_id]}/{safe_filename(f.rater_name)}" for f in planned}
+    clashes = Counter(plain.values())
+    files = {}
     for f in planned:
-        name = base[f.form_id]
-        if seen[folders[f.form_id] + (name,)] > 1:
-            name = safe_filename(f"{name}_{f.identity.rater}_{f.identity.criteria_set}")
-        names[f.form_id] = name + ".xlsx"
-    return names
+        path = plain[f.form_id]
+        if clashes[path] > 1:
+            path = f"{folders[f.form_id]}/{safe_filename(f'{f.rater_name}_{f.identity.rater}_{f.identity.criteria_set}')}"
+        files[f.form_id] = path + ".xlsx"
+    return files
 
 
 def write_form(scheme: Scheme, key: bytes, form: PlannedForm, path: Path) -> None:
