@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from fractions import Fraction
 
 MEMBER_TARGET = "党员"  # rater groups that rate members (评星)
@@ -184,7 +185,11 @@ class Scheme:
 
     def branch_code(self, name: str) -> str:
         """Branches have no id in the roster; their position gives a short, stable one."""
-        return f"Z{[b.name for b in self.branches].index(name) + 1:02d}"
+        return self._branch_codes[name]
+
+    @cached_property
+    def _branch_codes(self) -> dict[str, str]:
+        return {b.name: f"Z{n:02d}" for n, b in enumerate(self.branches, start=1)}
 
     def branch(self, name: str) -> Branch:
         return next(b for b in self.branches if b.name == name)
@@ -193,8 +198,10 @@ class Scheme:
         return tuple(m for m in self.members if m.branch == branch)
 
     def member(self, member_id: str) -> Member:
-        return self._members_by_id()[member_id]
+        return self._members_by_id[member_id]
 
+    # Cached: looked up once per rating and per returned file, and the scheme never changes.
+    @cached_property
     def _members_by_id(self) -> dict[str, Member]:
         return {m.member_id: m for m in self.members}
 
@@ -208,6 +215,10 @@ class Scheme:
         Weights, star bands and the 突出 mark are left out on purpose: the office may settle
         them after the forms went out without invalidating a single return.
         """
+        return self._fingerprint
+
+    @cached_property
+    def _fingerprint(self) -> str:  # checked against every returned file: hash the scheme once
         data = {
             "period": self.settings.period,
             "step": str(self.settings.step),
