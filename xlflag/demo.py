@@ -17,7 +17,7 @@ import openpyxl
 from . import layout as L
 from .api import SCHEME_FILE, Consolidation, consolidate, load_scheme, make_forms
 from .files import atomic_path
-from .formplan import asks_answer
+from .formplan import form_layout_of
 from .identity import KEY_FILE, FormIdentity
 from .model import Item, Scheme
 from .resources import resource_dir
@@ -36,7 +36,7 @@ def fill_form(scheme: Scheme, form: Path, value_for: ValueFor, target: Path | No
     identity = FormIdentity.from_json(wb[L.IDENTITY_SHEET]["A1"].value)
     ws = wb[L.FORM_SHEET]
     items = scheme.items_of(identity.criteria_set)
-    lay = L.form_layout(items, asks_answer(scheme, identity))
+    lay = form_layout_of(scheme, identity)
     for n, ratee in enumerate(identity.ratees):
         row = L.FIRST_DATA_ROW + n
         for item in items:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .identity import FormIdentity, form_code
+from .layout import FormLayout, form_layout
 from .model import (
     BRANCH_TARGET,
     MEMBER_TARGET,
@@ -78,6 +79,11 @@ def _planned(scheme, key, fingerprint, branch, group, rater_id, rater_name, rate
         target=target,
     )
     return PlannedForm(identity, group.name, rater_name, asks_answer(scheme, identity))
+
+
+def form_layout_of(scheme: Scheme, identity: FormIdentity) -> FormLayout:
+    """The cell layout of the form an identity names: its criteria set, and 满意度 if asked."""
+    return form_layout(scheme.items_of(identity.criteria_set), asks_answer(scheme, identity))
 
 
 def asks_answer(scheme: Scheme, identity: FormIdentity) -> bool:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import layout as L
 from .files import atomic_path, new_workbook, safe_filename
-from .formplan import PlannedForm, plan_forms, ratee_labels
+from .formplan import PlannedForm, form_layout_of, plan_forms, ratee_labels
 from .identity import sign
 from .model import BRANCH_TARGET, Scheme
 from .values import blank_rule_text, expected_text, number_text
@@ -105,8 +105,7 @@ def instructions(scheme: Scheme, form: PlannedForm) -> str:
 
 def _write_sheet(wb, fmt, scheme: Scheme, form: PlannedForm) -> None:
     ws = wb.add_worksheet(L.FORM_SHEET)
-    items = scheme.items_of(form.identity.criteria_set)
-    lay = L.form_layout(items, form.asks_answer)
+    lay = form_layout_of(scheme, form.identity)
     last = lay.last_col - 1  # xlsxwriter is 0-based
     ident = form.identity
     ws.merge_range(L.TITLE_ROW - 1, 0, L.TITLE_ROW - 1, last, _title(scheme, form), fmt["title"])

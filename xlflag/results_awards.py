@@ -57,6 +57,7 @@ def write_flag(sheets: AwardSheets, fmt, data: "ResultsInput", ranges: F.DataRan
     total_col = 4 + 2 * len(groups)
     first, last = F_HEADER + 1, F_HEADER + len(data.branches)
     totals = F.absolute(FLAG_SHEET, total_col, first, last)
+    weights = [(g.name, params.weights[g.code]) for g in groups]
     for n, br in enumerate(data.branches, start=1):
         row = F_HEADER + n
         r, total_cell = row - 1, F.col_letter(total_col) + str(row)
@@ -66,7 +67,6 @@ def write_flag(sheets: AwardSheets, fmt, data: "ResultsInput", ranges: F.DataRan
         means = write_group_columns(ws, fmt, row, 4, f"$C{row}", br.groups, ranges, params)
         ws.write_formula(r, total_col - 1, total_formula(means, br.groups, params), fmt["score"], blank_or(br.total))
         col = total_col + 1
-        weights = [(g.name, params.weights[g.code]) for g in groups]
         for category in categories:
             cat_col = ranges.category_cols[(flag.set_name, category)]
             formula = F.weighted_category(ranges, f"$C{row}", weights, cat_col, total_cell, TOTAL_DECIMALS)

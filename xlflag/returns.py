@@ -23,7 +23,7 @@ from typing import Callable
 
 from . import layout as L
 from .arrivals import Arrival, arrivals, discover
-from .formplan import PlannedForm, asks_answer, plan_forms, ratee_labels
+from .formplan import PlannedForm, form_layout_of, plan_forms, ratee_labels
 from .identity import FormIdentity, verify
 from .model import BLANK_AS_ZERO, BLANK_POLICIES, BLANK_SKIP_ROW, RATER_PEERS, Scheme
 from .problems import Code, Problem, Report
@@ -31,6 +31,7 @@ from .readers import SUPPORTED_SUFFIXES, ReadFailure, WorkbookGrid, read_safely
 from .safety import Limits
 from .store import EvidenceStore
 from .stripped import FormSheet, code_period, find_code, form_sheet
+from .tables import text
 from .values import read_score
 
 # Ledger statuses, in the words the office uses.
@@ -253,7 +254,7 @@ def _by_code(ctx: _Context, grid: WorkbookGrid, name: str) -> Identified | Probl
 
 def check_layout(scheme: Scheme, identity: FormIdentity, sheet: FormSheet, name: str) -> Problem | None:
     """The rows must name exactly the issued ratees, the columns exactly the issued items."""
-    lay = L.form_layout(scheme.items_of(identity.criteria_set), asks_answer(scheme, identity))
+    lay = form_layout_of(scheme, identity)
     for code, col in lay.item_cols.items():
         found = str(sheet.value(L.HEADER_ROW, col) or "")
         if not found.startswith(code):
@@ -263,22 +264,16 @@ def check_layout(scheme: Scheme, identity: FormIdentity, sheet: FormSheet, name:
     rows = [(L.FIRST_DATA_ROW + n, want) for n, want in enumerate(labels + [("", "")])]  # + the row below
     if scheme.group(identity.group).rater_kind == RATER_PEERS:
         for row, _ in rows:
-            if _text(sheet.value(row, L.ID_COL)) == identity.rater:
+            if text(sheet.value(row, L.ID_COL)) == identity.rater:
                 return Problem(Code.RETURN_SELF_RATED, name, sheet.name, sheet.cell(row, L.ID_COL),
-                               f"{identity.rater} {_text(sheet.value(row, L.NAME_COL))}".strip())
+                               f"{identity.rater} {text(sheet.value(row, L.NAME_COL))}".strip())
     for row, want in rows:
-        found = (_text(sheet.value(row, L.ID_COL)), _text(sheet.value(row, L.NAME_COL)))
+        found = (text(sheet.value(row, L.ID_COL)), text(sheet.value(row, L.NAME_COL)))
         if found != want:
             shown = f"第{row}行为“{' '.join(found).strip()}”" if any(found) else f"第{row}行为空"
             expected = f"“{' '.join(want)}”" if any(want) else "此行为空"
             return Problem(Code.RETURN_ROWS_CHANGED, name, sheet.name, sheet.cell(row, L.ID_COL), shown, expected)
     return None
-
-
-def _text(v) -> str:
-    if isinstance(v, float) and v.is_integer():
-        v = int(v)
-    return "" if v is None else str(v).strip()
 
 
 # -- the scores --------------------------------------------------------------------------------
@@ -290,7 +285,7 @@ def read_rows(scheme: Scheme, identity: FormIdentity, sheet: FormSheet, name: st
     count: the rater did not rate that person at all.
     """
     items = scheme.items_of(identity.criteria_set)
-    lay = L.form_layout(items, asks_answer(scheme, identity))
+    lay = form_layout_of(scheme, identity)
     step = scheme.settings.step
     rows, problems = [], []
     for n, ratee in enumerate(identity.ratees):
@@ -320,7 +315,7 @@ def read_rows(scheme: Scheme, identity: FormIdentity, sheet: FormSheet, name: st
 
 def read_answer(answers: tuple[str, ...], sheet: FormSheet, row: int, col: int, name: str) -> tuple[str, Problem | None]:
     """One of the scheme's answers, exactly (after trimming); anything else is a problem."""
-    answer = _text(sheet.value(row, col))
+    answer = text(sheet.value(row, col))
     cell = sheet.cell(row, col)
     if not answer:
         return "", Problem(Code.SCORE_BLANK, name, sheet.name, cell, "", "、".join(answers))
@@ -349,7 +344,7 @@ def _fold_blanks(problems: list[Problem]) -> list[Problem]:
 
 def _untouched(scheme: Scheme, identity: FormIdentity, sheet: FormSheet) -> bool:
     """Not one score typed: the rater sent the blank form back."""
-    lay = L.form_layout(scheme.items_of(identity.criteria_set), asks_answer(scheme, identity))
+    lay = form_layout_of(scheme, identity)
     cols = list(lay.item_cols.values()) + ([lay.answer_col] if lay.answer_col else [])
     return all(sheet.value(row, col) is None for row in lay.data_rows(len(identity.ratees)) for col in cols)
 
