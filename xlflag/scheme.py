@@ -6,6 +6,7 @@ can always say which cell the clerk should fix.
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import cached_property
 from pathlib import Path
 
 from .formulas import col_letter
@@ -269,21 +270,20 @@ class _Parser:
         return tuple(sorted(bands, key=lambda b: b.low))
 
     def branches(self) -> tuple[Branch, ...]:
-        return tuple(b for _, b in self.branch_rows())
+        return tuple(b for _, b in self.branch_rows)
 
+    @cached_property  # read once: a repeated name must be reported once, however often asked
     def branch_rows(self) -> list[tuple[int, Branch]]:
         """(sheet row, branch); a repeated or blank name is reported once and dropped."""
-        if not hasattr(self, "_branch_rows"):
-            table, rows, seen = self.t[BRANCHES], [], set()
-            for row, v in table.rows:
-                name = text(table.get(v, "支部名称"))
-                if not name or name in seen:
-                    self.problem(Code.SCHEME_BRANCH_DUPLICATE, table, row, "支部名称", name)
-                    continue
-                seen.add(name)
-                rows.append((row, Branch(name, names(text(table.get(v, "领导点评人"))))))
-            self._branch_rows = rows
-        return self._branch_rows
+        table, rows, seen = self.t[BRANCHES], [], set()
+        for row, v in table.rows:
+            name = text(table.get(v, "支部名称"))
+            if not name or name in seen:
+                self.problem(Code.SCHEME_BRANCH_DUPLICATE, table, row, "支部名称", name)
+                continue
+            seen.add(name)
+            rows.append((row, Branch(name, names(text(table.get(v, "领导点评人"))))))
+        return rows
 
     def members(self, items: tuple[Item, ...]) -> tuple[Member, ...]:
         table, members, seen = self.t[ROSTER], [], set()
@@ -326,7 +326,7 @@ class _Parser:
 
     def check_whole(self, scheme: Scheme) -> None:
         """Rules over a whole sheet rather than one cell, skipped for sheets with a bad row."""
-        branch_rows = {b.name: row for row, b in self.branch_rows()}
+        branch_rows = {b.name: row for row, b in self.branch_rows}
         for problem in whole_scheme_problems(scheme, self.t, self.file, branch_rows, self.band_cells):
             if problem.sheet not in self.bad_sheets:
                 self.report.add(problem)
