@@ -5,6 +5,7 @@ import hashlib
 import os
 import tempfile
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 
@@ -36,11 +37,15 @@ def safe_filename(text: str) -> str:
     return "".join("_" if c in '<>:"/\\|?*' or ord(c) < 32 else c for c in text).strip() or "_"
 
 
-def new_workbook(path: Path):
-    """An XlsxWriter workbook that never turns a string into a formula or a link.
+# XlsxWriter stamps "now" into docProps; a fixed date makes the same inputs give the same bytes.
+FIXED_CREATED = datetime(2000, 1, 1)
 
-    Text from raters or the roster that starts with = + - @ must stay text in every output.
-    """
+
+def new_workbook(path: Path, **properties):
+    """An XlsxWriter workbook that never turns a string into a formula or a link, with a fixed
+    creation date. Text from raters or the roster that starts with = + - @ stays text."""
     import xlsxwriter
 
-    return xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    wb.set_properties({"author": "xlflag", "created": FIXED_CREATED} | properties)
+    return wb

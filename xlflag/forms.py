@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import layout as L
+from . import sheetkit
 from .files import atomic_path, new_workbook, safe_filename
 from .formplan import PlannedForm, form_layout_of, plan_forms, ratee_labels
 from .identity import sign
@@ -59,12 +60,11 @@ def dispatch_files(planned: list[PlannedForm]) -> dict[str, str]:
 
 def write_form(scheme: Scheme, key: bytes, form: PlannedForm, path: Path) -> None:
     with atomic_path(path) as tmp:
-        wb = new_workbook(tmp)
+        wb = new_workbook(tmp, title=_title(scheme, form), comments=form.identity.code)
         fmt = _formats(wb)
         _write_sheet(wb, fmt, scheme, form)
         _write_guide(wb, fmt, scheme, form)
         _write_identity(wb, key, form)
-        wb.set_properties({"title": _title(scheme, form), "author": "xlflag", "comments": form.identity.code})
         wb.set_custom_property("xlflag_form_code", form.identity.code)
         wb.close()
 
@@ -249,21 +249,15 @@ def write_dispatch(written: list[tuple[PlannedForm, Path]], out: Path, target: P
     """Who gets which file: columns a mail merge can use directly."""
     headers = ("序号", "支部", "评价主体", "评价人", "表单编号", "文件", "邮箱", "发出日期", "备注")
     with atomic_path(target) as tmp:
-        wb = new_workbook(tmp)
-        head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "align": "center"})
+        wb = new_workbook(tmp, title="发放清单")
+        fmt = sheetkit.formats(wb)
         ws = wb.add_worksheet("发放清单")
-        ws.write_row(0, 0, headers, head)
+        sheetkit.table_head(ws, fmt, 0, headers, (6, 16, 16, 16, 16, 40, 16, 16, 16))
         for r, (form, path) in enumerate(written, start=1):
             rel = str(path.relative_to(out))
-            ws.write_row(r, 0, (r, form.folder, form.group_name, form.rater_name, form.identity.code, rel))
-        ws.set_column(0, 0, 6)
-        ws.set_column(1, 4, 16)
-        ws.set_column(5, 5, 40)
-        ws.set_column(6, 8, 16)
-        ws.freeze_panes(1, 0)
+            ws.write_number(r, 0, r, fmt["center"])
+            for c, value in enumerate((form.folder, form.group_name, form.rater_name, form.identity.code, rel), start=1):
+                ws.write_string(r, c, value, fmt["text"])
         ws.autofilter(0, 0, len(written), len(headers) - 1)
-        ws.set_landscape()
-        ws.set_paper(9)
-        ws.fit_to_pages(1, 0)
-        ws.repeat_rows(0)
+        sheetkit.page(ws, (0, 0))
         wb.close()

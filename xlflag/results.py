@@ -7,7 +7,6 @@ and star bands the formulas read), 回收情况, 问题清单, 文件清单.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 from . import formulas as F
@@ -37,7 +36,6 @@ from .values import number_text
 PUBLIC, DATA, FLAG_DATA, PARAMS = "公示", "数据", "授旗数据", "参数"
 TRACKING, PROBLEMS, LEDGER = "回收情况", "问题清单", "文件清单"
 HEADER_ROW = 3  # 1-based header row of 汇总 and the ranked sheets; data start below
-FIXED_TIME = datetime(2000, 1, 1)  # docProps dates: the same inputs give the same bytes
 
 # 数据 / 授旗数据: fixed columns, then category subtotals, then one column per item.
 DATA_COLUMNS = ("支部", "评价主体", "评价人", "被评编号", "被评名称", "指标体系", "满意度", "合计")
@@ -60,8 +58,7 @@ class ResultsInput:
 def write_results(data: ResultsInput, target: Path) -> Path:
     scheme = data.scheme
     with atomic_path(target) as tmp:
-        wb = new_workbook(tmp)
-        wb.set_properties({"title": _title(scheme), "author": "xlflag", "created": FIXED_TIME})
+        wb = new_workbook(tmp, title=_title(scheme))
         fmt = formats(wb)
         summary = wb.add_worksheet(SUMMARY)
         public = wb.add_worksheet(PUBLIC)
