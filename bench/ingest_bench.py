@@ -16,13 +16,13 @@ from pathlib import Path
 
 from xlflag import api
 from xlflag.demo import fill_form, hashed_score
-from xlflag.identity import load_key
-from xlflag.libreoffice import convert_many, find_soffice
-from xlflag.readers import close_pool, read_safely
-from xlflag.resources import resource_dir
-from xlflag.returns import ingest
-from xlflag.safety import precheck
-from xlflag.store import EvidenceStore
+from xlflag.edge.libreoffice import convert_many, find_soffice
+from xlflag.edge.resources import resource_dir
+from xlflag.ingest.readers import close_pool, read_safely
+from xlflag.ingest.returns import ingest
+from xlflag.ingest.safety import precheck
+from xlflag.ingest.store import EvidenceStore
+from xlflag.scheme.key import load_key
 
 
 def build(root: Path, copies: int) -> tuple[Path, dict[str, Path]]:

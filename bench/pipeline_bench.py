@@ -21,7 +21,7 @@ import xlsxwriter
 
 from xlflag import api
 from xlflag.demo import fill_form, hashed_answer, hashed_score
-from xlflag.templates import template_sheets, write_scheme_workbook
+from xlflag.scheme.templates import template_sheets, write_scheme_workbook
 
 
 def build_scheme(folder: Path, branches: int, members: int) -> Path:

@@ -24,8 +24,8 @@ import pytest
 
 from xlflag import api
 from xlflag.demo import fill_form
-from xlflag.libreoffice import find_soffice
-from xlflag.templates import template_sheets, write_scheme_workbook
+from xlflag.edge.libreoffice import find_soffice
+from xlflag.scheme.templates import template_sheets, write_scheme_workbook
 
 OTHER = "其余"
 TOTAL = "合计"

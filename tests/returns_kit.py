@@ -11,20 +11,21 @@ import mailbox
 import re
 import zipfile
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import datetime
 from email.message import EmailMessage
 from fractions import Fraction
+from functools import cached_property
 from pathlib import Path
 
 import openpyxl
 
 from xlflag import api
-from xlflag import layout as L
+from xlflag.core import layout as L
+from xlflag.core.formplan import PlannedForm
+from xlflag.core.identity import FormIdentity
 from xlflag.demo import fill_form, hashed_score
-from xlflag.formplan import PlannedForm
-from xlflag.identity import FormIdentity, load_or_create_key
-from xlflag.templates import template_sheets, write_scheme_workbook
+from xlflag.scheme.key import load_or_create_key
+from xlflag.scheme.templates import template_sheets, write_scheme_workbook
 
 BRANCHES = [("支部名称", "领导点评人"), ("甲支部", "王书记"), ("乙支部", "赵书记")]
 ROSTER = [

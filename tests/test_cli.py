@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from xlflag import api
 from xlflag.cli import app
-from xlflag.templates import template_sheets, write_scheme_workbook
+from xlflag.scheme.templates import template_sheets, write_scheme_workbook
 
 runner = CliRunner()
 

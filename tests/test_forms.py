@@ -21,8 +21,9 @@ import openpyxl
 import pytest
 
 from xlflag import api
-from xlflag.identity import FormIdentity, load_key, verify
-from xlflag.libreoffice import convert, find_soffice
+from xlflag.core.identity import FormIdentity, verify
+from xlflag.edge.libreoffice import convert, find_soffice
+from xlflag.scheme.key import load_key
 
 ROSTER = {
     "第一党支部": ("张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊"),
@@ -312,7 +313,7 @@ def test_peer_form_prints_on_one_a4_landscape_page(out, tmp_path):
 
 def test_two_members_of_one_name_get_files_of_their_own(tmp_path):
     """Two 张伟 in one branch: each form keeps its own file, named with the rater's id."""
-    from xlflag.templates import template_sheets, write_scheme_workbook
+    from xlflag.scheme.templates import template_sheets, write_scheme_workbook
 
     sheets = template_sheets("s2")
     sheets["党员名册"] = sheets["党员名册"] + [("第一党支部", "M099", "张伟", "")]

@@ -9,7 +9,7 @@ import pytest
 import python_calamine
 import xlsxwriter
 
-from xlflag.libreoffice import (
+from xlflag.edge.libreoffice import (
     LibreOfficeError,
     cached_formula_values,
     convert,

@@ -13,8 +13,8 @@ from email.message import EmailMessage
 import openpyxl
 import pytest
 
-from xlflag.mail import Attachment, MailProblem, is_mail_source, iter_attachments
-from xlflag.problems import Code
+from xlflag.core.problems import Code
+from xlflag.ingest.mail import Attachment, MailProblem, is_mail_source, iter_attachments
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 DATE = "Mon, 06 May 2024 09:30:00 +0800"

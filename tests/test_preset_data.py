@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from xlflag.preset_data import HEADERS, PRESETS, preset, preset_names
+from xlflag.scheme.presets import HEADERS, PRESETS, preset, preset_names
 
 SEED = Path("/work/shared/seeds/000_af7e1e363d289ff8.txt")
 ALL = sorted(PRESETS)

@@ -11,7 +11,6 @@ The plan's rules (preset s1), worked by hand below:
 from __future__ import annotations
 
 import pytest
-
 from preset_kit import (
     TOTAL,
     assert_clean_intake,
@@ -24,7 +23,8 @@ from preset_kit import (
     sheet_rows,
     sheet_title,
 )
-from xlflag.libreoffice import formula_mismatches
+
+from xlflag.edge.libreoffice import formula_mismatches
 
 ORG = "丽江市古城区统计局党支部"
 HALF = "2026年下半年"

@@ -9,9 +9,18 @@ from __future__ import annotations
 
 import openpyxl
 import pytest
+from preset_kit import (
+    TOTAL,
+    assert_clean_intake,
+    needs_soffice,
+    preset_sheets,
+    run_preset,
+    set_reps,
+    sheet_rows,
+    sheet_title,
+)
 
-from preset_kit import TOTAL, assert_clean_intake, needs_soffice, preset_sheets, run_preset, set_reps, sheet_rows, sheet_title
-from xlflag.libreoffice import formula_mismatches
+from xlflag.edge.libreoffice import formula_mismatches
 
 ORG, QUARTER = "质检中心党支部", "2026年第四季度"
 BRANCHES = [("支部名称", "领导点评人"), ("检验一室", "钱主任"), ("检验二室", "孙主任")]

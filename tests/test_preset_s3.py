@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import openpyxl
 import pytest
-
 from preset_kit import (
     OTHER,
     assert_clean_intake,
@@ -25,7 +24,8 @@ from preset_kit import (
     set_reps,
     sheet_rows,
 )
-from xlflag.libreoffice import formula_mismatches
+
+from xlflag.edge.libreoffice import formula_mismatches
 
 AGENCY, ENTERPRISE = "机关党员", "企业党员"
 X, Y, Z = "机关一支部", "机关二支部", "企业支部"  # by name, Z would sort first

@@ -12,7 +12,6 @@ The plan's rules (preset s4), worked by hand below:
 from __future__ import annotations
 
 import pytest
-
 from preset_kit import (
     TOTAL,
     assert_clean_intake,
@@ -23,7 +22,8 @@ from preset_kit import (
     set_value,
     sheet_rows,
 )
-from xlflag.libreoffice import formula_mismatches
+
+from xlflag.edge.libreoffice import formula_mismatches
 
 JIA, YI, BING = "甲支部", "乙支部", "丙支部"
 BRANCHES = [("支部名称", "领导点评人"), (JIA, "张书记"), (YI, "李书记"), (BING, "王书记")]

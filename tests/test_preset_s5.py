@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import openpyxl
 import pytest
-
 from preset_kit import (
     OTHER,
     assert_clean_intake,
@@ -27,7 +26,8 @@ from preset_kit import (
     sheet_rows,
     sheet_title,
 )
-from xlflag.libreoffice import formula_mismatches
+
+from xlflag.edge.libreoffice import formula_mismatches
 
 ORG = "华坪县气象局党支部"
 HALF = "2027年上半年"

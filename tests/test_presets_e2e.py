@@ -9,13 +9,13 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-
 from preset_kit import preset_sheets, set_value, split_total
+
 from xlflag import api
-from xlflag.awards import score_branches
-from xlflag.model import RATER_REPS
-from xlflag.scheme import parse_scheme
-from xlflag.scoring import Rating
+from xlflag.core.awards import score_branches
+from xlflag.core.model import RATER_REPS
+from xlflag.core.scoring import Rating
+from xlflag.scheme.read import parse_scheme
 
 
 def test_every_preset_has_an_end_to_end_module():

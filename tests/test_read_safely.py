@@ -8,11 +8,11 @@ from fractions import Fraction
 
 import openpyxl
 import pytest
-
 import returns_kit as kit
-from xlflag.problems import Code
-from xlflag.readers import ReadFailure, WorkbookGrid, read_safely, read_workbook
-from xlflag.safety import Limits
+
+from xlflag.core.problems import Code
+from xlflag.ingest.readers import ReadFailure, WorkbookGrid, read_safely, read_workbook
+from xlflag.ingest.safety import Limits
 
 
 def normalised(grid: WorkbookGrid) -> list[tuple]:

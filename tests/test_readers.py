@@ -17,8 +17,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from xlflag.problems import Code
-from xlflag.readers import (
+from xlflag.core.problems import Code
+from xlflag.ingest.readers import (
     ReadFailure,
     WorkbookGrid,
     _read_calamine,

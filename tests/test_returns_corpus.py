@@ -22,17 +22,24 @@ from typing import Callable
 
 import openpyxl
 import pytest
-
 import returns_kit as kit
+
 from xlflag import api
-from xlflag import layout as L
-from xlflag.libreoffice import convert_many, find_soffice
-from xlflag.mail import is_mail_source, iter_attachments
-from xlflag.readers import read_safely
-from xlflag.returns import ACCEPTED, DUPLICATE, NOT_A_FORM, REJECTED, SUPERSEDED, ingest
-from xlflag.safety import Limits
-from xlflag.store import read_ledger
-from xlflag.model import BLANK_AS_ZERO
+from xlflag.core import layout as L
+from xlflag.core.model import BLANK_AS_ZERO
+from xlflag.edge.libreoffice import convert_many, find_soffice
+from xlflag.ingest.mail import is_mail_source, iter_attachments
+from xlflag.ingest.readers import read_safely
+from xlflag.ingest.returns import (
+    ACCEPTED,
+    DUPLICATE,
+    NOT_A_FORM,
+    REJECTED,
+    SUPERSEDED,
+    ingest,
+)
+from xlflag.ingest.safety import Limits
+from xlflag.ingest.store import read_ledger
 
 SOFFICE = find_soffice() is not None
 MAIL_DATE = "Tue, 24 Nov 2026 09:30:00 +0800"

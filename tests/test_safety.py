@@ -15,8 +15,8 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-from xlflag.problems import Code
-from xlflag.safety import Limits, Verdict, precheck
+from xlflag.core.problems import Code
+from xlflag.ingest.safety import Limits, Verdict, precheck
 
 FAST = 5.0  # seconds; precheck should take milliseconds, the slack is for noisy CI machines
 

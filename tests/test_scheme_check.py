@@ -20,10 +20,10 @@ import openpyxl
 import pytest
 
 from xlflag import api
-from xlflag.preset_data import preset_names
-from xlflag.problems import Code
-from xlflag.resources import resource_dir
-from xlflag.templates import template_sheets, write_scheme_workbook
+from xlflag.core.problems import Code
+from xlflag.edge.resources import resource_dir
+from xlflag.scheme.presets import preset_names
+from xlflag.scheme.templates import template_sheets, write_scheme_workbook
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -261,7 +261,7 @@ def test_committed_templates_are_the_presets():
 
 @pytest.mark.parametrize("name", preset_names())
 def test_committed_template_is_up_to_date(name):
-    """If this fails, run `python -m xlflag.templates` and commit templates_xlsx/."""
+    """If this fails, run `python -m xlflag.scheme.templates` and commit templates_xlsx/."""
     wb = openpyxl.load_workbook(resource_dir("templates_xlsx") / f"{name}.xlsx", data_only=True)
     try:
         committed = {ws.title: _normalised(ws.iter_rows(values_only=True)) for ws in wb.worksheets}

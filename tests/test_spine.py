@@ -16,8 +16,12 @@ import pytest
 
 from xlflag import api
 from xlflag.demo import fill_form
-from xlflag.libreoffice import cached_formula_values, find_soffice, formula_mismatches
-from xlflag.templates import template_sheets, write_scheme_workbook
+from xlflag.edge.libreoffice import (
+    cached_formula_values,
+    find_soffice,
+    formula_mismatches,
+)
+from xlflag.scheme.templates import template_sheets, write_scheme_workbook
 
 # Two branches. A: four members (A1 marked 突出), leader 王书记. B: four members (B4 marked 突出).
 BRANCHES = [("支部名称", "领导点评人"), ("甲支部", "王书记"), ("乙支部", "赵书记")]

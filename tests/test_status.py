@@ -6,12 +6,11 @@ ratee renamed: both refused), one peer form (A1's) and nothing else; 乙支部 r
 """
 from __future__ import annotations
 
-
 import openpyxl
 import pytest
+import returns_kit as kit
 from typer.testing import CliRunner
 
-import returns_kit as kit
 from xlflag import api
 from xlflag.cli import app, status_lines
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
 import returns_kit as kit
+
 from xlflag import api
-from xlflag.store import EvidenceStore, ledger_csv, read_ledger
-from xlflag.returns import LedgerEntry
+from xlflag.ingest.returns import LedgerEntry
+from xlflag.ingest.store import EvidenceStore, ledger_csv, read_ledger
 
 A_SELF = [("甲支部", "DZ", m) for m in ("A1", "A2", "A3", "A4")]
 A_LEAD = ("甲支部", "DL", "王书记")

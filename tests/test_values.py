@@ -5,8 +5,8 @@ from fractions import Fraction
 
 import pytest
 
-from xlflag.problems import Code
-from xlflag.values import expected_text, number_text, read_score
+from xlflag.core.problems import Code
+from xlflag.core.values import expected_text, number_text, read_score
 
 F = Fraction
 HALF = Fraction(1, 2)

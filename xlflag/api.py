@@ -8,20 +8,21 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from .awards import Awards, decide_awards
-from .formplan import plan_forms
-from .forms import FormsWritten, dispatch_files, write_forms
-from .identity import load_key, load_or_create_key
-from .model import Scheme
-from .problems import Code, Problem, Report
-from .reminder_list import write_reminders
-from .results import ResultsInput, write_results
-from .resources import resource_dir
-from .returns import Intake, Progress, ingest
-from .scheme import SchemeError, read_scheme
-from .scoring import MemberResult, anonymise, score_members
-from .store import STORE_FOLDER, EvidenceStore
-from .tracking import Reminder, SlotStatus, reminders, return_status
+from .core.awards import Awards, decide_awards
+from .core.formplan import plan_forms
+from .core.model import Scheme
+from .core.problems import Code, Problem, Report
+from .core.scoring import MemberResult, anonymise, score_members
+from .edge.resources import resource_dir
+from .forms.write import FormsWritten, dispatch_files, write_forms
+from .ingest.returns import Intake, Progress, ingest
+from .ingest.store import STORE_FOLDER, EvidenceStore
+from .ingest.tracking import Reminder, SlotStatus, reminders, return_status
+from .results.inputs import ResultsInput
+from .results.reminders import write_reminders
+from .results.workbook import write_results
+from .scheme.key import load_key, load_or_create_key
+from .scheme.read import SchemeError, read_scheme
 
 SCHEME_FILE = "方案.xlsx"
 

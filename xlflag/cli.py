@@ -10,9 +10,9 @@ from pathlib import Path
 import typer
 
 from . import api
+from .core.problems import Report
 from .demo import run_demo
-from .problems import Report
-from .scheme import SchemeError
+from .scheme.read import SchemeError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="xlflag 授旗评星：方案 → 测评表 → 回收 → 汇总。")
 
@@ -34,7 +34,13 @@ def _fail(message: str) -> None:
 def _progress(label: str):
     """A progress bar on stderr while returns are read; None (no bar) when not a terminal."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     console = Console(stderr=True)
     if not console.is_terminal:

@@ -14,13 +14,14 @@ from typing import Callable
 
 import openpyxl
 
-from . import layout as L
 from .api import SCHEME_FILE, Consolidation, consolidate, load_scheme, make_forms
-from .files import atomic_path
-from .formplan import form_layout_of
-from .identity import KEY_FILE, FormIdentity
-from .model import Item, Scheme
-from .resources import resource_dir
+from .core import layout as L
+from .core.formplan import form_layout_of
+from .core.identity import FormIdentity
+from .core.model import Item, Scheme
+from .edge.files import atomic_path
+from .edge.resources import resource_dir
+from .scheme.key import KEY_FILE
 
 # value_for(identity, ratee id, item) → what the rater types (None leaves the cell blank)
 ValueFor = Callable[[FormIdentity, str, Item], object]

@@ -18,7 +18,7 @@ import shutil
 from pathlib import Path
 from typing import Iterable
 
-from .files import atomic_path, safe_filename
+from ..edge.files import atomic_path, safe_filename
 
 STORE_FOLDER = "xlflag-存档"
 ORIGINALS = "原件"

@@ -5,8 +5,15 @@ from __future__ import annotations
 from dataclasses import replace
 from fractions import Fraction
 
-from .model import MEMBER_TARGET, SATISFACTION, FlagRules, Item, QuotaStar, RaterGroup
-from .problems import Code, Problem, Report
+from ..core.model import (
+    MEMBER_TARGET,
+    SATISFACTION,
+    FlagRules,
+    Item,
+    QuotaStar,
+    RaterGroup,
+)
+from ..core.problems import Code, Problem, Report
 from .tables import names, share
 
 FLAG_RULES = "授旗规则"

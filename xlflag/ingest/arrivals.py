@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from .files import sha256_file
-from .mail import Attachment, iter_attachments, is_mail_source
-from .problems import Code, Problem
+from ..core.problems import Code, Problem
+from ..edge.files import sha256_file
+from .mail import Attachment, is_mail_source, iter_attachments
 from .safety import Limits
 from .store import EvidenceStore
 

@@ -1,37 +1,33 @@
 """Step 5: the results workbook — live formulas with xlflag's own numbers cached in them.
 
 Sheets: 汇总 (formulas over 数据), 公示 (what may be posted), the award sheets (流动红旗,
-模范星, 党员之星, see ``results_awards``), 数据 / 授旗数据 (anonymised ratings), 参数 (weights
+模范星, 党员之星, see ``award_sheets``), 数据 / 授旗数据 (anonymised ratings), 参数 (weights
 and star bands the formulas read), 回收情况, 问题清单, 文件清单.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import formulas as F
-from . import results_awards as awards_sheets
-from .awards import BranchResult, QuotaPick, StarAward
-from .files import atomic_path, new_workbook
-from .model import BRANCH_TARGET, MEMBER_TARGET, Scheme
-from .problems import Problem
-from .returns import LedgerEntry
-from .scoring import MemberResult, Rating
-from .sheetkit import (
+from ..core import formulas as F
+from ..core.model import BRANCH_TARGET, MEMBER_TARGET, Scheme
+from ..core.problems import Problem
+from ..core.scoring import MemberResult, Rating
+from ..core.values import number_text
+from ..edge.files import atomic_path, new_workbook
+from ..edge.sheetkit import formats, page, table_head, titled
+from ..ingest.returns import LedgerEntry
+from ..ingest.store import LEDGER_COLUMNS
+from ..ingest.tracking import SlotStatus
+from . import award_sheets as awards_sheets
+from .columns import (
     SUMMARY,
     ParamCells,
     blank_or,
-    formats,
     group_headers,
-    page,
-    table_head,
-    titled,
     total_formula,
     write_group_columns,
 )
-from .store import LEDGER_COLUMNS
-from .tracking import SlotStatus
-from .values import number_text
+from .inputs import ResultsInput, SummaryCells
 
 PUBLIC, DATA, FLAG_DATA, PARAMS = "公示", "数据", "授旗数据", "参数"
 TRACKING, PROBLEMS, LEDGER = "回收情况", "问题清单", "文件清单"
@@ -40,19 +36,6 @@ HEADER_ROW = 3  # 1-based header row of 汇总 and the ranked sheets; data start
 # 数据 / 授旗数据: fixed columns, then category subtotals, then one column per item.
 DATA_COLUMNS = ("支部", "评价主体", "评价人", "被评编号", "被评名称", "指标体系", "满意度", "合计")
 D_GROUP, D_RATEE, D_ANSWER, D_TOTAL, D_FIRST = 2, 4, 7, 8, 9
-
-
-@dataclass(frozen=True)
-class ResultsInput:
-    scheme: Scheme
-    members: list[MemberResult]
-    ratings: list[Rating]
-    status: list[SlotStatus]
-    problems: list[Problem]
-    ledger: list[LedgerEntry]
-    branches: list[BranchResult] = field(default_factory=list)
-    star_awards: list[StarAward] = field(default_factory=list)
-    quota_picks: list[QuotaPick] = field(default_factory=list)
 
 
 def write_results(data: ResultsInput, target: Path) -> Path:
@@ -157,18 +140,6 @@ def _ratee(scheme: Scheme, rating: Rating, target: str):
 
 
 # -- 汇总 --------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class SummaryCells:
-    """Where each member's row and key columns are in 汇总 (1-based), for other sheets."""
-
-    rows: dict[str, int]  # member id → row
-    name_col: int
-    branch_col: int
-    total_col: int
-    glyph_col: int | None
-    mean_cols: dict[str, int]  # group name → column
-
 
 def _write_summary(ws, fmt, data: ResultsInput, ranges: F.DataRanges, params: ParamCells) -> SummaryCells:
     scheme = data.scheme

@@ -1,7 +1,7 @@
 """A form's signed identity: how a return is recognised whatever its file name.
 
 The identity travels in a very hidden sheet as canonical JSON plus an HMAC-SHA256 over it,
-keyed by a secret kept beside the scheme, so a rater cannot forge or re-target a form.
+keyed by a secret kept beside the scheme (``scheme.key``), so a rater cannot forge or re-target a form.
 The visible form code is derived from the same key, so it can be checked too.
 """
 from __future__ import annotations
@@ -10,12 +10,8 @@ import base64
 import hashlib
 import hmac
 import json
-import os
-import secrets
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
-KEY_FILE = "xlflag.key"
 IDENTITY_VERSION = 1
 
 
@@ -42,24 +38,6 @@ class FormIdentity:
         data.pop("v", None)
         data["ratees"] = tuple(data["ratees"])
         return cls(**data)
-
-
-def key_path(scheme_path: Path) -> Path:
-    return Path(scheme_path).parent / KEY_FILE
-
-
-def load_or_create_key(scheme_path: Path) -> bytes:
-    """The signing key beside the scheme; made once (the office keeps it with the scheme)."""
-    path = key_path(scheme_path)
-    if not path.exists():
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(secrets.token_hex(32) + "\n", encoding="ascii")
-        os.replace(tmp, path)
-    return load_key(scheme_path)
-
-
-def load_key(scheme_path: Path) -> bytes:
-    return bytes.fromhex(key_path(scheme_path).read_text(encoding="ascii").strip())
 
 
 def sign(key: bytes, text: str) -> str:

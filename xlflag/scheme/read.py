@@ -9,13 +9,12 @@ from fractions import Fraction
 from functools import cached_property
 from pathlib import Path
 
-from .formulas import col_letter
-from .model import (
+from ..core.formulas import col_letter
+from ..core.model import (
     BLANK_POLICIES,
     BLANK_SKIP_ROW,
     BRANCH_RATER_KINDS,
     BRANCH_TARGET,
-    ModelStar,
     DEFAULT_SET,
     MEMBER_RATER_KINDS,
     MEMBER_TARGET,
@@ -25,15 +24,16 @@ from .model import (
     Branch,
     Item,
     Member,
+    ModelStar,
     RaterGroup,
     Scheme,
     Settings,
     StarBand,
 )
-from .problems import Code, Problem, Report
-from .scheme_rules import FLAG_RULES, QUOTA_STAR, RulesParser
+from ..core.problems import Code, Problem, Report
+from ..core.values import number_text
+from .rules import FLAG_RULES, QUOTA_STAR, RulesParser
 from .tables import YES, Table, blank, names, share, text
-from .values import number_text
 
 SETTINGS = "设置"
 CRITERIA = "测评项目"

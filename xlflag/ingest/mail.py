@@ -27,7 +27,7 @@ from email.utils import parseaddr, parsedate_to_datetime
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import NamedTuple
 
-from .problems import Code
+from ..core.problems import Code
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".et")
 

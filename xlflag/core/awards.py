@@ -10,7 +10,14 @@ from decimal import Decimal
 from fractions import Fraction
 
 from .model import SATISFACTION, Member, ModelStar, Scheme
-from .scoring import GroupScore, MemberResult, Rating, group_scores, member_total, round_half_up
+from .scoring import (
+    GroupScore,
+    MemberResult,
+    Rating,
+    group_scores,
+    member_total,
+    round_half_up,
+)
 from .values import number_text
 
 SATISFACTION_DECIMALS = 4  # 满意率 compared as a share, e.g. 0.8500

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .formplan import PlannedForm
+from ..core.formplan import PlannedForm
 from .returns import ACCEPTED, Intake, LedgerEntry
 
 NOT_RETURNED = "未交回"

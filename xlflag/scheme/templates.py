@@ -1,6 +1,6 @@
-"""Build the preset scheme workbooks in templates_xlsx/ from ``preset_data``.
+"""Build the preset scheme workbooks in templates_xlsx/ from ``presets``.
 
-Run ``python -m xlflag.templates`` after changing a preset; a test checks the committed
+Run ``python -m xlflag.scheme.templates`` after changing a preset; a test checks the committed
 workbooks still say what the presets say. Each template carries a small example roster so
 ``xlflag check`` passes at once and the clerk sees the format to overwrite.
 """
@@ -15,10 +15,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from .files import atomic_path
-from .preset_data import CRITERIA, FLAG_SET, preset, preset_names
-from .resources import PACKAGE_DIR
-from .scheme import BRANCHES, ROSTER
+from ..edge.files import atomic_path
+from ..edge.resources import PACKAGE_DIR
+from .presets import CRITERIA, FLAG_SET, preset, preset_names
+from .read import BRANCHES, ROSTER
 
 GUIDE = "说明"
 EXAMPLE_BRANCHES = [

@@ -8,8 +8,8 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
-from functools import cached_property
 from fractions import Fraction
+from functools import cached_property
 
 MEMBER_TARGET = "党员"  # rater groups that rate members (评星)
 BRANCH_TARGET = "支部"  # rater groups that rate branches (授旗)

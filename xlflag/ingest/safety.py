@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
-from .problems import Code
+from ..core.problems import Code
 
 
 @dataclass(frozen=True)

@@ -21,18 +21,25 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Callable
 
-from . import layout as L
+from ..core import layout as L
+from ..core.formplan import PlannedForm, form_layout_of, plan_forms, ratee_labels
+from ..core.identity import FormIdentity, verify
+from ..core.model import (
+    BLANK_AS_ZERO,
+    BLANK_POLICIES,
+    BLANK_SKIP_ROW,
+    RATER_PEERS,
+    Scheme,
+)
+from ..core.problems import Code, Problem, Report
+from ..core.ratings import AcceptedForm, RateeScores
+from ..core.values import read_score
+from ..scheme.tables import text
 from .arrivals import Arrival, arrivals, discover
-from .formplan import PlannedForm, form_layout_of, plan_forms, ratee_labels
-from .identity import FormIdentity, verify
-from .model import BLANK_AS_ZERO, BLANK_POLICIES, BLANK_SKIP_ROW, RATER_PEERS, Scheme
-from .problems import Code, Problem, Report
 from .readers import SUPPORTED_SUFFIXES, ReadFailure, WorkbookGrid, read_safely
 from .safety import Limits
 from .store import EvidenceStore
 from .stripped import FormSheet, code_period, find_code, form_sheet
-from .tables import text
-from .values import read_score
 
 # Ledger statuses, in the words the office uses.
 ACCEPTED = "已采用"
@@ -47,24 +54,6 @@ _OTHER_SPREADSHEETS = (".xlsb", ".csv", ".numbers", ".xlt", ".xltx", ".xltm", ".
 
 # progress(done, total, name): called once before reading (0) and after each file or mail source
 Progress = Callable[[int, int, str], None]
-
-
-@dataclass(frozen=True)
-class RateeScores:
-    """One complete row: a score for every item (incomplete rows are never kept)."""
-
-    ratee: str
-    scores: tuple[tuple[str, Fraction], ...]  # (item code, score) in form order
-    answer: str = ""  # 满意度 on the masses' flag questionnaire
-
-
-@dataclass(frozen=True)
-class AcceptedForm:
-    identity: FormIdentity
-    file: str
-    sha256: str
-    rows: tuple[RateeScores, ...]
-    modified: datetime | None = None  # when saved: the workbook's own date, else the mail's
 
 
 @dataclass(frozen=True)

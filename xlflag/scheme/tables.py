@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .formulas import col_letter
+from ..core.formulas import col_letter
 
 YES = ("是", "Y", "y", "yes", "1", "√", "✓", "TRUE", "True")
 NAME_SEPARATORS = ("、", ",", "，", ";", "；", "/", "\n")

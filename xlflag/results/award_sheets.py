@@ -7,17 +7,22 @@ with the reason beside each branch.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from . import formulas as F
-from .awards import SATISFACTION_DECIMALS, percent_text
-from .model import RATER_REPS, SATISFACTION
-from .scoring import TOTAL_DECIMALS
-from .sheetkit import SUMMARY, ParamCells, blank_or, group_headers, page, table_head, titled, total_formula, write_group_columns
-from .values import number_text
-
-if TYPE_CHECKING:  # results imports this module; only the types flow back
-    from .results import ResultsInput, SummaryCells
+from ..core import formulas as F
+from ..core.awards import SATISFACTION_DECIMALS, percent_text
+from ..core.model import RATER_REPS, SATISFACTION
+from ..core.scoring import TOTAL_DECIMALS
+from ..core.values import number_text
+from ..edge.sheetkit import page, table_head, titled
+from .columns import (
+    SUMMARY,
+    ParamCells,
+    blank_or,
+    group_headers,
+    total_formula,
+    write_group_columns,
+)
+from .inputs import ResultsInput, SummaryCells
 
 FLAG_SHEET, STARS_SHEET, QUOTA_SHEET = "流动红旗", "模范星", "党员之星"
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from .model import RATER_SELF, Member, RaterGroup, Scheme, StarBand
-from .returns import AcceptedForm
+from .ratings import AcceptedForm
 
 TOTAL_DECIMALS = 2
 

@@ -8,13 +8,13 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import layout as L
-from . import sheetkit
-from .files import atomic_path, new_workbook, safe_filename
-from .formplan import PlannedForm, form_layout_of, plan_forms, ratee_labels
-from .identity import sign
-from .model import BRANCH_TARGET, Scheme
-from .values import blank_rule_text, expected_text, number_text
+from ..core import layout as L
+from ..core.formplan import PlannedForm, form_layout_of, plan_forms, ratee_labels
+from ..core.identity import sign
+from ..core.model import BRANCH_TARGET, Scheme
+from ..core.values import blank_rule_text, expected_text, number_text
+from ..edge import sheetkit
+from ..edge.files import atomic_path, new_workbook, safe_filename
 
 DISPATCH_FILE = "发放清单.xlsx"
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import sheetkit
-from .files import atomic_path, new_workbook
-from .tracking import Reminder
+from ..edge import sheetkit
+from ..edge.files import atomic_path, new_workbook
+from ..ingest.tracking import Reminder
 
 SHEET = "催收名单"
 HEADERS = ("序号", "支部", "评价主体", "评价人", "表单编号", "文件", "情况", "邮箱", "催收日期")

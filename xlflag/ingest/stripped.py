@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from . import layout as L
+from ..core import layout as L
 from .readers import SheetGrid, WorkbookGrid
 
 # The info row reads "… 表单编号：2026Q4-K3J9QX2A"; identity.form_code makes 8 base32 letters.

@@ -41,15 +41,15 @@ import tempfile
 import threading
 import warnings
 import zipfile
-from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .problems import Code
+from ..core.problems import Code
 from .safety import Limits, precheck
 
 SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".et")
@@ -389,7 +389,12 @@ def _init_worker() -> None:
 def _calamine_worker(path: str, fmt: str) -> tuple[SheetGrid, ...] | ReadFailure:
     """Runs in the worker process. calamine picks its parser from the file name's extension,
     so the file is opened through a link named ``*fmt`` when its own name says otherwise."""
-    from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum, SheetVisibleEnum
+    from python_calamine import (
+        CalamineWorkbook,
+        PasswordError,
+        SheetTypeEnum,
+        SheetVisibleEnum,
+    )
 
     try:
         with _named_as(path, fmt) as named, CalamineWorkbook.from_path(named) as wb:

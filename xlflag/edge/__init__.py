@@ -1,0 +1,1 @@
+"""Shared edges: atomic files, bundled resources, the sheet look, LibreOffice headless."""

@@ -1,0 +1,1 @@
+"""Step 2: the measurement forms and the dispatch list (发放清单)."""

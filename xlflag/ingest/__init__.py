@@ -1,0 +1,1 @@
+"""Step 3: every returned file, from disk, mail or archive, into accepted forms and ledger lines."""

@@ -1,0 +1,36 @@
+"""What the results workbook is written from, and where 汇总 put each member (for the award sheets)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..core.awards import BranchResult, QuotaPick, StarAward
+from ..core.model import Scheme
+from ..core.problems import Problem
+from ..core.scoring import MemberResult, Rating
+from ..ingest.returns import LedgerEntry
+from ..ingest.tracking import SlotStatus
+
+
+@dataclass(frozen=True)
+class ResultsInput:
+    scheme: Scheme
+    members: list[MemberResult]
+    ratings: list[Rating]
+    status: list[SlotStatus]
+    problems: list[Problem]
+    ledger: list[LedgerEntry]
+    branches: list[BranchResult] = field(default_factory=list)
+    star_awards: list[StarAward] = field(default_factory=list)
+    quota_picks: list[QuotaPick] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SummaryCells:
+    """Where each member's row and key columns are in 汇总 (1-based), for other sheets."""
+
+    rows: dict[str, int]  # member id → row
+    name_col: int
+    branch_col: int
+    total_col: int
+    glyph_col: int | None
+    mean_cols: dict[str, int]  # group name → column
