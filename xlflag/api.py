@@ -8,6 +8,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from .core.adjustments import Adjusted, apply_adjustments
 from .core.awards import Awards, decide_awards
 from .core.formplan import plan_forms
 from .core.model import Scheme
@@ -79,6 +80,9 @@ class Consolidation:
     output: Path
     awards: Awards | None = None
     ledger: Path | None = None  # 台账.csv in the evidence store
+    # the final results: each member's star level and named stars before and after the 调整
+    # rows, each branch's flag before and after, every row applied or refused with its reason
+    adjusted: Adjusted | None = None
 
 
 def consolidate(scheme_path: Path, returns: Path, output: Path, *, progress: Progress | None = None) -> Consolidation:
@@ -94,12 +98,14 @@ def consolidate(scheme_path: Path, returns: Path, output: Path, *, progress: Pro
     ratings = anonymise(scheme, intake.accepted)
     members = score_members(scheme, ratings)
     awards = decide_awards(scheme, ratings, members)
+    adjusted = apply_adjustments(scheme, members, awards, Path(scheme_path).name)
     status = return_status(plan_forms(scheme, key), intake)
-    problems = intake.report.problems + _missing_group_notes(members)
-    results = ResultsInput(scheme, members, ratings, status, problems, intake.ledger, awards.branches, awards.stars, awards.picks)
+    problems = intake.report.problems + _missing_group_notes(members) + adjusted.problems
+    results = ResultsInput(scheme, members, ratings, status, problems, intake.ledger, awards.branches, awards.stars,
+                           awards.picks, adjusted)
     write_results(results, Path(output))
     ledger = store.write_ledger(intake.ledger)
-    return Consolidation(scheme, intake, members, status, Path(output), awards, ledger)
+    return Consolidation(scheme, intake, members, status, Path(output), awards, ledger, adjusted)
 
 
 def _ingest(scheme, key, scheme_path, returns, outputs, store=None, progress=None) -> Intake:

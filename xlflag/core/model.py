@@ -115,6 +115,25 @@ class QuotaStar:
 
 
 @dataclass(frozen=True)
+class Adjustment:
+    """One row of the scheme's 调整 sheet as the office wrote it (S1 增星升级/降级摘星, S3 撤旗、
+    摘星, S2 更正 after an appeal); ``core.adjustments`` checks and applies it after scoring."""
+
+    row: int  # the 调整 sheet's row, for the audit and for problems
+    target: str  # 对象: a member id, or a branch name
+    kind: str  # 类型: one of core.adjustments.KINDS
+    value: str = ""  # 新值
+    reason: str = ""  # 理由
+    approver: str = ""  # 批准人
+    date: str = ""  # 日期
+    appeal: str = ""  # 所答申诉
+    cells: tuple[tuple[str, str], ...] = ()  # (column heading, cell) where each field sits
+
+    def cell(self, column: str) -> str:
+        return dict(self.cells).get(column, "")
+
+
+@dataclass(frozen=True)
 class Settings:
     organisation: str
     period: str  # e.g. 2026Q4 or 2026H2: drives titles and file names
@@ -154,6 +173,7 @@ class Scheme:
     model_stars: tuple[ModelStar, ...] = ()
     flag: FlagRules | None = None
     quota_star: QuotaStar | None = None
+    adjustments: tuple[Adjustment, ...] = ()  # 调整: applied after scoring, never in the fingerprint
     # sheets later steps read that the spine does not interpret yet (模范星, 授旗规则 …)
     extra: dict[str, tuple[tuple, ...]] = field(default_factory=dict, compare=False)
 

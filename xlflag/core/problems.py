@@ -71,6 +71,14 @@ class Code(Enum):
     # -- consolidation --
     RESULT_GROUP_MISSING = (Severity.WARNING, "缺少“{found}”的有效评分，综合得分暂不计算")
 
+    # -- the 调整 sheet: adjustments and appeals (each problem: the row is not applied) --
+    ADJUST_TARGET_UNKNOWN = (Severity.ERROR, "调整对象“{found}”不是{expected}，本条未执行")
+    ADJUST_KIND_UNKNOWN = (Severity.ERROR, "调整类型“{found}”无效，应为{expected}，本条未执行")
+    ADJUST_FIELD_MISSING = (Severity.ERROR, "调整未填写“{expected}”，每条调整须写明理由和批准人，本条未执行")
+    ADJUST_VALUE_INVALID = (Severity.ERROR, "新值“{found}”无效，应为{expected}，本条未执行")
+    ADJUST_NOT_APPLICABLE = (Severity.ERROR, "{found}，无法{expected}，本条未执行")
+    ADJUST_CONFLICT = (Severity.ERROR, "与{found}调整同一对象的同一结果，相互矛盾，均未执行；请合并为一条")
+
     @property
     def severity(self) -> Severity:
         return self.value[0]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..core.adjustments import Adjusted
 from ..core.awards import BranchResult, QuotaPick, StarAward
 from ..core.model import Scheme
 from ..core.problems import Problem
@@ -22,6 +23,7 @@ class ResultsInput:
     branches: list[BranchResult] = field(default_factory=list)
     star_awards: list[StarAward] = field(default_factory=list)
     quota_picks: list[QuotaPick] = field(default_factory=list)
+    adjusted: Adjusted | None = None  # the 调整 rows applied after scoring
 
 
 @dataclass(frozen=True)

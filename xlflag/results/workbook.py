@@ -19,6 +19,7 @@ from ..ingest.returns import LedgerEntry
 from ..ingest.store import LEDGER_COLUMNS
 from ..ingest.tracking import SlotStatus
 from . import award_sheets as awards_sheets
+from .adjust_sheets import write_adjusted
 from .columns import (
     SUMMARY,
     ParamCells,
@@ -46,6 +47,8 @@ def write_results(data: ResultsInput, target: Path) -> Path:
         summary = wb.add_worksheet(SUMMARY)
         public = wb.add_worksheet(PUBLIC)
         award_sheets = awards_sheets.add_sheets(wb, data)
+        if data.adjusted is not None and data.adjusted.records:
+            write_adjusted(wb, fmt, scheme, data.adjusted)
         params = _write_params(wb.add_worksheet(PARAMS), fmt, scheme)
         member_ratings = [r for r in data.ratings if r.group in {g.code for g in scheme.member_groups}]
         ranges = write_data(wb.add_worksheet(DATA), fmt, scheme, member_ratings, MEMBER_TARGET)

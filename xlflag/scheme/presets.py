@@ -28,6 +28,7 @@ BANDS = "星级标准"
 MODEL_STARS = "模范星"
 FLAG_RULES = "授旗规则"
 MEMBER_STARS = "党员之星"
+ADJUSTMENTS = "调整"
 
 KV_HEADER = ("项目", "值")
 HEADERS = {
@@ -38,6 +39,7 @@ HEADERS = {
     MODEL_STARS: ("星名", "指标体系", "类别", "门槛"),
     FLAG_RULES: KV_HEADER,
     MEMBER_STARS: KV_HEADER,
+    ADJUSTMENTS: ("对象", "类型", "新值", "理由", "批准人", "日期", "所答申诉"),
 }
 
 FLAG_SET = "五好支部"
@@ -531,8 +533,9 @@ def preset_names() -> list[str]:
 
 
 def preset(name: str) -> dict:
-    """A fresh copy of one preset's sheets (callers may edit it freely)."""
+    """A fresh copy of one preset's sheets (callers may edit it freely); every preset ends with
+    an empty 调整 sheet, where the office records 增星、摘星、降级、撤旗 and 更正 after scoring."""
     key = name.strip().lower() if isinstance(name, str) else name
     if key not in PRESETS:
         raise KeyError(f"未知的预设方案“{name}”，可选：{'、'.join(preset_names())}")
-    return copy.deepcopy(PRESETS[key])
+    return copy.deepcopy(PRESETS[key]) | {ADJUSTMENTS: [HEADERS[ADJUSTMENTS]]}

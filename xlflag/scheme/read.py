@@ -5,10 +5,12 @@ can always say which cell the clerk should fix.
 """
 from __future__ import annotations
 
+from datetime import datetime
 from fractions import Fraction
 from functools import cached_property
 from pathlib import Path
 
+from ..core.adjustments import COLUMNS as ADJUSTMENT_COLUMNS
 from ..core.formulas import col_letter
 from ..core.model import (
     BLANK_POLICIES,
@@ -21,6 +23,7 @@ from ..core.model import (
     RATER_LEADERS,
     RATER_PEERS,
     RATER_REPS,
+    Adjustment,
     Branch,
     Item,
     Member,
@@ -42,6 +45,7 @@ BANDS = "星级标准"
 BRANCHES = "支部"
 ROSTER = "党员名册"
 MODEL_STARS = "模范星"
+ADJUSTMENTS = "调整"  # adjustments and appeals, applied after scoring (core.adjustments)
 
 # Required columns per table sheet; columns are found by header text, not position.
 COLUMNS = {
@@ -51,7 +55,7 @@ COLUMNS = {
     BRANCHES: ("支部名称", "领导点评人"),
     ROSTER: ("支部", "编号", "姓名", "突出表现"),
 }
-OPTIONAL_TABLES = {MODEL_STARS: ("星名", "指标体系", "类别", "门槛")}
+OPTIONAL_TABLES = {MODEL_STARS: ("星名", "指标体系", "类别", "门槛"), ADJUSTMENTS: ("对象", "类型", "新值", "理由", "批准人")}
 
 
 class SchemeError(Exception):
@@ -107,6 +111,7 @@ def parse_scheme(sheets: dict[str, list[tuple]], file: str = "") -> tuple[Scheme
         model_stars=parsed.model_stars(items) if MODEL_STARS in tables else (),
         flag=rules.flag(_optional_key_values(sheets, FLAG_RULES), items),
         quota_star=rules.quota_star(_optional_key_values(sheets, QUOTA_STAR), groups),
+        adjustments=adjustments(tables[ADJUSTMENTS]) if ADJUSTMENTS in tables else (),
         extra={k: tuple(v) for k, v in sheets.items() if k not in COLUMNS and k != SETTINGS},
     )
     parsed.check_whole(scheme)
@@ -176,6 +181,20 @@ def _settings(sheets, file, report) -> Settings | None:
         step=step,
         blank_policy=blank_policy or BLANK_SKIP_ROW,
     )
+
+
+def adjustments(table: Table) -> tuple[Adjustment, ...]:
+    """The 调整 rows as written; whether each can be applied is decided after scoring."""
+    rows = []
+    for row, v in table.rows:
+        fields = [_date_text(table.get(v, c)) for c in ADJUSTMENT_COLUMNS]
+        cells = tuple((c, table.cell(row, c)) for c in ADJUSTMENT_COLUMNS if c in table.header)
+        rows.append(Adjustment(row, *fields, cells=cells))
+    return tuple(rows)
+
+
+def _date_text(v) -> str:
+    return v.date().isoformat() if isinstance(v, datetime) else text(v)
 
 
 class _Parser:

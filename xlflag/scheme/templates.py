@@ -17,7 +17,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..edge.files import atomic_path
 from ..edge.resources import PACKAGE_DIR
-from .presets import CRITERIA, FLAG_SET, preset, preset_names
+from .presets import ADJUSTMENTS, CRITERIA, FLAG_SET, preset, preset_names
 from .read import BRANCHES, ROSTER
 
 GUIDE = "说明"
@@ -38,6 +38,9 @@ GUIDE_ROWS = [
     ("星级标准", "每行一个星级：下限含、上限不含，须无缝覆盖0至100。"),
     ("支部", "每个支部一行；领导点评人用顿号分隔。"),
     ("党员名册", "每名党员一行：所在支部须在支部表中，编号不得重复；突出表现填“是”或留空。"),
+    ("调整", "测评汇总后的增星、摘星、降级、撤旗、更正（含申诉后的更正），每条一行：对象填党员编号或支部名称；"
+           "新值：增星/摘星填星数（留空为1）或星名，降级填降后的星级，更正填正确的星级、星名或“授旗/不授旗”，撤旗留空；"
+           "理由和批准人必填；同一对象的同一结果只能有一条。未执行的调整列入结果的“问题清单”和“调整记录”。"),
     ("", "改完后运行：xlflag check 方案.xlsx"),
 ]
 
@@ -62,6 +65,7 @@ def template_sheets(name: str) -> dict[str, list[tuple]]:
     sheets = {GUIDE: GUIDE_ROWS} | preset(name)
     sheets[BRANCHES] = EXAMPLE_BRANCHES
     sheets[ROSTER] = example_roster(sheets)
+    sheets[ADJUSTMENTS] = sheets.pop(ADJUSTMENTS)  # last: filled after scoring
     return sheets
 
 
