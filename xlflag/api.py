@@ -22,7 +22,7 @@ from .ingest.tracking import Reminder, SlotStatus, reminders, return_status
 from .results.inputs import ResultsInput
 from .results.reminders import write_reminders
 from .results.workbook import write_results
-from .scheme.key import load_key, load_or_create_key
+from .scheme.key import key_path, load_key, load_or_create_key
 from .scheme.read import SchemeError, read_scheme
 
 SCHEME_FILE = "方案.xlsx"
@@ -68,7 +68,8 @@ def load_scheme(path: Path) -> Scheme:
 
 def make_forms(scheme_path: Path, out: Path) -> FormsWritten:
     scheme = load_scheme(scheme_path)
-    return write_forms(scheme, load_or_create_key(scheme_path), Path(out))
+    key = load_or_create_key(scheme_path)
+    return write_forms(scheme, key, Path(out), protected=(Path(scheme_path), key_path(scheme_path)))
 
 
 @dataclass(frozen=True)

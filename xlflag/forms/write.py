@@ -14,7 +14,8 @@ from ..core.identity import sign
 from ..core.model import BRANCH_TARGET, Scheme
 from ..core.values import blank_rule_text, expected_text, number_text
 from ..edge import sheetkit
-from ..edge.files import atomic_path, new_workbook, safe_filename
+from ..scheme.read import SchemeError
+from ..edge.files import atomic_path, new_workbook, safe_filename, within
 
 DISPATCH_FILE = "发放清单.xlsx"
 
@@ -25,17 +26,25 @@ class FormsWritten:
     dispatch: Path
 
 
-def write_forms(scheme: Scheme, key: bytes, out: Path) -> FormsWritten:
-    """All forms under OUT/<branch>/<group>/<rater>.xlsx, plus the dispatch list."""
+def write_forms(scheme: Scheme, key: bytes, out: Path, protected: tuple[Path, ...] = ()) -> FormsWritten:
+    """All forms under OUT/<branch>/<group>/<rater>.xlsx, plus the dispatch list.
+
+    Every path is made from safe names and checked to lie inside OUT; none may be one of
+    ``protected`` (the scheme, its key), so no roster name can make xlflag overwrite them.
+    """
     out = Path(out)
     planned = plan_forms(scheme, key)
-    written = []
     files = dispatch_files(planned)
-    for form in planned:
-        path = out / files[form.form_id]
+    targets = [(form, within(out, files[form.form_id])) for form in planned] + [(None, within(out, DISPATCH_FILE))]
+    keep = {Path(p).resolve() for p in protected}
+    clash = next((t for _, t in targets if t.resolve() in keep), None)
+    if clash is not None:
+        raise SchemeError(f"测评表将覆盖{clash}，未生成；请换一个输出文件夹")
+    written = []
+    for form, path in targets[:-1]:
         write_form(scheme, key, form, path)
         written.append((form, path))
-    dispatch = out / DISPATCH_FILE
+    dispatch = targets[-1][1]
     write_dispatch(written, out, dispatch)
     return FormsWritten(written, dispatch)
 
@@ -49,11 +58,14 @@ def dispatch_files(planned: list[PlannedForm]) -> dict[str, str]:
     folders = {f.form_id: f"{safe_filename(f.folder)}/{safe_filename(f.group_name)}" for f in planned}
     plain = {f.form_id: f"{folders[f.form_id]}/{safe_filename(f.rater_name)}" for f in planned}
     clashes = Counter(plain.values())
-    files = {}
+    files, taken = {}, Counter()
     for f in planned:
         path = plain[f.form_id]
         if clashes[path] > 1:
             path = f"{folders[f.form_id]}/{safe_filename(f'{f.rater_name}_{f.identity.rater}_{f.identity.criteria_set}')}"
+        taken[path.casefold()] += 1  # names that differ only in case, or became equal when made safe
+        if taken[path.casefold()] > 1:
+            path += f"~{taken[path.casefold()]}"
         files[f.form_id] = path + ".xlsx"
     return files
 

@@ -35,6 +35,7 @@ from ..core.model import (
 )
 from ..core.problems import Code, Problem, Report
 from ..core.values import number_text
+from ..edge.files import safe_filename
 from .rules import FLAG_RULES, QUOTA_STAR, RulesParser
 from .tables import YES, Table, blank, names, share, text
 
@@ -115,6 +116,7 @@ def parse_scheme(sheets: dict[str, list[tuple]], file: str = "") -> tuple[Scheme
         extra={k: tuple(v) for k, v in sheets.items() if k not in COLUMNS and k != SETTINGS},
     )
     parsed.check_whole(scheme)
+    parsed.check_file_names()
     return (scheme if report.valid else None), report
 
 
@@ -169,6 +171,10 @@ def _settings(sheets, file, report) -> Settings | None:
     except ValueError:
         report.add(Problem(Code.SCHEME_VALUE_INVALID, file, SETTINGS, f"B{step_row}", step_text, "正数，如1或0.5"))
         step = Fraction(1)
+    period_row, period = found["期次"]
+    problem = file_name_problem(period, file, SETTINGS, f"B{period_row}")  # names the store's folder
+    if problem is not None:
+        report.add(problem)
     blank_row, blank_policy = found.get("空白处理", (0, BLANK_SKIP_ROW))
     if (blank_policy or BLANK_SKIP_ROW) not in BLANK_POLICIES:
         report.add(Problem(Code.SCHEME_VALUE_INVALID, file, SETTINGS, f"B{blank_row}", blank_policy, "或".join(BLANK_POLICIES)))
@@ -343,12 +349,34 @@ class _Parser:
             stars.append(ModelStar(text(table.get(v, "星名")), set_name, category, threshold))
         return tuple(stars)
 
+    # (sheet, column) whose names become folders and files: OUT/<支部>/<评价主体>/<评价人>.xlsx
+    FILE_NAMES = ((BRANCHES, "支部名称"), (BRANCHES, "领导点评人"), (GROUPS, "名称"), (ROSTER, "姓名"))
+
+    def check_file_names(self) -> None:
+        """Every name that becomes a folder or file: `..` is no name; CON or 甲/乙 is renamed."""
+        for sheet, column in self.FILE_NAMES:
+            table = self.t[sheet]
+            for row, v in table.rows:
+                raw = text(table.get(v, column))
+                for name in names(raw) if column == "领导点评人" else (raw,):
+                    problem = file_name_problem(name, self.file, sheet, table.cell(row, column))
+                    if problem is not None:
+                        self.report.add(problem)
+
     def check_whole(self, scheme: Scheme) -> None:
         """Rules over a whole sheet rather than one cell, skipped for sheets with a bad row."""
         branch_rows = {b.name: row for row, b in self.branch_rows}
         for problem in whole_scheme_problems(scheme, self.t, self.file, branch_rows, self.band_cells):
             if problem.sheet not in self.bad_sheets:
                 self.report.add(problem)
+
+
+def file_name_problem(name: str, file: str, sheet: str, cell: str) -> Problem | None:
+    if not name or safe_filename(name) == name:
+        return None
+    if not name.strip(". "):
+        return Problem(Code.SCHEME_NAME_NOT_A_NAME, file, sheet, cell, name)
+    return Problem(Code.SCHEME_NAME_UNSAFE_FILE, file, sheet, cell, name, safe_filename(name))
 
 
 def whole_scheme_problems(scheme: Scheme, tables: dict[str, Table], file: str = "",
