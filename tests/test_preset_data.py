@@ -55,11 +55,15 @@ def test_every_sheet_starts_with_its_header(name):
 @pytest.mark.parametrize("name", ALL)
 def test_settings(name):
     s = kv(PRESETS[name], "设置")
-    assert set(s) == {"组织名称", "期次", "周期", "五星需突出表现", "计分步长", "空白处理", "方案说明"}
+    notice = {"公示内容", "公示天数", "公示开始", "公示结束", "申诉方式", "免收表单"}
+    assert set(s) == {"组织名称", "期次", "周期", "五星需突出表现", "计分步长", "空白处理", "方案说明"} | notice
     assert (s["周期"], s["期次"]) in {("季度", "2026Q4"), ("半年", "2026H2")}
     assert s["五星需突出表现"] == ("是" if name == "s2" else "否")
     assert s["计分步长"] == "1" and s["空白处理"] == "整行不计"
-    assert all(isinstance(v, str) and v for v in s.values())
+    assert all(isinstance(v, str) and v for k, v in s.items() if k not in notice)
+    # the 公示 settings the office fills in: levels only and 3 days by default, dates left blank
+    assert (s["公示内容"], s["公示天数"]) == ("星级", 3)
+    assert all(s[k] is None for k in ("公示开始", "公示结束", "申诉方式", "免收表单"))
 
 
 def test_cycles_follow_the_plans():

@@ -5,13 +5,14 @@ Each returns a result object and prints nothing; only the CLI talks to the termi
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .core.adjustments import Adjusted, apply_adjustments
 from .core.awards import Awards, decide_awards
 from .core.formplan import plan_forms
 from .core.model import Scheme
+from .core.notice import build_notice
 from .core.problems import Code, Problem, Report
 from .core.scoring import MemberResult, anonymise, score_members
 from .edge.resources import resource_dir
@@ -19,6 +20,7 @@ from .forms.write import FormsWritten, dispatch_files, write_forms
 from .ingest.returns import Intake, Progress, ingest
 from .ingest.store import STORE_FOLDER, EvidenceStore
 from .ingest.tracking import Reminder, SlotStatus, reminders, return_status
+from .publish.notice import write_notice
 from .results.inputs import ResultsInput
 from .results.reminders import write_reminders
 from .results.workbook import write_results
@@ -84,29 +86,59 @@ class Consolidation:
     # the final results: each member's star level and named stars before and after the 调整
     # rows, each branch's flag before and after, every row applied or refused with its reason
     adjusted: Adjusted | None = None
+    notice: Path | None = None  # the 公示 workbook
+    outstanding: list[Reminder] = field(default_factory=list)  # forms neither accepted nor waived
+
+    @property
+    def draft(self) -> bool:
+        return bool(self.outstanding)
 
 
-def consolidate(scheme_path: Path, returns: Path, output: Path, *, progress: Progress | None = None) -> Consolidation:
-    """Ingest every file under RETURNS, score, and write the results workbook.
+class NotFinal(Exception):
+    """``consolidate(final=True)`` while forms are still out: nothing was written."""
+
+    def __init__(self, outstanding: list[Reminder]):
+        super().__init__(f"还有{len(outstanding)}份测评表未收回")
+        self.outstanding = outstanding
+
+
+def notice_path(output: Path) -> Path:
+    """The 公示 workbook beside the results: 汇总结果.xlsx → 公示.xlsx."""
+    return Path(output).with_name("公示.xlsx")
+
+
+def consolidate(scheme_path: Path, returns: Path, output: Path, *, progress: Progress | None = None,
+                final: bool = False, waive: tuple[str, ...] = (), notice: Path | None = None) -> Consolidation:
+    """Ingest every file under RETURNS, score, apply the 调整 rows, and write the results
+    workbook and the 公示 (``notice``, default 公示.xlsx beside OUTPUT).
 
     Every file seen is copied into the evidence store beside the scheme and accounted for in
     its 台账.csv (``store``); ``progress(done, total, name)`` is called after each file.
+    ``final``: refuse (NotFinal, nothing written) while any form is neither accepted nor waived
+    (the scheme's 免收表单 or ``waive``, by form code); without it, the 公示 is marked a draft.
     """
     scheme = load_scheme(scheme_path)
     key = load_key(scheme_path)
+    notice = Path(notice) if notice else notice_path(output)
     store = EvidenceStore.beside(scheme_path, scheme.settings.period)
-    intake = _ingest(scheme, key, scheme_path, returns, (Path(output),), store, progress)
+    intake = _ingest(scheme, key, scheme_path, returns, (Path(output), notice), store, progress)
+    planned = plan_forms(scheme, key)
+    waived = set(scheme.settings.waived) | set(waive)
+    outstanding = [r for r in reminders(planned, intake, {}) if r.code not in waived]
+    if final and outstanding:
+        raise NotFinal(outstanding)
     ratings = anonymise(scheme, intake.accepted)
     members = score_members(scheme, ratings)
     awards = decide_awards(scheme, ratings, members)
     adjusted = apply_adjustments(scheme, members, awards, Path(scheme_path).name)
-    status = return_status(plan_forms(scheme, key), intake)
+    status = return_status(planned, intake)
     problems = intake.report.problems + _missing_group_notes(members) + adjusted.problems
     results = ResultsInput(scheme, members, ratings, status, problems, intake.ledger, awards.branches, awards.stars,
                            awards.picks, adjusted)
     write_results(results, Path(output))
+    write_notice(build_notice(scheme, adjusted, len(outstanding)), notice)
     ledger = store.write_ledger(intake.ledger)
-    return Consolidation(scheme, intake, members, status, Path(output), awards, ledger, adjusted)
+    return Consolidation(scheme, intake, members, status, Path(output), awards, ledger, adjusted, notice, outstanding)
 
 
 def _ingest(scheme, key, scheme_path, returns, outputs, store=None, progress=None) -> Intake:

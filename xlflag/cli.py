@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 
 from . import api
+from .core.notice import DRAFT
 from .core.problems import Report
 from .demo import run_demo
 from .scheme.read import SchemeError
@@ -99,11 +100,25 @@ def consolidate(
     scheme: Path = typer.Argument(..., help="方案工作簿 / scheme workbook"),
     returns: Path = typer.Argument(..., help="回收文件夹（含子文件夹）/ folder of returned files"),
     output: Path = typer.Option(Path("汇总结果.xlsx"), "--output", "-o", help="结果工作簿 / results workbook"),
+    final: bool = typer.Option(False, "--final", help="定稿：测评表未收齐（且未列为免收）时拒绝汇总 / refuse while forms are out"),
+    waive: list[str] = typer.Option([], "--waive", help="免收的表单编号，可多次使用 / form code not waited for"),
+    notice: Path = typer.Option(None, "--notice", help="公示工作簿，默认为结果旁的公示.xlsx / the 公示 workbook"),
 ) -> None:
-    """汇总回收的测评表 / ingest returns and write the results workbook."""
-    result = _read_returns(lambda progress: api.consolidate(scheme, returns, output, progress=progress), "未汇总")
+    """汇总回收的测评表 / ingest returns, write the results workbook and the 公示."""
+    def run(progress):
+        return api.consolidate(scheme, returns, output, progress=progress, final=final, waive=tuple(waive), notice=notice)
+
+    try:
+        result = _read_returns(run, "未汇总")
+    except api.NotFinal as exc:
+        for r in exc.outstanding[:50]:
+            typer.echo(f"未收回：{r.branch} {r.group} {r.rater}（表单编号{r.code}）{r.note}", err=True)
+        _fail(f"还有{len(exc.outstanding)}份测评表未收回，不能定稿。请收齐后重新汇总，"
+              "或将确实无法收回的表单编号填入方案“设置”的“免收表单”（或用 --waive 表单编号）。")
     typer.echo(f"原件存档与台账：{result.ledger}")
     _print_consolidation(result)
+    mark = f"（{DRAFT}，还有{len(result.outstanding)}份未收回）" if result.draft else ""
+    typer.echo(f"公示：{result.notice}{mark}")
 
 
 @app.command()

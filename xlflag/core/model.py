@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from fractions import Fraction
 from functools import cached_property
 
@@ -141,6 +142,13 @@ class Settings:
     top_star_needs_outstanding: bool = True
     step: Fraction = Fraction(1)
     blank_policy: str = BLANK_SKIP_ROW  # one of BLANK_POLICIES
+    # the 公示 (publish.notice): what it shows, how long it is posted, where to appeal
+    publish_scores: bool = False  # 公示内容: 星级 (default, as many offices publish) or 星级和得分
+    notice_days: int = 3  # 公示天数: the end is at least this many days after the start
+    notice_start: date | None = None  # 公示开始
+    notice_end: date | None = None  # 公示结束
+    appeal: str = ""  # 申诉方式: where and how to appeal
+    waived: tuple[str, ...] = ()  # 免收表单: form codes the office does not wait for
 
     @property
     def period_label(self) -> str:

@@ -35,6 +35,7 @@ class Code(Enum):
     SCHEME_BRANCH_NO_LEADER = (Severity.ERROR, "支部“{found}”未填写领导点评人")
     SCHEME_NAME_NOT_A_NAME = (Severity.ERROR, "名称“{found}”只有点或空格，不能作为文件夹或文件名，请填写实际名称")
     SCHEME_NAME_UNSAFE_FILE = (Severity.WARNING, "名称“{found}”不能直接作为文件名，测评表文件将命名为“{expected}”")
+    SCHEME_NOTICE_TOO_SHORT = (Severity.ERROR, "公示结束日期{found}距公示开始不足{expected}，公示期不少于{expected}")
 
     # -- a returned file as a whole --
     RETURN_NOT_A_FORM = (Severity.ERROR, "不是本系统生成的测评表（找不到表单标识）")

@@ -120,6 +120,12 @@ def _settings(organisation, period, cycle, outstanding, note) -> list[tuple]:
         ("计分步长", "1"),
         ("空白处理", "整行不计"),
         ("方案说明", note),
+        ("公示内容", "星级"),
+        ("公示天数", 3),
+        ("公示开始", None),
+        ("公示结束", None),
+        ("申诉方式", None),
+        ("免收表单", None),
     ]
 
 

@@ -37,7 +37,7 @@ from ..core.problems import Code, Problem, Report
 from ..core.values import number_text
 from ..edge.files import safe_filename
 from .rules import FLAG_RULES, QUOTA_STAR, RulesParser
-from .tables import YES, Table, blank, names, share, text
+from .tables import YES, Table, blank, day, names, share, text
 
 SETTINGS = "设置"
 CRITERIA = "测评项目"
@@ -186,7 +186,44 @@ def _settings(sheets, file, report) -> Settings | None:
         top_star_needs_outstanding=found.get("五星需突出表现", (0, "是"))[1] in YES,
         step=step,
         blank_policy=blank_policy or BLANK_SKIP_ROW,
+        **_notice_settings(found, file, report),
     )
+
+
+PUBLISH_LEVELS, PUBLISH_SCORES = "星级", "星级和得分"
+
+
+def _notice_settings(found, file, report) -> dict:
+    """公示内容, 公示天数, 公示开始/结束 (the end at least 公示天数 after the start), 申诉方式, 免收表单."""
+    def bad(key, expected):
+        row, value = found[key]
+        report.add(Problem(Code.SCHEME_VALUE_INVALID, file, SETTINGS, f"B{row}", value, expected))
+
+    content = found.get("公示内容", (0, ""))[1] or PUBLISH_LEVELS
+    if content not in (PUBLISH_LEVELS, PUBLISH_SCORES):
+        bad("公示内容", f"{PUBLISH_LEVELS}或{PUBLISH_SCORES}")
+    days_text = found.get("公示天数", (0, ""))[1] or "3"
+    days = int(days_text) if days_text.isdigit() and int(days_text) > 0 else None
+    if days is None:
+        bad("公示天数", "正整数（天），如3")
+    dates = {}
+    for key in ("公示开始", "公示结束"):
+        value = found.get(key, (0, ""))[1]
+        dates[key] = day(value) if value else None
+        if value and dates[key] is None:
+            bad(key, "日期，如2026-12-01")
+    start, end = dates["公示开始"], dates["公示结束"]
+    if start and end and days and (end - start).days < days:
+        row, value = found["公示结束"]
+        report.add(Problem(Code.SCHEME_NOTICE_TOO_SHORT, file, SETTINGS, f"B{row}", value, f"{days}天"))
+    return {
+        "publish_scores": content == PUBLISH_SCORES,
+        "notice_days": days or 3,
+        "notice_start": start,
+        "notice_end": end,
+        "appeal": found.get("申诉方式", (0, ""))[1],
+        "waived": names(found.get("免收表单", (0, ""))[1]),
+    }
 
 
 def adjustments(table: Table) -> tuple[Adjustment, ...]:

@@ -1,7 +1,9 @@
 """Rows of a clerk's sheet, with the cell each value came from (pure: no Excel)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import date, datetime
 from fractions import Fraction
 
 from ..core.formulas import col_letter
@@ -52,3 +54,21 @@ def names(text: str) -> tuple[str, ...]:
     for sep in NAME_SEPARATORS[1:]:
         text = text.replace(sep, NAME_SEPARATORS[0])
     return tuple(n.strip() for n in text.split(NAME_SEPARATORS[0]) if n.strip())
+
+
+_DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+00:00(?::00)?)?\s*$")
+
+
+def day(v) -> date | None:
+    """A date cell, or text such as 2026-12-01, 2026/12/1 or 2026年12月1日; None otherwise."""
+    if isinstance(v, datetime):
+        return v.date()
+    if isinstance(v, date):
+        return v
+    found = _DATE.match(text(v))
+    if not found:
+        return None
+    try:
+        return date(*(int(g) for g in found.groups()))
+    except ValueError:
+        return None
