@@ -298,11 +298,19 @@ def test_is_mail_source(tmp_path):
     (tmp_path / "d.txt").write_text("给办公室的说明", encoding="utf-8")
     (tmp_path / "plain").mkdir()
     (tmp_path / "new").mkdir()  # a folder of new returns, not a maildir
-    copied = tmp_path / "copied"  # a maildir whose empty tmp/ and new/ were lost in a zip
-    (copied / "cur").mkdir(parents=True)
-    (copied / "new").mkdir()
+    looks = tmp_path / "looks"  # a secretary's folders named cur/ and new/: no tmp/, not a maildir
+    (looks / "cur").mkdir(parents=True)
+    (looks / "new").mkdir()
+    returns = tmp_path / "returns"  # all three, but returned workbooks in cur/: not a maildir
+    for sub in ("cur", "new", "tmp"):
+        (returns / sub).mkdir(parents=True)
+    (returns / "cur" / "张三.xlsx").write_bytes(real_xlsx())
+    real = tmp_path / "real"  # a maildir: cur/, new/, tmp/, and messages in them
+    for sub in ("cur", "new", "tmp"):
+        (real / sub).mkdir(parents=True)
+    (real / "cur" / "1764000000.M1P1.office:2,S").write_bytes(b"From: a@b.cn\nSubject: x\n\nbody\n")
 
-    assert [p.name for p in sorted(tmp_path.iterdir()) if is_mail_source(p)] == ["a.EML", "b.mbox", "copied"]
+    assert [p.name for p in sorted(tmp_path.iterdir()) if is_mail_source(p)] == ["a.EML", "b.mbox", "real"]
 
 
 def test_not_a_mail_source_is_the_callers_mistake(tmp_path):

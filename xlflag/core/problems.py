@@ -54,6 +54,13 @@ class Code(Enum):
     RETURN_CODE_UNKNOWN = (Severity.ERROR, "表单编号“{found}”不属于本次测评（隐藏标识已丢失，无法按编号识别）")
     RETURN_SELF_RATED = (Severity.ERROR, "互评表中出现了评价人本人（{found}），互评不能给自己打分")
     RETURN_EMPTY = (Severity.ERROR, "测评表中没有可以计分的行，请填写完整、改正后重新发送")
+    RETURN_AMBIGUOUS = (Severity.ERROR, "同一测评表出现两次且分数不同（{found}），无法确定以哪份为准，请只保留一份后重新发送")
+    RETURN_LINK_OUTSIDE = (Severity.ERROR, "这是指向回收文件夹之外的链接（{found}），未读取也未存档；请把文件本身放进回收文件夹")
+    RETURN_LINK_BROKEN = (Severity.ERROR, "链接无效（{found}），请把文件本身放进回收文件夹")
+    RETURN_NOT_A_FILE = (Severity.ERROR, "不是普通文件（{found}），未读取；请把测评表文件本身放进回收文件夹")
+    RETURN_FOLDER_UNREADABLE = (Severity.ERROR, "文件夹无法读取（{found}），其中的文件未读取；请检查权限或把文件移到回收文件夹中较浅的位置")
+    RETURN_NAME_RECOVERED = (Severity.WARNING, "文件名不是UTF-8编码（多见于中文Windows制作的压缩包），已按{expected}识别为“{found}”")
+    ARCHIVE_NO_SPREADSHEET = (Severity.WARNING, "压缩包或附件中没有电子表格")
 
     # -- saved e-mail (.eml, mbox, maildir) --
     MAIL_UNREADABLE = (Severity.ERROR, "邮件无法读取：{found}")

@@ -65,7 +65,9 @@ def read_score(
         return _read_text(raw, maximum, step)
     value = _number(raw)
     if value is None:
-        return Reading(None, Code.SCORE_NOT_A_NUMBER, _cell_text(raw), wanted)
+        return Reading(None, Code.SCORE_NOT_A_NUMBER, _shortened(_cell_text(raw)), wanted)
+    if abs(value) >= 10**_LONGEST:  # its digits may be more than str() will write (4,300)
+        return Reading(None, Code.SCORE_OUT_OF_RANGE, f"超过{_LONGEST}位的数", f"0至{maximum}")
     return _check(value, number_text(value), maximum, step)
 
 
@@ -144,6 +146,9 @@ def _read_text(raw: str, maximum: int, step: Fraction) -> Reading:
         return Reading(None, Code.SCORE_BLANK, "", wanted)
     if text.upper() in _ERROR_VALUES or _LIBREOFFICE_ERROR.fullmatch(text):
         return Reading(None, Code.SCORE_ERROR_VALUE, text, wanted)
+    if len(text) > _LONGEST:  # no score is this long; int() refuses over 4,300 digits anyway
+        code = Code.SCORE_OUT_OF_RANGE if _DECIMAL.fullmatch(text) else Code.SCORE_NOT_A_NUMBER
+        return Reading(None, code, _shortened(raw), f"0至{maximum}" if code is Code.SCORE_OUT_OF_RANGE else wanted)
     value = _parse_text(text)
     if value is None:
         return Reading(None, Code.SCORE_NOT_A_NUMBER, raw, wanted)
@@ -152,6 +157,14 @@ def _read_text(raw: str, maximum: int, step: Fraction) -> Reading:
         return reading
     # Text that reads as a valid number is used, but noted: it was not entered as a number.
     return Reading(value, Code.SCORE_NORMALISED, raw, number_text(value))
+
+
+_LONGEST = 30  # characters of a score typed as text, digits of a number: longer is never a score
+
+
+def _shortened(text: str) -> str:
+    """What a problem record shows of a long cell: its start and how long it was."""
+    return text if len(text) <= _LONGEST else f"{text[:12]}…（共{len(text)}个字符）"
 
 
 def _parse_text(text: str) -> Fraction | None:

@@ -18,9 +18,8 @@ import binascii
 import email
 import email.errors
 import email.policy
-import mailbox
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from email.message import Message
 from email.utils import parseaddr, parsedate_to_datetime
@@ -30,6 +29,10 @@ from typing import NamedTuple
 from ..core.problems import Code
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".et")
+# Attachments taken besides spreadsheets: containers arrivals opens in turn (archives.py).
+CONTAINER_SUFFIXES = (".zip", ".7z", ".rar", ".msg", ".eml")
+TAKEN_SUFFIXES = SPREADSHEET_SUFFIXES + CONTAINER_SUFFIXES
+_TNEF_NAMES = ("winmail.dat",)
 
 # Content types that are a spreadsheet even when the part has no file name, and the suffix
 # its generated name gets (so the reader picks the right format).
@@ -38,6 +41,12 @@ _SPREADSHEET_TYPES = {
     "application/vnd.ms-excel.sheet.macroenabled.12": ".xlsm",
     "application/vnd.ms-excel": ".xls",
     "application/vnd.oasis.opendocument.spreadsheet": ".ods",
+    "application/zip": ".zip",
+    "application/x-zip-compressed": ".zip",
+    "application/x-7z-compressed": ".7z",
+    "application/vnd.rar": ".rar",
+    "application/x-rar-compressed": ".rar",
+    "application/vnd.ms-outlook": ".msg",
 }
 
 # Charsets mail clients declare for text that is really in a superset of them.
@@ -99,13 +108,26 @@ class _Envelope(NamedTuple):
 
 
 def is_mail_source(path: Path) -> bool:
-    """An .eml file, an mbox file (.mbox, or any file starting with "From "), or a maildir."""
+    """An .eml file, an mbox file (.mbox, or any file starting with "From "), or a maildir.
+
+    Only regular files are opened to look (a FIFO would block).
+    """
     if path.is_dir():
         return _is_maildir(path)
     suffix = path.suffix.lower()
     if suffix in (".eml", ".mbox"):
         return True
-    return _starts_like_mbox(path)
+    return path.is_file() and _starts_like_mbox(path)
+
+
+def is_mbox(path: Path) -> bool:
+    return path.suffix.lower() == ".mbox" or (path.suffix.lower() != ".eml" and _starts_like_mbox(path))
+
+
+def taken(name: str) -> bool:
+    """An attachment or archive member ingest looks at: a spreadsheet or a container of them."""
+    lower = PurePosixPath(name).name.lower()
+    return lower.endswith(TAKEN_SUFFIXES) or lower in _TNEF_NAMES
 
 
 def iter_attachments(path: Path, max_bytes: int = 20 * 2**20) -> Iterator[Attachment | MailProblem]:
@@ -129,13 +151,32 @@ def iter_attachments(path: Path, max_bytes: int = 20 * 2**20) -> Iterator[Attach
         if isinstance(raw, MailProblem):
             yield raw
         else:
-            yield from _message_attachments(raw, source, max_bytes)
+            yield from message_attachments(raw, source, max_bytes)
 
 
 def _is_maildir(path: Path) -> bool:
-    # tmp/ and new/ are usually empty, and copying a maildir through a zip file or a sync tool
-    # often drops empty folders, so cur/ plus either of the others is enough.
-    return (path / "cur").is_dir() and ((path / "new").is_dir() or (path / "tmp").is_dir())
+    """cur/, new/ and tmp/, and nothing in cur/ or new/ but files that start like a message.
+
+    Folders merely named cur/ and new/ (a secretary's "new" returns) are walked as folders.
+    """
+    try:
+        if not all((path / sub).is_dir() and not (path / sub).is_symlink() for sub in ("cur", "new", "tmp")):
+            return False
+        files = [f for sub in ("cur", "new") for f in (path / sub).iterdir() if not f.name.startswith(".")]
+        return all(f.is_file() and not f.is_symlink() and _starts_like_message(f) for f in files)
+    except OSError:
+        return False
+
+
+_HEADER_LINE = re.compile(rb"[\x21-\x39\x3b-\x7e]+:")  # a header's name and colon
+
+
+def _starts_like_message(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return bool(_HEADER_LINE.match(handle.read(200)))
+    except OSError:
+        return False
 
 
 def _starts_like_mbox(path: Path) -> bool:
@@ -157,21 +198,47 @@ def _eml_message(path: Path) -> Iterator[tuple[str, bytes | MailProblem]]:
 
 def _mbox_messages(path: Path) -> Iterator[tuple[str, bytes | MailProblem]]:
     try:
-        box = mailbox.mbox(path, create=False)
-        keys = sorted(box.keys())  # keys number the messages in file order
-    except (OSError, mailbox.Error) as exc:
+        with path.open("rb") as handle:
+            for number, raw in enumerate(split_mbox(handle), start=1):
+                yield f"{path}#{number}", raw
+    except OSError as exc:
         yield str(path), MailProblem(str(path), f"无法读取邮箱文件（{type(exc).__name__}）")
-        return
-    try:
-        for number, key in enumerate(keys, start=1):
-            source = f"{path}#{number}"
-            try:
-                raw: bytes | MailProblem = box.get_bytes(key)
-            except (OSError, mailbox.Error) as exc:
-                raw = MailProblem(source, f"无法读取邮件（{type(exc).__name__}）")
-            yield source, raw
-    finally:
-        box.close()
+
+
+# "From sender Tue Dec  1 12:00:00 2026" (Thunderbird writes "From - Tue Dec 01 …"): a time and a year
+_FROM_LINE = re.compile(rb"From \S*\s.*\d{1,2}:\d{2}.*\d{4}")
+
+
+def split_mbox(lines: Iterable[bytes]) -> Iterator[bytes]:
+    """The messages of an mbox, one at a time, from its lines (a binary file is its lines).
+
+    A "From " line starts a message only at the start or after a blank line, when it carries a
+    date, and when a header follows it: a body line a client forgot to escape as ">From " (or a
+    "From " sentence) stays in its message instead of cutting it in two. Only one message is
+    held at a time, so a mailbox of hundreds of MB is read in little memory.
+    """
+    message: list[bytes] = []
+    started, blank, pending = False, True, None
+    for line in lines:
+        if pending is not None:
+            if _HEADER_LINE.match(line):  # the "From " line was a separator
+                if started:
+                    yield b"".join(message)
+                message, started = [], True
+            else:
+                message.append(pending)
+            pending = None
+        if blank and line.startswith(b"From ") and _FROM_LINE.match(line):
+            pending, blank = line, False
+            continue
+        if not started and line.strip():  # a mailbox that does not start with "From "
+            started = True
+        message.append(line)
+        blank = line in (b"\n", b"\r\n")
+    if pending is not None:
+        message.append(pending)
+    if started:
+        yield b"".join(message)
 
 
 def _maildir_messages(root: Path) -> Iterator[tuple[str, bytes | MailProblem]]:
@@ -201,7 +268,8 @@ def _maildir_key(filename: str) -> str:
 # -- one message ----------------------------------------------------------------------------
 
 
-def _message_attachments(raw: bytes, source: str, max_bytes: int) -> list[Attachment | MailProblem]:
+def message_attachments(raw: bytes, source: str, max_bytes: int) -> list[Attachment | MailProblem]:
+    """The attachments ingest takes from one message's bytes (see ``taken``), in part order."""
     walk = _Walk(source, max_bytes)
     try:
         message = email.message_from_bytes(raw, policy=email.policy.compat32)
@@ -246,7 +314,9 @@ class _Walk:
         """The part's file name if it is a spreadsheet attachment, else None."""
         filename = _filename(part)
         if filename:
-            return filename if filename.lower().endswith(SPREADSHEET_SUFFIXES) else None
+            return filename if taken(filename) else None
+        if part.get_content_type() == "application/ms-tnef":
+            return _TNEF_NAMES[0]
         suffix = _SPREADSHEET_TYPES.get(part.get_content_type())
         if suffix is None:
             return None

@@ -20,9 +20,14 @@ gives, about 15 times faster — and by openpyxl when anything about it is unusu
 Calamine runs in a worker because a hostile file can abort the whole process from Rust (an
 allocation of ~512 GiB, exit 134) where no ``except`` reaches; in the worker a crash or a hang
 becomes a ``ReadFailure`` and the pool is rebuilt for the next file. The worker is started by
-multiprocessing's "forkserver", which re-imports the main module: a script that calls
+multiprocessing's "forkserver" where there is one and "spawn" elsewhere (Windows has no
+forkserver; ``START_METHOD``), and it is sent the file's bytes, not its path, so it needs no
+file-system trick of its own. Both start methods re-import the main module: a script that calls
 ``read_workbook`` must keep its top level under ``if __name__ == "__main__":`` (console scripts,
 ``python -m`` and pytest already do). One worker serves all threads, one file at a time.
+
+Every reader works on bytes in memory: ingest reads a returned file once and hands the same
+bytes to the hash, the evidence store and these readers (``Source``: a path is read here first).
 
 What calamine cannot tell us, for .xls/.ods/.et:
 - formulas: ``SheetGrid.formulas`` stays empty and a formula cell's cached result is in
@@ -33,7 +38,7 @@ What calamine cannot tell us, for .xls/.ods/.et:
 from __future__ import annotations
 
 import atexit
-import mmap
+import io
 import multiprocessing
 import os
 import stat
@@ -44,13 +49,12 @@ import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 from ..core.problems import Code
-from .safety import Limits, precheck
+from .safety import Limits, ole_is_encrypted, precheck
 
 SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".et")
 MAX_FILE_BYTES = 64 * 1024 * 1024  # a returned form is tens of KB; anything this big is not one
@@ -63,6 +67,12 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 _ET_FAILURE = ".et（请在WPS中另存为.xlsx）"
 _CRASHED = "读取进程崩溃"
+
+# forkserver, not fork: the caller may have threads, and a fork copies their locks. Windows has
+# neither fork nor forkserver; spawn works everywhere (tests run ingest under it).
+START_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+
+Source = Path | bytes  # a file to read, or a file's bytes already read
 
 
 @dataclass(frozen=True)
@@ -93,17 +103,18 @@ class ReadFailure:
     found: str = ""
 
 
-def read_workbook(path: Path, *, timeout: float = 30.0) -> WorkbookGrid | ReadFailure:
-    """Read any supported workbook; never raises on a bad file.
+def read_workbook(source: Source, *, suffix: str = "", timeout: float = 30.0) -> WorkbookGrid | ReadFailure:
+    """Read any supported workbook, a path or its bytes (``suffix`` then names the format the
+    file claims); never raises on a bad file.
 
     ``timeout`` bounds the calamine worker (.xls/.ods/.et) in seconds.
     """
-    path = Path(path)
-    suffix = path.suffix.lower()
+    suffix, name = _claimed(source, suffix)
     if suffix not in SUPPORTED_SUFFIXES:
-        return ReadFailure(Code.RETURN_UNSUPPORTED_FORMAT, suffix or path.name)
+        return ReadFailure(Code.RETURN_UNSUPPORTED_FORMAT, suffix or name)
     try:
-        result = _read_by_content(path, timeout)
+        data = source if isinstance(source, bytes) else _file_bytes(Path(source))
+        result = data if isinstance(data, ReadFailure) else _read_by_content(data, timeout)
     except Exception as exc:  # a reader bug must still not stop the run on one rater's file
         return ReadFailure(Code.RETURN_UNREADABLE, type(exc).__name__)
     if suffix == ".et" and isinstance(result, ReadFailure) and result.code is Code.RETURN_UNREADABLE:
@@ -112,45 +123,69 @@ def read_workbook(path: Path, *, timeout: float = 30.0) -> WorkbookGrid | ReadFa
     return result
 
 
-def read_safely(path: Path, limits: Limits = Limits(), *, timeout: float = 30.0) -> WorkbookGrid | ReadFailure:
+def read_safely(source: Source, limits: Limits = Limits(), *, suffix: str = "", timeout: float = 30.0) -> WorkbookGrid | ReadFailure:
     """``read_workbook`` behind ``safety.precheck``: what ingest calls on every returned file.
 
     The pre-check looks at the container only (size, zip directory, XML prologs, cell
     references) with every read bounded, so a zip bomb, an entity bomb, a sheet reaching
-    XFD1048576 or a file of hundreds of MB is refused before any parser sees it.
+    XFD1048576 or a file of hundreds of MB is refused before any parser sees it. Given bytes,
+    the pre-check and the reader see exactly those bytes.
     """
-    path = Path(path)
-    suffix = path.suffix.lower()
+    suffix, name = _claimed(source, suffix)
     if suffix not in SUPPORTED_SUFFIXES:
-        return ReadFailure(Code.RETURN_UNSUPPORTED_FORMAT, suffix or path.name)
-    verdict = precheck(path, limits)
+        return ReadFailure(Code.RETURN_UNSUPPORTED_FORMAT, suffix or name)
+    verdict = precheck(source, limits)
     if not verdict.ok:
         if suffix == ".et" and verdict.code is Code.RETURN_UNREADABLE:
             return ReadFailure(Code.RETURN_UNSUPPORTED_FORMAT, _ET_FAILURE)
         return ReadFailure(verdict.code, verdict.found)
+    data = source if isinstance(source, bytes) else _file_bytes(Path(source))
+    if isinstance(data, ReadFailure):
+        return data
     if verdict.kind == "zip-ooxml":
-        return _read_xlsx_fast(path, timeout)
-    return read_workbook(path, timeout=timeout)
+        return _read_xlsx_fast(data, suffix, timeout)
+    return read_workbook(data, suffix=suffix, timeout=timeout)
 
 
-def _read_xlsx_fast(path: Path, timeout: float) -> WorkbookGrid | ReadFailure:
+def _claimed(source: Source, suffix: str) -> tuple[str, str]:
+    """(the suffix the file's name claims, lower case; a name for the failure)."""
+    if isinstance(source, bytes):
+        return suffix.lower(), suffix
+    path = Path(source)
+    return (suffix or path.suffix).lower(), path.name
+
+
+def _file_bytes(path: Path) -> bytes | ReadFailure:
+    """A file's bytes, unless it is no regular file or too large to be a form."""
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block open() forever
+            return ReadFailure(Code.RETURN_UNREADABLE, "不是普通文件")
+        if info.st_size > MAX_FILE_BYTES:
+            return ReadFailure(Code.RETURN_TOO_LARGE, f"{info.st_size // 2**20} MB")
+        return path.read_bytes()
+    except OSError as exc:
+        return ReadFailure(Code.RETURN_UNREADABLE, type(exc).__name__)
+
+
+def _read_xlsx_fast(data: bytes, suffix: str, timeout: float) -> WorkbookGrid | ReadFailure:
     """A pre-checked .xlsx: values from calamine (in the worker), formulas and error cells from
     the sheet XML (``xlsx_scan``): ~1 ms a form where openpyxl takes ~18. Anything odd on the
     way, and openpyxl reads the file instead, as ``read_workbook`` would."""
     from . import xlsx_scan
 
-    values = _read_calamine(path, ".xlsx", timeout=timeout)
+    values = _read_calamine(data, ".xlsx", timeout=timeout)
     if isinstance(values, ReadFailure):
-        return read_workbook(path, timeout=timeout)
+        return read_workbook(data, suffix=suffix, timeout=timeout)
     try:
-        with zipfile.ZipFile(path) as zf:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
             extras = xlsx_scan.scan(zf)
             modified = _zip_date(zf, "docProps/core.xml", "{http://purl.org/dc/terms/}modified")
         if [sheet.name for sheet in values.sheets] != list(extras):  # the two disagree: neither is sure
-            return read_workbook(path, timeout=timeout)
+            return read_workbook(data, suffix=suffix, timeout=timeout)
         sheets = tuple(_with_extras(sheet, extras[sheet.name]) for sheet in values.sheets)
     except Exception:  # a package calamine took but the scan did not understand: the slow, sure way
-        return read_workbook(path, timeout=timeout)
+        return read_workbook(data, suffix=suffix, timeout=timeout)
     return WorkbookGrid(sheets, modified)
 
 
@@ -160,42 +195,30 @@ def _with_extras(sheet: SheetGrid, extras) -> SheetGrid:
     return SheetGrid(sheet.name, sheet.state, values, extras.formulas)
 
 
-def _read_by_content(path: Path, timeout: float) -> WorkbookGrid | ReadFailure:
-    try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block open() forever
-            return ReadFailure(Code.RETURN_UNREADABLE, "不是普通文件")
-        if info.st_size > MAX_FILE_BYTES:
-            return ReadFailure(Code.RETURN_TOO_LARGE, f"{info.st_size // 2**20} MB")
-        with open(path, "rb") as fh:
-            head = fh.read(8)
-    except OSError as exc:
-        return ReadFailure(Code.RETURN_UNREADABLE, type(exc).__name__)
-    if head.startswith(_OLE_MAGIC):
-        if _is_encrypted_ooxml(path):
+def _read_by_content(data: bytes, timeout: float) -> WorkbookGrid | ReadFailure:
+    if len(data) > MAX_FILE_BYTES:
+        return ReadFailure(Code.RETURN_TOO_LARGE, f"{len(data) // 2**20} MB")
+    if data.startswith(_OLE_MAGIC):
+        if _is_encrypted_ooxml(data) or ole_is_encrypted(data):
             return ReadFailure(Code.RETURN_ENCRYPTED)
-        return _read_calamine(path, ".xls", timeout=timeout)
-    if head.startswith(_ZIP_MAGIC):
-        return _read_zip(path, timeout)
+        return _read_calamine(data, ".xls", timeout=timeout)
+    if data.startswith(_ZIP_MAGIC):
+        return _read_zip(data, timeout)
     return ReadFailure(Code.RETURN_UNREADABLE, "不是Excel文件")
 
 
-def _is_encrypted_ooxml(path: Path) -> bool:
+def _is_encrypted_ooxml(data: bytes) -> bool:
     """A password-protected .xlsx is an OLE2 file with EncryptionInfo and EncryptedPackage streams.
 
     Stream names sit in the OLE directory as UTF-16LE; searching the bytes avoids an OLE parser.
     """
-    try:
-        with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            return (data.find("EncryptedPackage".encode("utf-16-le")) != -1
-                    and data.find("EncryptionInfo".encode("utf-16-le")) != -1)
-    except (OSError, ValueError):
-        return False
+    return (data.find("EncryptedPackage".encode("utf-16-le")) != -1
+            and data.find("EncryptionInfo".encode("utf-16-le")) != -1)
 
 
-def _read_zip(path: Path, timeout: float) -> WorkbookGrid | ReadFailure:
+def _read_zip(data: bytes, timeout: float) -> WorkbookGrid | ReadFailure:
     try:
-        with zipfile.ZipFile(path) as zf:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
             infos = zf.infolist()
             unzipped = sum(info.file_size for info in infos)
             if unzipped > MAX_UNZIPPED_BYTES or len(infos) > MAX_ZIP_MEMBERS:
@@ -216,9 +239,9 @@ def _read_zip(path: Path, timeout: float) -> WorkbookGrid | ReadFailure:
     except Exception as exc:  # a broken zip is the file's fault, not ours
         return ReadFailure(Code.RETURN_UNREADABLE, type(exc).__name__)
     if kind == "ooxml":
-        result = _read_openpyxl(path)
+        result = _read_openpyxl(data)
     else:
-        result = _read_calamine(path, ".ods", timeout=timeout)
+        result = _read_calamine(data, ".ods", timeout=timeout)
     if isinstance(result, WorkbookGrid):
         # Our own reading of the date, not openpyxl's properties.modified: openpyxl fills in
         # "now" when the file has none, which would make a dateless file look newest.
@@ -261,7 +284,7 @@ def _parse_iso(text: str) -> datetime | None:
     return stamp
 
 
-def _read_openpyxl(path: Path) -> WorkbookGrid | ReadFailure:
+def _read_openpyxl(data: bytes) -> WorkbookGrid | ReadFailure:
     # openpyxl, not calamine, for .xlsx: it shows formulas as formulas (a rater typing
     # "=A1" is a problem to report, not a value to trust) and survives huge dimensions.
     # openpyxl parses through defusedxml whenever it is installed (openpyxl.xml.DEFUSEDXML),
@@ -269,9 +292,9 @@ def _read_openpyxl(path: Path) -> WorkbookGrid | ReadFailure:
     import openpyxl
 
     try:
-        # A file object, not the path: openpyxl refuses names not ending .xlsx/.xlsm, and this
+        # A file object, not a path: openpyxl refuses names not ending .xlsx/.xlsm, and this
         # may be an .xlsx a rater renamed to .xls.
-        with open(path, "rb") as fh, warnings.catch_warnings():
+        with io.BytesIO(data) as fh, warnings.catch_warnings():
             warnings.simplefilter("ignore")  # "extension is not supported" etc.: noise for ingest
             wb = openpyxl.load_workbook(fh, data_only=False)
     except Exception as exc:  # any parser error is the file's fault, not ours
@@ -299,15 +322,25 @@ _pool: ProcessPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
 
-def _read_calamine(path: Path, fmt: str, *, timeout: float = 30.0) -> WorkbookGrid | ReadFailure:
-    """Read ``path`` with calamine as format ``fmt`` (".xls", ".ods", ".xlsx") in the worker.
+def _read_calamine(source: Source, fmt: str, *, timeout: float = 30.0) -> WorkbookGrid | ReadFailure:
+    """Read ``source`` with calamine in the worker; ``fmt`` (".xls", ".ods", ".xlsx") is what the
+    caller found it to be (calamine tells the format from the bytes itself).
 
     A crashed worker gives ``ReadFailure(RETURN_UNREADABLE, "读取进程崩溃")``, a worker still busy
     after ``timeout`` seconds is killed; either way the next call gets a fresh pool.
     """
+    data = source if isinstance(source, bytes) else _file_bytes(Path(source))
+    if isinstance(data, ReadFailure):
+        return data
+    outcome = _in_worker(timeout, _calamine_worker, data, fmt)
+    return outcome if isinstance(outcome, ReadFailure) else WorkbookGrid(outcome)
+
+
+def _in_worker(timeout: float, fn, *args):
+    """``fn(*args)`` in the worker process, or the ReadFailure saying why it gave nothing."""
     with _pool_lock:
         try:
-            future = _submit(_calamine_worker, str(path), fmt)
+            future = _submit(fn, *args)
         except Exception as exc:  # could not even start a worker
             _discard_pool(kill=True)
             return ReadFailure(Code.RETURN_UNREADABLE, type(exc).__name__)
@@ -321,9 +354,7 @@ def _read_calamine(path: Path, fmt: str, *, timeout: float = 30.0) -> WorkbookGr
             return ReadFailure(Code.RETURN_UNREADABLE, _CRASHED)
         except Exception as exc:  # e.g. a result that would not unpickle
             return ReadFailure(Code.RETURN_UNREADABLE, type(exc).__name__)
-    if isinstance(outcome, ReadFailure):
-        return outcome
-    return WorkbookGrid(outcome)
+    return outcome
 
 
 def _submit(fn, *args):
@@ -333,8 +364,7 @@ def _submit(fn, *args):
         if _pool is None:
             _pool = ProcessPoolExecutor(
                 max_workers=1,
-                # forkserver, not fork: the caller may have threads, and a fork copies their locks.
-                mp_context=multiprocessing.get_context("forkserver"),
+                mp_context=multiprocessing.get_context(START_METHOD),
                 initializer=_init_worker,
             )
         try:
@@ -386,9 +416,9 @@ def _init_worker() -> None:
         pass
 
 
-def _calamine_worker(path: str, fmt: str) -> tuple[SheetGrid, ...] | ReadFailure:
-    """Runs in the worker process. calamine picks its parser from the file name's extension,
-    so the file is opened through a link named ``*fmt`` when its own name says otherwise."""
+def _calamine_worker(data: bytes, fmt: str) -> tuple[SheetGrid, ...] | ReadFailure:
+    """Runs in the worker process. From a file object calamine tells the format from the bytes
+    (a zip's parts, OLE's magic), whatever the rater named the file; ``fmt`` is for the reader."""
     from python_calamine import (
         CalamineWorkbook,
         PasswordError,
@@ -397,7 +427,7 @@ def _calamine_worker(path: str, fmt: str) -> tuple[SheetGrid, ...] | ReadFailure
     )
 
     try:
-        with _named_as(path, fmt) as named, CalamineWorkbook.from_path(named) as wb:
+        with CalamineWorkbook.from_filelike(io.BytesIO(data)) as wb:
             return tuple(
                 _calamine_sheet(wb, meta, _state(meta.visible, SheetVisibleEnum))
                 for meta in wb.sheets_metadata
@@ -408,7 +438,26 @@ def _calamine_worker(path: str, fmt: str) -> tuple[SheetGrid, ...] | ReadFailure
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:  # a Rust panic arrives as pyo3's PanicException(BaseException)
+        if fmt == ".xls" and _xls_needs_password(data):
+            return ReadFailure(Code.RETURN_ENCRYPTED)
         return ReadFailure(Code.RETURN_UNREADABLE, type(exc).__name__)
+
+
+def _xls_needs_password(data: bytes) -> bool:
+    """From a file object calamine reports a password-protected .xls as merely unreadable; from a
+    path it says PasswordError. So a failed .xls is tried once more from a private copy."""
+    from python_calamine import CalamineWorkbook, PasswordError
+
+    with tempfile.TemporaryDirectory(prefix="xlflag-") as tmp:
+        copy = Path(tmp) / "book.xls"
+        copy.write_bytes(data)
+        try:
+            CalamineWorkbook.from_path(str(copy)).close()
+        except PasswordError:
+            return True
+        except BaseException:  # noqa: BLE001 - any other failure: not a password
+            return False
+    return False
 
 
 def _state(visible, enum) -> str:
@@ -428,15 +477,3 @@ def _calamine_sheet(wb, meta, state: str) -> SheetGrid:
                 if v != "":  # calamine's empty cell (and, sadly, its error values)
                     values[(top + r + 1, left + c + 1)] = v
     return SheetGrid(meta.name, state, values, {})
-
-
-@contextmanager
-def _named_as(path: str, suffix: str):
-    """A path to ``path`` that ends in ``suffix``: the file itself, or a symlink to it."""
-    if path.endswith(suffix):  # case matters: calamine does not take "FORM.XLS" as .xls
-        yield path
-        return
-    with tempfile.TemporaryDirectory(prefix="xlflag-") as tmp:
-        link = os.path.join(tmp, "book" + suffix)
-        os.symlink(os.path.abspath(path), link)
-        yield link

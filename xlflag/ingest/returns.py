@@ -15,7 +15,7 @@ Every arrival ends in exactly one ledger line, whatever happens to it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from fractions import Fraction
 from pathlib import Path
@@ -39,7 +39,7 @@ from .arrivals import Arrival, arrivals, discover
 from .readers import SUPPORTED_SUFFIXES, ReadFailure, WorkbookGrid, read_safely
 from .safety import Limits
 from .store import EvidenceStore
-from .stripped import FormSheet, code_period, find_code, form_sheet
+from .stripped import FormSheet, code_period, find_codes, form_sheet
 
 # Ledger statuses, in the words the office uses.
 ACCEPTED = "已采用"
@@ -115,23 +115,22 @@ def ingest(
         raise FileNotFoundError(f"找不到回收文件夹：{root}")
     forms = plan_forms(scheme, key)
     ctx = _Context(scheme, key, {f.form_id: f for f in forms}, {f.identity.code: f for f in forms}, blank_policy, limits)
-    sources = discover(root, tuple(exclude) + ((store.root,) if store else ()))
-    base = root.parent if sources == [root] else root  # RETURNS may be one mbox or maildir
+    entries = discover(root, tuple(exclude) + ((store.root,) if store else ()))
     intake = Intake()
     candidates: list[tuple[AcceptedForm, Arrival, tuple[Problem, ...]]] = []
     if progress is not None:
-        progress(0, len(sources), "")
-    for done, source in enumerate(sources, start=1):
-        for arrival in arrivals(source, base, limits, store):
-            outcome = _judge(ctx, arrival)
-            if isinstance(outcome.result, AcceptedForm):
-                candidates.append((outcome.result, arrival, outcome.problems))
-            else:
-                status, problem = outcome.result
-                intake.report.extend(outcome.problems)
-                intake.ledger.append(_entry(arrival, status, _reason(problem), outcome.identity))
+        progress(0, len(entries), "")
+    for done, entry in enumerate(entries, start=1):
+        for arrival in arrivals(entry, limits, store):
+            for named, outcome in _judge(ctx, arrival):
+                if isinstance(outcome.result, AcceptedForm):
+                    candidates.append((outcome.result, named, outcome.problems))
+                else:
+                    status, problem = outcome.result
+                    intake.report.extend(outcome.problems)
+                    intake.ledger.append(_entry(named, status, _reason(problem), outcome.identity))
         if progress is not None:
-            progress(done, len(sources), source.name)
+            progress(done, len(entries), entry.name)
     _settle_duplicates(candidates, intake)
     intake.ledger.sort(key=lambda e: (e.file, e.sha256, e.status))
     return intake
@@ -148,29 +147,61 @@ def _refused(status: str, problem: Problem, extra=(), identity: FormIdentity | N
     return _Outcome((status, problem), (*extra, problem), identity)
 
 
-def _judge(ctx: _Context, arrival: Arrival) -> _Outcome:
+def _judge(ctx: _Context, arrival: Arrival) -> list[tuple[Arrival, _Outcome]]:
+    """What became of an arrival: one outcome, or one per form when a workbook holds several
+    (each then named ``file!sheet``)."""
     try:
-        return read_return(ctx, arrival)
+        outcomes = read_return(ctx, arrival)
     except Exception as exc:  # a bug of ours must still not stop the run on one rater's file
-        return _refused(REJECTED, Problem(Code.RETURN_UNREADABLE, arrival.name, found=f"内部错误{type(exc).__name__}"))
+        problem = Problem(Code.RETURN_UNREADABLE, arrival.name, found=f"内部错误{type(exc).__name__}")
+        outcomes = [("", _refused(REJECTED, problem))]
+    named = []
+    for sheet, outcome in outcomes:
+        shown = replace(arrival, name=f"{arrival.name}!{sheet}") if len(outcomes) > 1 else arrival
+        if len(outcomes) > 1:
+            outcome = _renamed(outcome, arrival.name, shown.name)
+        named.append((shown, replace(outcome, problems=(*arrival.notes, *outcome.problems))))
+    return named
 
 
-def read_return(ctx: _Context, arrival: Arrival) -> _Outcome:
+def _renamed(outcome: _Outcome, old: str, new: str) -> _Outcome:
+    def moved(problem: Problem) -> Problem:
+        return replace(problem, file=new) if problem.file == old else problem
+
+    result = outcome.result
+    if isinstance(result, AcceptedForm):
+        result = replace(result, file=new)
+    else:
+        result = (result[0], moved(result[1]))
+    return _Outcome(result, tuple(moved(p) for p in outcome.problems), outcome.identity)
+
+
+def read_return(ctx: _Context, arrival: Arrival) -> list[tuple[str, _Outcome]]:
+    """[(sheet, outcome)]: the forms this arrival holds, each accepted or refused; one entry
+    (sheet "") when it holds none or is refused as a whole."""
     name = arrival.name
     if arrival.refusal is not None:
-        status = NOT_A_FORM if arrival.refusal.code is Code.MAIL_NO_SPREADSHEET else REJECTED
-        return _refused(status, arrival.refusal)
-    if arrival.path.name.startswith("~$"):  # the owner file Excel keeps beside a file it has open
-        return _refused(NOT_A_FORM, Problem(Code.RETURN_NOT_A_FORM, name, found="Excel临时文件"))
-    grid = read_safely(arrival.path, ctx.limits)
+        code = arrival.refusal.code
+        status = NOT_A_FORM if code in (Code.MAIL_NO_SPREADSHEET, Code.ARCHIVE_NO_SPREADSHEET) else REJECTED
+        return [("", _refused(status, arrival.refusal))]
+    if arrival.basename.startswith("~$"):  # the owner file Excel keeps beside a file it has open
+        return [("", _refused(NOT_A_FORM, Problem(Code.RETURN_NOT_A_FORM, name, found="Excel临时文件")))]
+    grid = read_safely(arrival.data, ctx.limits, suffix=arrival.suffix)
     if isinstance(grid, ReadFailure):
-        if _not_a_spreadsheet(arrival.path, grid):
-            return _refused(NOT_A_FORM, Problem(Code.RETURN_NOT_A_FORM, name, found=grid.found))
-        return _refused(REJECTED, Problem(grid.code, name, found=grid.found))
+        if _not_a_spreadsheet(arrival.suffix, grid):
+            return [("", _refused(NOT_A_FORM, Problem(Code.RETURN_NOT_A_FORM, name, found=grid.found)))]
+        return [("", _refused(REJECTED, Problem(grid.code, name, found=grid.found)))]
     found = identify(ctx, grid, name)
     if isinstance(found, Problem):
-        return _refused(NOT_A_FORM if found.code is Code.RETURN_NOT_A_FORM else REJECTED, found)
-    identity, sheet, notes = found
+        return [("", _refused(NOT_A_FORM if found.code is Code.RETURN_NOT_A_FORM else REJECTED, found))]
+    by_form: dict[str, list[tuple[str, _Outcome]]] = {}
+    for identity, sheet, notes in found:
+        by_form.setdefault(identity.form_id, []).append((sheet.name, _read_form(ctx, arrival, grid, identity, sheet, notes)))
+    return [_one_of(copies, name) for copies in by_form.values()]
+
+
+def _read_form(ctx: _Context, arrival: Arrival, grid: WorkbookGrid, identity: FormIdentity, sheet: FormSheet, notes) -> _Outcome:
+    name = arrival.name
     problem = check_layout(ctx.scheme, identity, sheet, name)
     if problem is not None:
         return _refused(REJECTED, problem, notes, identity)
@@ -182,9 +213,20 @@ def read_return(ctx: _Context, arrival: Arrival) -> _Outcome:
     return _Outcome(form, (*notes, *problems), identity)
 
 
-def _not_a_spreadsheet(path: Path, failure: ReadFailure) -> bool:
+def _one_of(copies: list[tuple[str, _Outcome]], name: str) -> tuple[str, _Outcome]:
+    """One form on several sheets of a workbook: the same scores count once; different ones
+    cannot be told apart, so the form is refused naming the sheets."""
+    sheet, first = copies[0]
+    rows = {c.result.rows if isinstance(c.result, AcceptedForm) else None for _, c in copies}
+    if len(rows) == 1:
+        return sheet, first
+    sheets = "与".join(f"工作表“{s}”" for s, _ in copies)
+    problem = Problem(Code.RETURN_AMBIGUOUS, name, copies[1][0], found=sheets)
+    return sheet, _refused(REJECTED, problem, identity=first.identity)
+
+
+def _not_a_spreadsheet(suffix: str, failure: ReadFailure) -> bool:
     """A notice or a photo is not a form; a spreadsheet we cannot read is refused instead."""
-    suffix = path.suffix.lower()
     known = suffix in SUPPORTED_SUFFIXES or suffix in _OTHER_SPREADSHEETS
     return failure.code is Code.RETURN_UNSUPPORTED_FORMAT and not known
 
@@ -194,8 +236,9 @@ def _not_a_spreadsheet(path: Path, failure: ReadFailure) -> bool:
 Identified = tuple[FormIdentity, FormSheet, tuple[Problem, ...]]
 
 
-def identify(ctx: _Context, grid: WorkbookGrid, name: str) -> Identified | Problem:
-    """The signed identity in the hidden sheet; failing that, the visible form code."""
+def identify(ctx: _Context, grid: WorkbookGrid, name: str) -> list[Identified] | Problem:
+    """The forms in a workbook: the one its signed hidden identity names, and every other form
+    whose visible code a sheet shows (a rater who pasted two forms into one workbook)."""
     hidden = grid.sheet(L.IDENTITY_SHEET)
     text = hidden.value(1, 1) if hidden else None
     if not isinstance(text, str):
@@ -212,7 +255,8 @@ def identify(ctx: _Context, grid: WorkbookGrid, name: str) -> Identified | Probl
     sheet = form_sheet(grid, identity.code)
     if sheet is None:
         return Problem(Code.RETURN_LAYOUT_CHANGED, name, found="缺少测评表工作表", expected=f"工作表“{L.FORM_SHEET}”")
-    return identity, sheet, ()
+    others = _by_code(ctx, grid, name, besides=sheet.name)
+    return [(identity, sheet, ())] + (others if isinstance(others, list) else [])
 
 
 def _check_version(ctx: _Context, identity: FormIdentity, name: str) -> Problem | None:
@@ -224,19 +268,26 @@ def _check_version(ctx: _Context, identity: FormIdentity, name: str) -> Problem 
     return None
 
 
-def _by_code(ctx: _Context, grid: WorkbookGrid, name: str) -> Identified | Problem:
-    """No hidden identity (pasted into a new workbook, or dropped on re-save): the code."""
-    found = find_code(grid)
-    if found is None:
-        return Problem(Code.RETURN_NOT_A_FORM, name)
-    where = (name, found.sheet.name, found.cell)
-    planned = ctx.by_code.get(found.code)
-    if planned is None:
-        period = ctx.scheme.settings.period
-        if code_period(found.code) != period:
-            return Problem(Code.RETURN_WRONG_PERIOD, *where, found=code_period(found.code), expected=period)
-        return Problem(Code.RETURN_CODE_UNKNOWN, *where, found=found.code)
-    return planned.identity, found.sheet, (Problem(Code.RETURN_IDENTITY_STRIPPED, *where, found=found.code),)
+def _by_code(ctx: _Context, grid: WorkbookGrid, name: str, besides: str | None = None) -> list[Identified] | Problem:
+    """No hidden identity (pasted into a new workbook, or dropped on re-save): the codes shown,
+    one form per sheet (but ``besides``). The first unknown code is the problem when none is known."""
+    known, trouble = [], None
+    for found in find_codes(grid):
+        if found.sheet.name == besides:
+            continue
+        where = (name, found.sheet.name, found.cell)
+        planned = ctx.by_code.get(found.code)
+        if planned is not None:
+            known.append((planned.identity, found.sheet, (Problem(Code.RETURN_IDENTITY_STRIPPED, *where, found=found.code),)))
+        elif trouble is None:
+            period = ctx.scheme.settings.period
+            if code_period(found.code) != period:
+                trouble = Problem(Code.RETURN_WRONG_PERIOD, *where, found=code_period(found.code), expected=period)
+            else:
+                trouble = Problem(Code.RETURN_CODE_UNKNOWN, *where, found=found.code)
+    if known or besides is not None:
+        return known
+    return trouble or Problem(Code.RETURN_NOT_A_FORM, name)
 
 
 # -- does it rate exactly whom it was issued for -----------------------------------------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import functools
 import html
+import io
 import itertools
 import os
 import re
@@ -33,6 +34,7 @@ class Limits:
     max_rows: int = 5_000
     max_cols: int = 500
     max_members: int = 2_000
+    max_depth: int = 3  # containers inside containers: a zip in a mail is 2
 
 
 @dataclass(frozen=True)
@@ -43,11 +45,12 @@ class Verdict:
     found: str = ""  # short detail for the problem record, e.g. "解压后1.2GB"
 
 
-def precheck(path: Path, limits: Limits = Limits()) -> Verdict:
-    """Say whether ``path`` is safe to hand to a spreadsheet reader. Never raises."""
+def precheck(source: Path | bytes, limits: Limits = Limits()) -> Verdict:
+    """Say whether ``source`` (a file, or a file's bytes) is safe to hand to a spreadsheet
+    reader. Never raises."""
     scan = _Scan(limits)
     try:
-        scan.run(Path(path))
+        scan.run(source if isinstance(source, bytes) else Path(source))
     except _Reject as reject:
         return Verdict(False, scan.kind, reject.code, reject.found)
     except Exception as exc:  # a parser-level surprise is the file's fault: refuse it
@@ -97,14 +100,15 @@ class _Scan:
         self.kind = "unknown"
         self.inflated = 0
 
-    def run(self, path: Path) -> None:
-        size = os.stat(path).st_size  # before opening: a huge file is refused unread
+    def run(self, source: Path | bytes) -> None:
+        # before opening: a huge file is refused unread
+        size = len(source) if isinstance(source, bytes) else os.stat(source).st_size
         if size > self.limits.max_file_bytes:
             found = f"文件{_human(size)}，上限{_human(self.limits.max_file_bytes)}"
             raise _Reject(Code.RETURN_TOO_LARGE, found)
         if size == 0:
             raise _Reject(Code.RETURN_UNREADABLE, "空文件")
-        with open(path, "rb") as f:
+        with (io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")) as f:
             head = f.read(512)
             if head.startswith(_ZIP_MAGIC):
                 self._zip(f, size)
@@ -501,6 +505,17 @@ def _check_ole(f: BinaryIO, size: int) -> None:
                 raise _Reject(Code.RETURN_UNSUPPORTED_FORMAT, label)
     elif _has_filepass(cfb, *book):
         raise _Reject(Code.RETURN_ENCRYPTED, "加密的xls文件")
+
+
+def ole_is_encrypted(data: bytes) -> bool:
+    """An OLE file (.xls, or an .xlsx) that asks for a password to open. Never raises."""
+    try:
+        _check_ole(io.BytesIO(data), len(data))
+    except _Reject as reject:
+        return reject.code is Code.RETURN_ENCRYPTED
+    except Exception:  # a damaged directory: the reader will say so
+        return False
+    return False
 
 
 def _has_filepass(cfb: _Cfb, start: int, length: int) -> bool:

@@ -66,6 +66,24 @@ class EvidenceStore:
                 shutil.copyfile(path, tmp)
         return relative
 
+    def keep_bytes(self, data: bytes, sha256: str, suffix: str) -> str:
+        """Store ``data`` (the very bytes that were hashed and are parsed) under its hash."""
+        relative = f"{ORIGINALS}/{sha256}{suffix.lower()}"
+        target = self.root / relative
+        if not target.is_file():
+            with atomic_path(target) as tmp:
+                tmp.write_bytes(data)
+        return relative
+
+    def keep_file(self, private_copy: Path, sha256: str, suffix: str) -> str:
+        """Store a private copy made in one read (a mailbox streamed while hashing) under its hash."""
+        relative = f"{ORIGINALS}/{sha256}{suffix.lower()}"
+        target = self.root / relative
+        if not target.is_file():
+            with atomic_path(target) as tmp:
+                shutil.copyfile(private_copy, tmp)
+        return relative
+
     def write_ledger(self, entries: Iterable) -> Path:
         """台账.csv, written whole and renamed into place; identical entries → identical bytes."""
         with atomic_path(self.ledger_path) as tmp:

@@ -70,6 +70,16 @@ def find_code(grid: WorkbookGrid, code: str | None = None) -> FoundCode | None:
     return None
 
 
+def find_codes(grid: WorkbookGrid) -> list[FoundCode]:
+    """The first visible form code of every sheet that shows one, 测评表 first, then in order."""
+    found = []
+    for sheet in sorted(grid.sheets, key=lambda s: s.name != L.FORM_SHEET):
+        code = find_code(WorkbookGrid((sheet,)))
+        if code is not None:
+            found.append(code)
+    return found
+
+
 def code_period(code: str) -> str:
     """"2026Q4" from "2026Q4-K3J9QX2A": the period every code starts with."""
     return code.rpartition("-")[0]
