@@ -29,7 +29,7 @@ from typing import BinaryIO, Iterator
 
 from ..core.problems import Code, Problem
 from . import archives
-from .mail import Attachment, MailProblem, is_mail_source, is_mbox, message_attachments, split_mbox, taken
+from .mail import Attachment, MailProblem, is_mail_source, message_attachments, split_mbox, taken
 from .safety import Limits
 from .store import EvidenceStore
 
@@ -139,12 +139,12 @@ class _Walk:
             info = path.stat()
         except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop (Python 3.11)
             found = "链接形成循环" if isinstance(exc, RuntimeError) or getattr(exc, "errno", 0) == 40 else _why(exc, path)
-            code = Code.RETURN_LINK_BROKEN if path.is_symlink() else Code.RETURN_UNREADABLE
+            code = Code.RETURN_LINK_BROKEN if _is_link(path) else Code.RETURN_UNREADABLE
             self.refuse(path, name, Problem(code, name, found=found), notes)
             return
         if real in self.skip or any(parent in self.skip for parent in real.parents):
             return
-        if path.is_symlink() and not _within(real, self.inside):
+        if _is_link(path) and not _within(real, self.inside):
             self.refuse(path, name, Problem(Code.RETURN_LINK_OUTSIDE, name, found="→ 回收文件夹之外"), notes)
             return
         if stat.S_ISDIR(info.st_mode):
@@ -161,6 +161,13 @@ class _Walk:
 
     def refuse(self, path: Path, name: str, problem: Problem, notes=()) -> None:
         self.found.append(Entry(path, name, problem, tuple(notes)))
+
+
+def _is_link(path: Path) -> bool:
+    try:
+        return path.is_symlink()
+    except OSError:  # a path too long to look at is no link we could follow anyway
+        return False
 
 
 def _within(path: Path, folder: Path) -> bool:
@@ -209,30 +216,39 @@ def arrivals(entry: Entry, limits: Limits, store: EvidenceStore | None) -> Itera
     if entry.maildir:
         yield from _maildir(entry, limits, store)
         return
-    try:
-        mbox = is_mbox(entry.path)
-        size = entry.path.stat().st_size
-    except OSError as exc:
-        yield _unreadable(entry, exc)
-        return
-    if mbox:
-        yield from _mbox(entry, size, limits, store)
-        return
-    if size > limits.max_file_bytes:  # refused unread
-        found = f"文件{size // 2**20} MB，上限{limits.max_file_bytes // 2**20} MB"
-        yield Arrival(entry.name, None, refusal=Problem(Code.RETURN_TOO_LARGE, entry.name, found=found), notes=entry.notes)
-        return
-    try:
-        with open_entry(entry.path) as handle:
-            data = handle.read(limits.max_file_bytes + 1)
-    except OSError as exc:
-        yield _unreadable(entry, exc)
-        return
+    with tempfile.TemporaryDirectory(prefix="xlflag-mail-") as tmp:
+        try:
+            read = _read_entry(entry, limits, Path(tmp) / "mbox")
+        except OSError as exc:
+            yield _unreadable(entry, exc)
+            return
+        if isinstance(read, Problem):
+            yield Arrival(entry.name, None, refusal=read, notes=entry.notes)
+        elif isinstance(read, str):
+            yield from _mbox(entry, read, Path(tmp) / "mbox", limits, store)
+        else:
+            yield from _expand(entry.name, read, {"notes": entry.notes}, limits, store, depth=0)
+
+
+def _read_entry(entry: Entry, limits: Limits, mbox_copy: Path) -> bytes | str | Problem:
+    """One read of the entry: its bytes; or, for a mailbox, the hash of the copy streamed to
+    ``mbox_copy``; or why it was refused unread (too large)."""
+    with open_entry(entry.path) as handle:
+        size = os.fstat(handle.fileno()).st_size
+        head = handle.read(5)
+        suffix = entry.path.suffix.lower()
+        if suffix == ".mbox" or (suffix != ".eml" and head == b"From "):
+            if size > MAX_MAIL_BYTES:
+                found = f"邮件文件{size // 2**20} MB，上限{MAX_MAIL_BYTES // 2**20} MB"
+                return Problem(Code.RETURN_TOO_LARGE, entry.name, found=found)
+            return _spool(head, handle, mbox_copy, MAX_MAIL_BYTES)
+        if size > limits.max_file_bytes:  # refused unread
+            found = f"文件{size // 2**20} MB，上限{limits.max_file_bytes // 2**20} MB"
+            return Problem(Code.RETURN_TOO_LARGE, entry.name, found=found)
+        data = head + handle.read(limits.max_file_bytes + 1 - len(head))
     if len(data) > limits.max_file_bytes:  # it grew since we looked
-        found = f"文件超过{limits.max_file_bytes // 2**20} MB"
-        yield Arrival(entry.name, None, refusal=Problem(Code.RETURN_TOO_LARGE, entry.name, found=found), notes=entry.notes)
-        return
-    yield from _expand(entry.name, data, {"notes": entry.notes}, limits, store, depth=0)
+        return Problem(Code.RETURN_TOO_LARGE, entry.name, found=f"文件超过{limits.max_file_bytes // 2**20} MB")
+    return data
 
 
 def _unreadable(entry: Entry, exc: OSError) -> Arrival:
@@ -286,34 +302,23 @@ def _container_suffix(suffix: str, kind: str) -> str:
 
 # -- mailboxes ------------------------------------------------------------------------------------
 
-def _mbox(entry: Entry, size: int, limits: Limits, store: EvidenceStore | None) -> Iterator[Arrival]:
-    """Streamed once into its stored copy (hashing on the way), then split from that copy."""
-    if size > MAX_MAIL_BYTES:
-        found = f"邮件文件{size // 2**20} MB，上限{MAX_MAIL_BYTES // 2**20} MB"
-        yield Arrival(entry.name, None, refusal=Problem(Code.RETURN_TOO_LARGE, entry.name, found=found), notes=entry.notes)
-        return
-    with tempfile.TemporaryDirectory(prefix="xlflag-mail-") as tmp:
-        copy = Path(tmp) / "mbox"
-        try:
-            sha256 = _spool(entry.path, copy, MAX_MAIL_BYTES)
-        except OSError as exc:
-            yield _unreadable(entry, exc)
-            return
-        stored = store.keep_file(copy, sha256, ".mbox") if store else ""
-        source = copy if not stored else store.root / stored
-        count = 0
-        with open(source, "rb") as handle:
-            for count, raw in enumerate(split_mbox(handle), start=1):
-                message = f"{entry.name}#{count}"
-                yield from _message(message, raw, entry.name, stored, limits, store)
+def _mbox(entry: Entry, sha256: str, copy: Path, limits: Limits, store: EvidenceStore | None) -> Iterator[Arrival]:
+    """A mailbox, streamed once into a private copy (hashed on the way), stored, split from there."""
+    stored = store.keep_file(copy, sha256, ".mbox") if store else ""
+    count = 0
+    with open(copy, "rb") as handle:
+        for count, raw in enumerate(split_mbox(handle), start=1):
+            message = f"{entry.name}#{count}"
+            yield from _message(message, raw, entry.name, stored, limits, store)
     if count == 0:
         yield Arrival(entry.name, None, sha256, mail_stored=stored, refusal=Problem(Code.MAIL_NO_SPREADSHEET, entry.name), notes=entry.notes)
 
 
-def _spool(path: Path, target: Path, limit: int) -> str:
-    """Copy ``path`` to ``target`` in one read, returning the hash of exactly what was copied."""
-    digest, total = hashlib.sha256(), 0
-    with open_entry(path) as src, open(target, "wb") as dst:
+def _spool(head: bytes, src: BinaryIO, target: Path, limit: int) -> str:
+    """Copy the rest of ``src`` after ``head`` to ``target`` in one read; the hash of exactly that."""
+    digest, total = hashlib.sha256(head), len(head)
+    with open(target, "wb") as dst:
+        dst.write(head)
         while chunk := src.read(_CHUNK):
             total += len(chunk)
             if total > limit:

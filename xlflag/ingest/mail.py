@@ -120,10 +120,6 @@ def is_mail_source(path: Path) -> bool:
     return path.is_file() and _starts_like_mbox(path)
 
 
-def is_mbox(path: Path) -> bool:
-    return path.suffix.lower() == ".mbox" or (path.suffix.lower() != ".eml" and _starts_like_mbox(path))
-
-
 def taken(name: str) -> bool:
     """An attachment or archive member ingest looks at: a spreadsheet or a container of them."""
     lower = PurePosixPath(name).name.lower()
