@@ -13,22 +13,27 @@ A2 and 乙一 B1, each rating one person on 20 items.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import signal
-import threading
+import struct
+import zipfile
+import zlib
 from contextlib import contextmanager
 from pathlib import Path
 
+import openpyxl
 import pytest
 import returns_kit as kit
 
-from xlflag import api
-from xlflag.core.problems import Code
+from xlflag.core import layout as L
 from xlflag.ingest import arrivals as arrivals_module
 from xlflag.ingest.returns import ACCEPTED, DUPLICATE, NOT_A_FORM, REJECTED, ingest
+from xlflag.ingest.safety import Limits
 from xlflag.ingest.store import EvidenceStore, read_ledger
 from xlflag.scheme.key import load_key
 
+MAIL_DATE = "Tue, 24 Nov 2026 09:30:00 +0800"
 GENUINE = [("甲支部", "DZ", "A1"), ("甲支部", "DZ", "A2"), ("乙支部", "DZ", "B1")]
 
 
@@ -294,4 +299,256 @@ def test_folders_merely_named_cur_and_new_are_walked_as_folders(office, tmp_path
     run = Run(office, returns, tmp_path / "存档")
 
     assert [run.line(f"{sub}/{r}.xlsx").status for sub, r in (("cur", "A1"), ("new", "A2"), ("tmp", "B1"))] == [ACCEPTED] * 3
+    assert run.totals() == clean_totals
+
+
+# -- archives ---------------------------------------------------------------------------------
+
+class _GbkInfo(zipfile.ZipInfo):
+    """A member named in GBK without the UTF-8 flag, as Chinese Windows' "发送到压缩文件夹" writes it."""
+
+    def _encodeFilenameFlags(self):
+        return self.filename.encode("gbk"), self.flag_bits
+
+
+def gbk_zip(target: Path, files: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in files.items():
+            zf.writestr(_GbkInfo(name, date_time=(2026, 11, 24, 9, 30, 0)), data)
+    return target
+
+
+def rar4_stored(target: Path, files: dict[str, bytes]) -> Path:
+    """A RAR 4 archive with stored (uncompressed) entries, header by header: no rar tool is
+    installable here, and rarfile reads stored entries without one."""
+    def block(kind: int, flags: int, body: bytes, extra: bytes = b"") -> bytes:
+        header = struct.pack("<BHH", kind, flags, 7 + len(body)) + body
+        return struct.pack("<H", zlib.crc32(header) & 0xFFFF) + header + extra
+
+    out = b"Rar!\x1a\x07\x00" + block(0x73, 0, bytes(6))
+    for name, data in files.items():
+        raw = name.encode("utf-8")
+        # unicode name flag 0x200: the name field holds the ASCII-ish name, a NUL, then UTF-8 is
+        # not what RAR does; a plain UTF-8 name with host OS Unix reads back as UTF-8.
+        body = struct.pack("<IIBIIBBHI", len(data), len(data), 3, zlib.crc32(data), 0x5B782D40, 20, 0x30, len(raw), 0o100644) + raw
+        out += block(0x74, 0x8000, body, data)
+    out += block(0x7B, 0x4000, b"")
+    target.write_bytes(out)
+    return target
+
+
+def test_archives_are_opened_like_mail_each_spreadsheet_an_arrival(office, tmp_path, clean_totals):
+    """回收.zip (GBK names) holds A1 and A2 and a note; B1 comes in a .7z inside a mail."""
+    import py7zr
+
+    _, genuine = office
+    returns = tmp_path / "回收"
+    returns.mkdir()
+    gbk_zip(returns / "回收.zip", {"一支部/张三.xlsx": genuine["A1"], "一支部/李四.xlsx": genuine["A2"], "说明.txt": b"readme"})
+    with py7zr.SevenZipFile(tmp_path / "乙.7z", "w") as archive:
+        archive.writestr(genuine["B1"], "乙一.xlsx")
+    kit.write_eml(returns / "乙一回复.eml", kit.message("乙一 <b1@example.cn>", MAIL_DATE, [("乙.7z", (tmp_path / "乙.7z").read_bytes())]))
+
+    run = Run(office, returns, tmp_path / "存档")
+
+    assert run.line("回收.zip/一支部/张三.xlsx").status == ACCEPTED
+    assert run.line("回收.zip/一支部/李四.xlsx").status == ACCEPTED
+    inner = run.line("乙一回复.eml/乙.7z/乙一.xlsx")
+    assert inner.status == ACCEPTED and inner.sender == "乙一 <b1@example.cn>"
+    assert len(run.intake.ledger) == 3  # the note is not a spreadsheet: not an arrival
+    assert run.totals() == clean_totals
+    for e in run.intake.ledger:  # each member kept under its own hash, its container too
+        assert hashlib.sha256((run.store.root / e.stored).read_bytes()).hexdigest() == e.sha256
+        assert (run.store.root / e.mail_stored).is_file()
+
+
+def test_a_zip_inside_a_mail_and_a_rar(office, tmp_path, clean_totals):
+    _, genuine = office
+    returns = tmp_path / "回收"
+    returns.mkdir()
+    zipped = gbk_zip(tmp_path / "表.zip", {"甲一.xlsx": genuine["A1"]}).read_bytes()
+    kit.write_eml(returns / "甲一.eml", kit.message("甲一 <a1@example.cn>", MAIL_DATE, [("表.zip", zipped)]))
+    rar4_stored(returns / "甲二乙一.rar", {"甲二.xlsx": genuine["A2"], "乙一.xlsx": genuine["B1"]})
+
+    run = Run(office, returns, tmp_path / "存档")
+
+    assert run.line("甲一.eml/表.zip/甲一.xlsx").status == ACCEPTED
+    assert run.line("甲二乙一.rar/甲二.xlsx").status == ACCEPTED
+    assert run.line("甲二乙一.rar/乙一.xlsx").status == ACCEPTED
+    assert run.totals() == clean_totals
+
+
+def test_archive_bombs_are_refused_and_the_rest_counts(office, tmp_path, clean_totals):
+    _, genuine = office
+    returns = returns_with_genuine(office, tmp_path / "回收")
+    with zipfile.ZipFile(returns / "膨胀.zip", "w", zipfile.ZIP_DEFLATED) as zf:  # deflates ~1000:1
+        zf.writestr("大.xlsx", bytes(8 * 2**20))
+    with zipfile.ZipFile(returns / "太多.zip", "w") as zf:
+        for n in range(30):
+            zf.writestr(f"{n}.xlsx", b"x")
+    nested = genuine["A1"]
+    for level in range(4):  # a zip in a zip in a zip in a zip: deeper than 3
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as zf:
+            zf.writestr(f"第{level}层.zip" if level else "甲一.xlsx", nested)
+        nested = buffer.getvalue()
+    (returns / "套娃.zip").write_bytes(nested)
+    with zipfile.ZipFile(returns / "只有说明.zip", "w") as zf:
+        zf.writestr("说明.txt", "请查收")
+
+    run = Run(office, returns, tmp_path / "存档", limits=Limits(max_members=20))
+
+    assert (run.line("膨胀.zip/大.xlsx").status, run.codes("膨胀.zip/大.xlsx")) == (REJECTED, ["RETURN_TOO_LARGE"])
+    assert (run.line("太多.zip").status, run.codes("太多.zip")) == (REJECTED, ["RETURN_TOO_LARGE"])
+    deepest = "套娃.zip/第3层.zip/第2层.zip/第1层.zip"
+    assert (run.line(deepest).status, run.codes(deepest)) == (REJECTED, ["RETURN_TOO_LARGE"])
+    assert (run.line("只有说明.zip").status, run.codes("只有说明.zip")) == (NOT_A_FORM, ["ARCHIVE_NO_SPREADSHEET"])
+    assert run.totals() == clean_totals
+
+
+def test_a_rar_that_cannot_be_unpacked_is_refused_in_chinese(office, tmp_path, clean_totals):
+    returns = returns_with_genuine(office, tmp_path / "回收")
+    (returns / "坏.rar").write_bytes(b"Rar!\x1a\x07\x00" + bytes(40))
+
+    run = Run(office, returns, tmp_path / "存档")
+
+    assert run.line("坏.rar").status == REJECTED
+    assert run.codes("坏.rar") == ["RETURN_UNREADABLE"]
+    assert run.totals() == clean_totals
+
+
+def test_winmail_dat_attachments_are_opened(office, tmp_path, clean_totals):
+    """Outlook's rich text wraps the attachment in winmail.dat (TNEF), built attribute by attribute."""
+    _, genuine = office
+
+    def attribute(level: int, kind: int, data: bytes) -> bytes:
+        return struct.pack("<BII", level, kind, len(data)) + data + struct.pack("<H", sum(data) & 0xFFFF)
+
+    tnef = struct.pack("<IH", 0x223E9F78, 1) + attribute(1, 0x00089006, struct.pack("<I", 0x00010000))
+    tnef += attribute(2, 0x00069002, bytes(14)) + attribute(2, 0x00018010, "甲一.xlsx".encode("gbk") + b"\x00")
+    tnef += attribute(2, 0x0006800F, genuine["A1"])
+    returns = tmp_path / "回收"
+    returns.mkdir()
+    message = kit.message("甲一 <a1@example.cn>", MAIL_DATE, [])
+    message.add_attachment(tnef, maintype="application", subtype="ms-tnef", filename="winmail.dat")
+    kit.write_eml(returns / "Outlook.eml", message)
+    (returns / "A2.xlsx").write_bytes(genuine["A2"])
+    (returns / "B1.xlsx").write_bytes(genuine["B1"])
+
+    run = Run(office, returns, tmp_path / "存档")
+
+    names = [e.file for e in run.intake.ledger if e.file.startswith("Outlook.eml/")]
+    assert len(names) == 1 and names[0].startswith("Outlook.eml/winmail.dat/")
+    assert run.line(names[0]).status == ACCEPTED
+    assert run.totals() == clean_totals
+
+
+# -- mailboxes --------------------------------------------------------------------------------
+
+def test_an_unescaped_from_line_in_a_body_loses_no_message(office, tmp_path, clean_totals):
+    """Outlook exports write body lines starting "From " unescaped; one that even carries a date
+    must not cut its message in two (the attachment after it would be lost)."""
+    _, genuine = office
+    messages = []
+    for rater, sender in (("A1", "甲一 <a1@example.cn>"), ("A2", "甲二 <a2@example.cn>"), ("B1", "乙一 <b1@example.cn>")):
+        msg = kit.message(sender, MAIL_DATE, [(f"{rater}.xlsx", genuine[rater])])
+        messages.append(msg.as_bytes(policy=msg.policy.clone(linesep="\n")))
+    first = messages[0].replace(
+        "测评表已填好，请查收。".encode("utf-8"), b"", 1)  # the body is base64-free text below
+    body_line = b"\nFrom the office Tue Nov 24 09:30:00 2026 everyone must reply\n\n"
+    first = first.replace(b"\n\n", b"\n\n" + body_line, 1)  # right after the headers, in the preamble
+    mbox = b"".join(b"From MAILER-DAEMON Tue Nov 24 09:30:00 2026\n" + m + b"\n" for m in (first, *messages[1:]))
+    returns = tmp_path / "回收"
+    returns.mkdir()
+    (returns / "导出.mbox").write_bytes(mbox)
+
+    run = Run(office, returns, tmp_path / "存档")
+
+    for number, rater in ((1, "A1"), (2, "A2"), (3, "B1")):
+        assert run.line(f"导出.mbox#{number}/{rater}.xlsx").status == ACCEPTED
+    assert len(run.intake.ledger) == 3
+    assert run.totals() == clean_totals
+
+
+# -- workbooks holding more than one form -------------------------------------------------------
+
+def _paste_sheet(book, src: Path, title: str, edits: dict | None = None) -> None:
+    """The visible form of ``src`` pasted as values into a new sheet of ``book``."""
+    source = openpyxl.load_workbook(src)[L.FORM_SHEET]
+    sheet = book.create_sheet(title)
+    for row in source.iter_rows():
+        for cell in row:
+            if cell.value is not None and cell.data_type != "f":
+                sheet.cell(cell.row, cell.column, cell.value)
+    for ref, value in (edits or {}).items():
+        sheet[ref] = value
+
+
+def test_two_forms_in_one_workbook_are_each_counted(office, tmp_path, clean_totals):
+    forms, genuine = office
+    returns = returns_with_genuine(office, tmp_path / "回收")
+    (returns / "A2.xlsx").unlink()
+    stage = tmp_path / "A1.xlsx"
+    stage.write_bytes(genuine["A1"])
+    a2 = tmp_path / "A2.xlsx"
+    a2.write_bytes(genuine["A2"])
+    kit.edit(stage, returns / "A1.xlsx", lambda book: _paste_sheet(book, a2, "甲二的表"))
+
+    run = Run(office, returns, tmp_path / "存档")
+
+    assert run.line(f"A1.xlsx!{L.FORM_SHEET}").status == ACCEPTED
+    assert run.line("A1.xlsx!甲二的表").status == ACCEPTED
+    assert run.codes("A1.xlsx!甲二的表") == ["RETURN_IDENTITY_STRIPPED"]
+    assert run.totals() == clean_totals
+
+
+def test_one_form_pasted_twice_with_different_scores_is_refused_naming_both_sheets(office, tmp_path, clean_totals):
+    forms, genuine = office
+    returns = returns_with_genuine(office, tmp_path / "回收")
+    a2 = tmp_path / "A2.xlsx"
+    a2.write_bytes(genuine["A2"])
+    first = kit.score_at(forms, forms.get(*GENUINE[1])[0], 0, "1.1")
+
+    def two_copies(book):
+        _paste_sheet(book, a2, "第一份")
+        _paste_sheet(book, a2, "第二份", {"D6": 1 if first != 1 else 2})
+
+    kit.edit(kit.other_workbook(tmp_path / "blank.xlsx"), returns / "两份.xlsx", two_copies)
+
+    run = Run(office, returns, tmp_path / "存档")
+
+    line = run.line("两份.xlsx")
+    assert line.status == REJECTED
+    assert run.codes("两份.xlsx") == ["RETURN_AMBIGUOUS"]
+    assert "第一份" in line.reason and "第二份" in line.reason
+    assert run.totals() == clean_totals  # A2 still counts from its own file
+
+
+def test_a_score_of_4301_digits_is_a_cell_problem(office, tmp_path, clean_totals):
+    forms, _ = office
+    returns = returns_with_genuine(office, tmp_path / "回收")
+    kit.fill(forms, forms.get("甲支部", "DL", "王书记")[1], returns / "王书记.xlsx", {"D6": "1" * 4301})
+
+    run = Run(office, returns, tmp_path / "存档")
+
+    assert run.line("王书记.xlsx").status == ACCEPTED  # rows 7–9 count; row 6 is left out
+    assert [(p.code.name, p.cell) for p in run.intake.report.problems if p.file == "王书记.xlsx"] == [("SCORE_OUT_OF_RANGE", "D6")]
+    leader = next(f for f in run.intake.accepted if f.file == "王书记.xlsx")
+    assert len(leader.rows) == 3
+    del_leader = {k: v for k, v in run.totals().items() if k != leader.identity.form_id}
+    assert del_leader == clean_totals
+
+
+# -- Windows: the worker under spawn --------------------------------------------------------------
+
+def test_ingest_under_the_spawn_start_method(office, tmp_path, clean_totals, monkeypatch):
+    from xlflag.ingest import readers
+
+    readers.close_pool()
+    monkeypatch.setattr(readers, "START_METHOD", "spawn")
+    try:
+        run = Run(office, returns_with_genuine(office, tmp_path / "回收"), tmp_path / "存档")
+        assert readers._pool is not None and readers._pool._mp_context.get_start_method() == "spawn"
+    finally:
+        readers.close_pool()
     assert run.totals() == clean_totals

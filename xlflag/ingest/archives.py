@@ -240,6 +240,8 @@ def _rar_members(data: bytes, limits: Limits, wanted) -> Iterator[Member | Membe
         if archive.needs_password():
             raise _Refused(Code.RETURN_ENCRYPTED, "压缩包设置了密码")
         infos = [info for info in archive.infolist() if not info.is_dir()]
+        if not archive.infolist():  # rarfile takes a damaged file for an empty archive
+            raise _Refused(Code.RETURN_UNREADABLE, "RAR压缩包已损坏，请解压后直接发送表格")
         _check_totals(len(infos), sum(info.file_size for info in infos), limits)
         for info in infos:
             name = _clean(info.filename)
@@ -288,6 +290,25 @@ def _tnef_members(data: bytes, limits: Limits, wanted) -> Iterator[Member | Memb
     except Exception as exc:
         raise _Refused(Code.MAIL_UNREADABLE, f"winmail.dat无法读取（{type(exc).__name__}），{_FORWARD}")
     for attachment in tnef.attachments:
-        name = _clean(attachment.long_filename() or attachment.name or "")
+        name = _clean(_tnef_name(attachment))
         if name and wanted(name):
             yield _bounded(name, bytes(attachment.data or b""), limits)
+
+
+def _tnef_name(attachment) -> str:
+    """The attachment's long name, else its title; titles are in the sender's code page (GBK)."""
+    try:
+        long_name = attachment.long_filename()
+    except Exception:  # tnefparse decodes as UTF-8 and fails on GBK
+        long_name = None
+    if long_name:
+        return long_name
+    raw = getattr(attachment, "_name", b"") or b""
+    if isinstance(raw, str):
+        return raw.strip("\x00")
+    for codec in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(codec).strip("\x00")
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("latin-1").strip("\x00")
