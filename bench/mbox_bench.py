@@ -33,16 +33,22 @@ print(len(intake.accepted), len(intake.ledger), peak)
 """
 
 
-def build_mailbox(folder: Path, megabytes: int) -> tuple[Path, Path, int]:
-    """(scheme, returns folder, forms in the mailbox)."""
+def build_office(folder: Path, returns_wanted: int = 10) -> tuple[Path, list[bytes]]:
+    """The scheme, and the bytes of a few genuine returns to put in the mailbox."""
     import returns_kit as kit
 
     forms = kit.make_forms(kit.build_scheme(folder / "方案"), folder / "测评表")
     genuine = [kit.fill(forms, path, folder / "stage" / f"{n}.xlsx").read_bytes()
-               for n, (form, path) in enumerate(forms.written[:10])]
+               for n, (_, path) in enumerate(forms.written[:returns_wanted])]
+    return forms.scheme_path, genuine
+
+
+def write_mailbox(returns: Path, genuine: list[bytes], megabytes: int) -> int:
+    """An mbox of about ``megabytes`` under ``returns``; how many forms it holds."""
+    import returns_kit as kit
+
     pdf = b"%PDF-1.4\n" + bytes(range(256)) * 4096  # 1 MB, base64 makes it 1.35 MB in the mail
-    returns = folder / "回收"
-    returns.mkdir()
+    returns.mkdir(parents=True)
     plain = kit.message("办公室 <office@example.cn>", "Tue, 24 Nov 2026 09:30:00 +0800", [("通知.pdf", pdf)]).as_bytes()
     separator = b"From MAILER-DAEMON Tue Nov 24 09:30:00 2026\n"
     written, count, forms_in = 0, 0, 0
@@ -58,13 +64,15 @@ def build_mailbox(folder: Path, megabytes: int) -> tuple[Path, Path, int]:
             box.write(chunk)
             written += len(chunk)
             count += 1
-    return forms.scheme_path, returns, forms_in
+    return forms_in
 
 
-def measure(megabytes: int) -> tuple[int, int, int, float]:
+def measure(megabytes: int, office: tuple[Path, list[bytes]] | None = None) -> tuple[int, int, int, float]:
     """(accepted, ledger lines, peak RSS in MB, seconds) of ingest in a fresh process."""
     with tempfile.TemporaryDirectory() as tmp:
-        scheme, returns, _ = build_mailbox(Path(tmp), megabytes)
+        scheme, genuine = office or build_office(Path(tmp))
+        returns = Path(tmp) / f"回收{megabytes}"
+        write_mailbox(returns, genuine, megabytes)
         started = time.perf_counter()
         out = subprocess.run([sys.executable, "-c", CHILD, str(scheme), str(returns), str(Path(tmp) / "存档")],
                              cwd=ROOT, capture_output=True, text=True, check=True).stdout

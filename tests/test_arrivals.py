@@ -552,3 +552,17 @@ def test_ingest_under_the_spawn_start_method(office, tmp_path, clean_totals, mon
     finally:
         readers.close_pool()
     assert run.totals() == clean_totals
+
+
+def test_an_outlook_msg_that_cannot_be_read_asks_for_the_attachment_itself(office, tmp_path, clean_totals):
+    """An OLE file named .msg that is no Outlook message (no message class, no properties)."""
+    from test_safety import make_cfb
+
+    returns = returns_with_genuine(office, tmp_path / "回收")
+    (returns / "转发.msg").write_bytes(make_cfb({"Contents": bytes(range(256)) * 20}))
+
+    run = Run(office, returns, tmp_path / "存档")
+
+    assert (run.line("转发.msg").status, run.codes("转发.msg")) == (REJECTED, ["MAIL_UNREADABLE"])
+    assert "请直接转发附件" in run.line("转发.msg").reason
+    assert run.totals() == clean_totals

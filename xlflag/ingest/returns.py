@@ -3,13 +3,16 @@
 Ingest never raises on a rater's file: each problem becomes a ``Problem`` with file, sheet and
 cell. The pipeline for one file:
 
-1. ``arrivals``: files under RETURNS, and each spreadsheet attachment of saved mail, hashed and
-   copied into the evidence store when one is given;
+1. ``arrivals``: every entry under RETURNS, each spreadsheet attachment of saved mail and each
+   spreadsheet in an archive, read once: those bytes are hashed, stored and parsed;
 2. ``readers.read_safely``: the container pre-checked (``safety``) before any parser reads it;
 3. ``identify``: the signed hidden identity, or else the visible form code (``stripped``);
 4. ``check_layout``: the form rates exactly the people and items it was issued for;
 5. ``read_rows``: each score cell through ``values.read_score`` and the blank policy;
 6. ``_settle_duplicates``: the same form twice counts once, a different later save wins.
+
+A workbook holding several forms (pasted onto more sheets) gives one line per form, named
+``file!sheet``; one form on two sheets with different scores is refused as ambiguous.
 
 Every arrival ends in exactly one ledger line, whatever happens to it.
 """
