@@ -566,3 +566,18 @@ def test_an_outlook_msg_that_cannot_be_read_asks_for_the_attachment_itself(offic
     assert (run.line("转发.msg").status, run.codes("转发.msg")) == (REJECTED, ["MAIL_UNREADABLE"])
     assert "请直接转发附件" in run.line("转发.msg").reason
     assert run.totals() == clean_totals
+
+
+def test_a_mailbox_or_maildir_without_spreadsheets_still_has_its_line(office, tmp_path, clean_totals):
+    returns = returns_with_genuine(office, tmp_path / "回收")
+    notices = [kit.message("办公室 <office@example.cn>", MAIL_DATE, [("通知.pdf", b"%PDF-1.4 ...")]),
+               kit.message("甲一 <a1@example.cn>", MAIL_DATE, [], "收到")]
+    kit.write_mbox(returns / "通知.mbox", notices)
+    kit.write_maildir(returns / "Maildir", {"1764000000.M1P1.office": notices[0]})
+
+    run = Run(office, returns, tmp_path / "存档")
+
+    for name in ("通知.mbox", "Maildir"):
+        assert (run.line(name).status, run.codes(name)) == (NOT_A_FORM, ["MAIL_NO_SPREADSHEET"])
+    assert len(run.intake.ledger) == 3 + 2
+    assert run.totals() == clean_totals

@@ -307,10 +307,11 @@ def _mbox(entry: Entry, sha256: str, copy: Path, limits: Limits, store: Evidence
     stored = store.keep_file(copy, sha256, ".mbox") if store else ""
     count = 0
     with open(copy, "rb") as handle:
-        for count, raw in enumerate(split_mbox(handle), start=1):
-            message = f"{entry.name}#{count}"
-            yield from _message(message, raw, entry.name, stored, limits, store)
-    if count == 0:
+        for number, raw in enumerate(split_mbox(handle), start=1):
+            for arrival in _message(f"{entry.name}#{number}", raw, entry.name, stored, limits, store):
+                count += 1
+                yield arrival
+    if count == 0:  # no message carried a spreadsheet: the mailbox still has its line
         yield Arrival(entry.name, None, sha256, mail_stored=stored, refusal=Problem(Code.MAIL_NO_SPREADSHEET, entry.name), notes=entry.notes)
 
 
