@@ -343,7 +343,13 @@ def _message(message: str, raw: bytes, mail_file: str, mail_stored: str, limits:
 
 def _maildir(entry: Entry, limits: Limits, store: EvidenceStore | None) -> Iterator[Arrival]:
     count = 0
-    for file, name in _maildir_files(entry):
+    try:
+        files = _maildir_files(entry)
+    except OSError as exc:
+        problem = Problem(Code.RETURN_FOLDER_UNREADABLE, entry.name, found=_why(exc, entry.path))
+        yield Arrival(entry.name, None, refusal=problem, notes=entry.notes)
+        return
+    for file, name in files:
         try:
             with open_entry(file) as handle:
                 raw = handle.read(limits.max_file_bytes + 1)
@@ -367,11 +373,11 @@ def _maildir_files(entry: Entry) -> list[tuple[Path, str]]:
     """Messages in new/ and cur/ of the maildir and its .Sub folders, sorted by unique name."""
     found = []
     folders = [(entry.path, entry.name)] + sorted(
-        (sub, f"{entry.name}/{sub.name}") for sub in entry.path.iterdir()
+        (sub, f"{entry.name}/{recover_name(sub.name)[0]}") for sub in entry.path.iterdir()
         if sub.name.startswith(".") and sub.is_dir() and is_mail_source(sub)
     )
     for folder, name in folders:
-        files = [(f, f"{name}/{sub}/{f.name}") for sub in ("new", "cur") for f in (folder / sub).iterdir()
+        files = [(f, f"{name}/{sub}/{recover_name(f.name)[0]}") for sub in ("new", "cur") for f in (folder / sub).iterdir()
                  if f.is_file() and not f.name.startswith(".")]
         found += sorted(files, key=lambda pair: (name, _MAILDIR_KEY.split(pair[0].name, maxsplit=1)[0], pair[0].parent.name))
     return found
