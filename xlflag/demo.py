@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import openpyxl
 
@@ -36,16 +36,14 @@ def fill_form(scheme: Scheme, form: Path, value_for: ValueFor, target: Path | No
     wb = openpyxl.load_workbook(form)
     identity = FormIdentity.from_json(wb[L.IDENTITY_SHEET]["A1"].value)
     ws = wb[L.FORM_SHEET]
-    items = scheme.items_of(identity.criteria_set)
-    lay = form_layout_of(scheme, identity)
+    lay = form_layout_of(scheme, identity)  # the cells the form was written with
     for n, ratee in enumerate(identity.ratees):
-        row = L.FIRST_DATA_ROW + n
-        for item in items:
+        for item in lay.items:
             value = value_for(identity, ratee, item)
             if value is not None:
-                ws.cell(row, lay.item_cols[item.code], value)
-        if lay.answer_col and answer_for is not None:
-            ws.cell(row, lay.answer_col, answer_for(identity, ratee))
+                ws.cell(*lay.score_cell(n, item.code), value)
+        if lay.answer_pos and answer_for is not None:
+            ws.cell(*lay.answer_cell(n), answer_for(identity, ratee))
     target = Path(target or form)
     with atomic_path(target) as tmp:
         wb.save(tmp)

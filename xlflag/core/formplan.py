@@ -82,8 +82,11 @@ def _planned(scheme, key, fingerprint, branch, group, rater_id, rater_name, rate
 
 
 def form_layout_of(scheme: Scheme, identity: FormIdentity) -> FormLayout:
-    """The cell layout of the form an identity names: its criteria set, and 满意度 if asked."""
-    return form_layout(scheme.items_of(identity.criteria_set), asks_answer(scheme, identity))
+    """The cell layout of the form an identity names: its criteria set, whom it rates, and
+    满意度 if asked. Forms, ingest and the demo filler all take their cells from here."""
+    answers = scheme.flag.answers if scheme.flag else ()
+    return form_layout(scheme.items_of(identity.criteria_set), ratee_labels(scheme, identity),
+                       asks_answer(scheme, identity), answers)
 
 
 def asks_answer(scheme: Scheme, identity: FormIdentity) -> bool:

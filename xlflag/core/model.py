@@ -42,6 +42,7 @@ class Item:
     code: str
     text: str
     maximum: int
+    short: str = ""  # 简称 on the narrow column head of a many-people form; derived when absent
 
 
 @dataclass(frozen=True)

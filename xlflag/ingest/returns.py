@@ -296,64 +296,66 @@ def _by_code(ctx: _Context, grid: WorkbookGrid, name: str, besides: str | None =
 # -- does it rate exactly whom it was issued for -----------------------------------------------
 
 def check_layout(scheme: Scheme, identity: FormIdentity, sheet: FormSheet, name: str) -> Problem | None:
-    """The rows must name exactly the issued ratees, the columns exactly the issued items."""
+    """The form must name exactly the issued ratees and items, where its layout put them."""
     lay = form_layout_of(scheme, identity)
-    for code, col in lay.item_cols.items():
-        found = str(sheet.value(L.HEADER_ROW, col) or "")
-        if not found.startswith(code):
-            return Problem(Code.RETURN_LAYOUT_CHANGED, name, sheet.name, sheet.cell(L.HEADER_ROW, col),
-                           found.replace("\n", ""), f"项目{code}")
+    for item in lay.items:
+        row, col = lay.item_label_cell(item.code)
+        found = str(sheet.value(row, col) or "")
+        if not found.startswith(item.code):
+            return Problem(Code.RETURN_LAYOUT_CHANGED, name, sheet.name, sheet.cell(row, col),
+                           found.replace("\n", ""), f"项目{item.code}")
     labels = ratee_labels(scheme, identity)
-    rows = [(L.FIRST_DATA_ROW + n, want) for n, want in enumerate(labels + [("", "")])]  # + the row below
+    slots = [(lay.ratee_cells(n), want) for n, want in enumerate(labels + [("", "")])]  # + the slot after
     if scheme.group(identity.group).rater_kind == RATER_PEERS:
-        for row, _ in rows:
-            if text(sheet.value(row, L.ID_COL)) == identity.rater:
-                return Problem(Code.RETURN_SELF_RATED, name, sheet.name, sheet.cell(row, L.ID_COL),
-                               f"{identity.rater} {text(sheet.value(row, L.NAME_COL))}".strip())
-    for row, want in rows:
-        found = (text(sheet.value(row, L.ID_COL)), text(sheet.value(row, L.NAME_COL)))
+        for (id_cell, name_cell), _ in slots:
+            if text(sheet.value(*id_cell)) == identity.rater:
+                return Problem(Code.RETURN_SELF_RATED, name, sheet.name, sheet.cell(*id_cell),
+                               f"{identity.rater} {text(sheet.value(*name_cell))}".strip())
+    for (id_cell, name_cell), want in slots:
+        found = (text(sheet.value(*id_cell)), text(sheet.value(*name_cell)))
         if found != want:
-            shown = f"第{row}行为“{' '.join(found).strip()}”" if any(found) else f"第{row}行为空"
-            expected = f"“{' '.join(want)}”" if any(want) else "此行为空"
-            return Problem(Code.RETURN_ROWS_CHANGED, name, sheet.name, sheet.cell(row, L.ID_COL), shown, expected)
+            where = f"第{id_cell[0]}行" if lay.by_rows else f"第{sheet.cell(*id_cell).rstrip('0123456789')}列"
+            shown = f"{where}为“{' '.join(found).strip()}”" if any(found) else f"{where}为空"
+            expected = f"“{' '.join(want)}”" if any(want) else ("此行为空" if lay.by_rows else "此列为空")
+            return Problem(Code.RETURN_ROWS_CHANGED, name, sheet.name, sheet.cell(*id_cell), shown, expected)
     return None
 
 
 # -- the scores --------------------------------------------------------------------------------
 
 def read_rows(scheme: Scheme, identity: FormIdentity, sheet: FormSheet, name: str, blank_policy: str = BLANK_SKIP_ROW):
-    """Complete rows only; every unusable cell is a problem, every noted one a warning.
+    """Complete ratees only; every unusable cell is a problem, every noted one a warning.
 
-    Under 按0分计 a blank item counts as 0 (noted), but a row left wholly blank still does not
+    Under 按0分计 a blank item counts as 0 (noted), but a ratee left wholly blank still does not
     count: the rater did not rate that person at all.
     """
-    items = scheme.items_of(identity.criteria_set)
     lay = form_layout_of(scheme, identity)
     step = scheme.settings.step
-    rows, problems = [], []
+    rows, problems, blanks = [], [], []
     for n, ratee in enumerate(identity.ratees):
-        row = L.FIRST_DATA_ROW + n
-        cells = [(item, lay.item_cols[item.code]) for item in items]
-        readings = [read_score(sheet.value(row, col), item.maximum, step, sheet.formula(row, col)) for item, col in cells]
+        cells = [(item, lay.score_cell(n, item.code)) for item in lay.items]
+        readings = [read_score(sheet.value(*cell), item.maximum, step, sheet.formula(*cell)) for item, cell in cells]
         zero_blanks = blank_policy == BLANK_AS_ZERO and not all(r.blank for r in readings)
-        scores, usable = [], True
-        for (item, col), reading in zip(cells, readings):
+        scores, usable, ratee_blanks = [], True, []
+        for (item, cell), reading in zip(cells, readings):
             score, code = reading.score, reading.code
             if reading.blank and zero_blanks:
                 score, code = Fraction(0), Code.SCORE_BLANK_AS_ZERO
             if code is not None:
-                problems.append(Problem(code, name, sheet.name, sheet.cell(row, col), reading.found, reading.expected))
+                problem = Problem(code, name, sheet.name, sheet.cell(*cell), reading.found, reading.expected)
+                (ratee_blanks if code in _BLANKS else problems).append(problem)
             usable = usable and score is not None
             scores.append((item.code, score))
+        blanks.append(ratee_blanks)
         answer = ""
-        if lay.answer_col:
-            answer, problem = read_answer(scheme.flag.answers, sheet, row, lay.answer_col, name)
+        if lay.answer_pos:
+            answer, problem = read_answer(scheme.flag.answers, sheet, *lay.answer_cell(n), name)
             if problem:
                 problems.append(problem)
                 usable = False
         if usable:
             rows.append(RateeScores(ratee, tuple(scores), answer))
-    return tuple(rows), _fold_blanks(problems)
+    return tuple(rows), problems + _fold_blanks(blanks)
 
 
 def read_answer(answers: tuple[str, ...], sheet: FormSheet, row: int, col: int, name: str) -> tuple[str, Problem | None]:
@@ -370,26 +372,24 @@ def read_answer(answers: tuple[str, ...], sheet: FormSheet, row: int, col: int, 
 _BLANKS = (Code.SCORE_BLANK, Code.SCORE_BLANK_AS_ZERO)
 
 
-def _fold_blanks(problems: list[Problem]) -> list[Problem]:
-    """One blank record per row, naming its cells: a half-empty form is one message a row, not twenty."""
-    folded, blanks = [], {}
-    for p in problems:
-        if p.code in _BLANKS:
-            row = p.cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-            blanks.setdefault((p.code, p.file, p.sheet, row), []).append(p)
-        else:
-            folded.append(p)
-    for (code, file, sheet, row), ps in blanks.items():
-        cells = ps[0].cell if len(ps) == 1 else f"{ps[0].cell}:{ps[-1].cell}"
-        folded.append(Problem(code, file, sheet, cells, f"{len(ps)}项空白", ps[0].expected))
+def _fold_blanks(per_ratee: list[list[Problem]]) -> list[Problem]:
+    """One blank record per ratee, naming its cells: a half-empty form is one message a person,
+    not twenty."""
+    folded = []
+    for ps in per_ratee:
+        for code in _BLANKS:
+            same = [p for p in ps if p.code is code]
+            if same:
+                cells = same[0].cell if len(same) == 1 else f"{same[0].cell}:{same[-1].cell}"
+                folded.append(Problem(code, same[0].file, same[0].sheet, cells, f"{len(same)}项空白", same[0].expected))
     return folded
 
 
 def _untouched(scheme: Scheme, identity: FormIdentity, sheet: FormSheet) -> bool:
     """Not one score typed: the rater sent the blank form back."""
     lay = form_layout_of(scheme, identity)
-    cols = list(lay.item_cols.values()) + ([lay.answer_col] if lay.answer_col else [])
-    return all(sheet.value(row, col) is None for row in lay.data_rows(len(identity.ratees)) for col in cols)
+    cells = lay.score_cells() + [lay.answer_cell(n) for n in range(lay.n_ratees) if lay.answer_pos]
+    return all(sheet.value(*cell) is None for cell in cells)
 
 
 # -- the same form more than once --------------------------------------------------------------

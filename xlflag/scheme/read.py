@@ -280,7 +280,8 @@ class _Parser:
                 continue
             seen.add((set_name, code))
             wording = text(table.get(v, "项目内容"))
-            items.append(Item(set_name, text(table.get(v, "类别")), code, wording, maximum))
+            short = text(table.get(v, "简称"))
+            items.append(Item(set_name, text(table.get(v, "类别")), code, wording, maximum, short))
         return tuple(items)
 
     def groups(self) -> tuple[RaterGroup, ...]:

@@ -1,0 +1,94 @@
+"""How much room a text takes on a printed sheet (pure): column widths, wrapped lines, row heights.
+
+Excel measures a column in characters of the workbook's default font (Calibri 11: a digit is
+7 px wide, a column of width w is ``int(w * 7 + 0.5) + 5`` px, 1 px = 0.75 pt). A CJK glyph of a
+font of s pt is s pt wide; Latin letters and digits about half that. Row heights are in points.
+Estimates err on the generous side: a row a little too tall prints fine, one too short cuts text.
+"""
+from __future__ import annotations
+
+import math
+import unicodedata
+
+DIGIT_PX = 7  # max digit width of Calibri 11, the unit of column widths
+CELL_PADDING_PX = 5
+LINE_FACTOR = 1.3  # line height ÷ font size for CJK faces in Excel, WPS and LibreOffice
+ROW_PADDING_PT = 3
+
+# A4 in points, and the default margins xlflag prints with (inches)
+A4_SHORT_PT, A4_LONG_PT = 595.0, 842.0
+MIN_PRINTED_PT = 9.0
+# LibreOffice lays a sheet out about 6.5 % wider than the pixel sum above (measured on A4 with
+# Carlito, the metric twin of Calibri): the fit-to-width scale is computed on the wider figure.
+SHEET_WIDTH_FACTOR = 1.065
+
+
+def char_pt(ch: str, font_pt: float) -> float:
+    """The printed width of one character in points."""
+    if unicodedata.east_asian_width(ch) in ("W", "F"):
+        return font_pt
+    return font_pt * 0.6
+
+
+def text_pt(text: str, font_pt: float = 11) -> float:
+    """Width of the longest line of ``text`` in points."""
+    return max((sum(char_pt(c, font_pt) for c in line) for line in str(text).split("\n")), default=0.0)
+
+
+def width_px(width_chars: float) -> int:
+    return int(width_chars * DIGIT_PX + 0.5) + CELL_PADDING_PX if width_chars > 0 else 0
+
+
+def width_pt(width_chars: float) -> float:
+    return width_px(width_chars) * 0.75
+
+
+def chars_for_pt(points: float) -> float:
+    """The column width (in Excel characters) that shows ``points`` of text plus padding."""
+    px = points / 0.75 + CELL_PADDING_PX + 2
+    return round(max(1.0, (px - CELL_PADDING_PX) / DIGIT_PX), 1)
+
+
+def fit_width(texts, font_pt: float = 11, least: float = 4, most: float = 60) -> float:
+    """A column width that shows the longest of ``texts`` on one line, within [least, most]."""
+    need = max((text_pt(t, font_pt) for t in texts if t is not None and str(t) != ""), default=0.0)
+    return min(most, max(least, chars_for_pt(need)))
+
+
+def line_count(text: str, points: float, font_pt: float = 11) -> int:
+    """Lines ``text`` wraps to in a cell ``points`` wide (greedy, per character, as CJK wraps)."""
+    room = max(points - CELL_PADDING_PX * 0.75 - 2, font_pt)
+    lines = 0
+    for paragraph in str(text).split("\n"):
+        used, lines = 0.0, lines + 1
+        for ch in paragraph:
+            w = char_pt(ch, font_pt)
+            if used + w > room:
+                lines, used = lines + 1, 0.0
+            used += w
+    return max(lines, 1)
+
+
+def row_height(texts_and_widths, font_pt: float = 11, least: float = 15) -> float:
+    """The height (pt) of a row whose cells hold these (text, width in points) pairs, wrapped."""
+    lines = max((line_count(t, w, font_pt) for t, w in texts_and_widths if t not in (None, "")), default=1)
+    return max(least, math.ceil(lines * font_pt * LINE_FACTOR + ROW_PADDING_PT))
+
+
+def printable_width(landscape: bool, margins_in: tuple[float, float]) -> float:
+    return (A4_LONG_PT if landscape else A4_SHORT_PT) - (margins_in[0] + margins_in[1]) * 72
+
+
+def fit_scale(content_pt: float, landscape: bool, margins_in: tuple[float, float]) -> float:
+    """The print scale "fit to one page wide" gives (1.0 when it fits): Excel and LibreOffice
+    shrink to a whole percent."""
+    printable = printable_width(landscape, margins_in)
+    content_pt *= SHEET_WIDTH_FACTOR
+    if content_pt <= printable:
+        return 1.0
+    return math.floor(printable / content_pt * 100) / 100
+
+
+def printable_height(landscape: bool, margins_in: tuple[float, float]) -> float:
+    paper = A4_SHORT_PT if landscape else A4_LONG_PT
+    return paper - (margins_in[0] + margins_in[1]) * 72
