@@ -2,8 +2,9 @@
 filled like raters fill them, and the ways raters, programs and mail spoil them.
 
 Everything is made here from generated forms (api.make_forms + demo.fill_form); nothing is
-checked in. Cells follow the S2 form layout: item 1.1 is column D, 1.2 E, 1.3 F; the first
-ratee is row 6.
+checked in. Cells follow the S2 form layout: on a form rating several people (peers, leaders,
+staff) item 1.1 is column D, 1.2 E, 1.3 F and the first ratee is row 6; a self form lists
+items as rows (``score_ref`` and ``name_ref`` give its cells from the layout).
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ import openpyxl
 
 from xlflag import api
 from xlflag.core import layout as L
-from xlflag.core.formplan import PlannedForm
+from xlflag.core.formplan import PlannedForm, form_layout_of
 from xlflag.core.identity import FormIdentity
 from xlflag.demo import fill_form, hashed_score
 from xlflag.scheme.key import load_or_create_key
@@ -118,6 +119,18 @@ def edit(src: Path, target: Path, change) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     wb.save(target)
     return target
+
+
+def score_ref(forms: Forms, form: PlannedForm, ratee_index: int, item_code: str) -> str:
+    """The A1 name of a score cell, from the form's layout (self forms list items as rows)."""
+    lay = form_layout_of(forms.scheme, form.identity)
+    return L.cell_name(*lay.score_cell(ratee_index, item_code))
+
+
+def name_ref(forms: Forms, form: PlannedForm, ratee_index: int) -> str:
+    """The A1 name of the cell printing a ratee's name."""
+    lay = form_layout_of(forms.scheme, form.identity)
+    return L.cell_name(*lay.ratee_cells(ratee_index)[1])
 
 
 def score_at(forms: Forms, form: PlannedForm, ratee_index: int, item_code: str) -> int:

@@ -147,9 +147,10 @@ def test_agency_and_enterprise_forms_ask_their_own_items(run):
     def item_headers(planned):
         path = next(p for f, p in run.written.forms if f.identity.branch == planned and f.identity.group == "DZ")
         ws = openpyxl.load_workbook(path)["测评表"]
-        return [c.value.split("\n")[1] for c in ws[5] if isinstance(c.value, str) and "\n" in c.value]
-    assert item_headers(X) == ["(5分)"] * 20  # 5 categories × 4 items × 5
-    assert item_headers(Z) == ["(8分)"] * 8 + ["(12分)"] * 3
+        # a self form lists items as rows: code in B, 满分 in D from row 6 (小计 rows have no code)
+        return [ws.cell(r, 4).value for r in range(6, ws.max_row + 1) if ws.cell(r, 2).value]
+    assert item_headers(X) == [5] * 20  # 5 categories × 4 items × 5
+    assert item_headers(Z) == [8] * 8 + [12] * 3
 
 
 def test_model_stars_hand_worked(run):

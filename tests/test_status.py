@@ -24,8 +24,9 @@ def run(tmp_path_factory):
     returns = root / "回收"
     for rater in ("A1", "A4"):
         kit.fill(forms, forms.get("甲支部", "DZ", rater)[1], returns / f"自评{rater}.xlsx")
-    kit.fill(forms, forms.get("甲支部", "DZ", "A2")[1], returns / "自评A2.xlsx", {"D6": "优秀"})
-    kit.fill(forms, forms.get("甲支部", "DZ", "A3")[1], returns / "自评A3.xlsx", {"C6": "甲叁"})
+    a2, a3 = forms.get("甲支部", "DZ", "A2"), forms.get("甲支部", "DZ", "A3")
+    kit.fill(forms, a2[1], returns / "自评A2.xlsx", {kit.score_ref(forms, a2[0], 0, "1.1"): "优秀"})
+    kit.fill(forms, a3[1], returns / "自评A3.xlsx", {kit.name_ref(forms, a3[0], 0): "甲叁"})
     kit.fill(forms, forms.get("甲支部", "DH", "A1")[1], returns / "互评A1.xlsx")
     calls = []
     result = api.status(forms.scheme_path, returns, root / "催收名单.xlsx", progress=lambda *a: calls.append(a))
@@ -65,7 +66,7 @@ def test_reminder_list_matches_the_dispatch_list(run):
         assert row[7:] == (None, None)  # 邮箱, 催收日期: for the secretary
     notes = {row[3]: row[6] for row in chase_rows if row[1:3] == ("甲支部", "自评")}
     assert notes == {"甲二": "已交回但拒收：测评表中没有可以计分的行，请填写完整、改正后重新发送",
-                     "甲三": "已交回但拒收：被评人名单被改动：第6行为“A3 甲叁”，应为“A3 甲三”"}
+                     "甲三": "已交回但拒收：被评人名单被改动：E列为“A3 甲叁”，应为“A3 甲三”"}  # a self form: items as rows, the ratee in column E
     assert {row[6] for row in chase_rows if row[1] == "乙支部"} == {"未交回"}
 
 

@@ -314,7 +314,7 @@ def check_layout(scheme: Scheme, identity: FormIdentity, sheet: FormSheet, name:
     for (id_cell, name_cell), want in slots:
         found = (text(sheet.value(*id_cell)), text(sheet.value(*name_cell)))
         if found != want:
-            where = f"第{id_cell[0]}行" if lay.by_rows else f"第{sheet.cell(*id_cell).rstrip('0123456789')}列"
+            where = f"第{id_cell[0]}行" if lay.by_rows else f"{sheet.cell(*id_cell).rstrip('0123456789')}列"
             shown = f"{where}为“{' '.join(found).strip()}”" if any(found) else f"{where}为空"
             expected = f"“{' '.join(want)}”" if any(want) else ("此行为空" if lay.by_rows else "此列为空")
             return Problem(Code.RETURN_ROWS_CHANGED, name, sheet.name, sheet.cell(*id_cell), shown, expected)

@@ -1,0 +1,89 @@
+"""The form layout on paper: which orientation a form gets, and the size its text prints at.
+
+The printed size is the font size times the scale "fit to one page wide" applies; the render
+test (test_render.py) measures the same thing from LibreOffice's PDF.
+"""
+from __future__ import annotations
+
+import openpyxl
+import pytest
+
+from xlflag import api
+from xlflag.core import layout as L
+from xlflag.core import textfit as T
+from xlflag.core.formplan import form_layout_of, plan_forms
+from xlflag.core.model import Item
+from xlflag.scheme.key import load_or_create_key
+from xlflag.scheme.templates import template_sheets, write_scheme_workbook
+
+
+def test_excel_column_widths_in_points():
+    # Excel's default column, 8.43 characters, is 64 px = 48 pt; width 10 is 75 px
+    assert T.width_px(8.43) == 64 and T.width_pt(8.43) == 48.0
+    assert T.width_px(10) == 75
+
+
+def test_fit_scale_is_the_whole_percent_fit_to_width_gives():
+    # landscape A4 842 pt less 0.4 in + 0.4 in of margins (57.6 pt) = 784.4 pt printable;
+    # 800 pt of columns are laid out 6.5 % wider: 852 pt → 784.4 / 852 = 0.9206 → 92 %
+    assert T.fit_scale(800, True, (0.4, 0.4)) == 0.92
+    # portrait 595 − 57.6 = 537.4 pt: 500 pt × 1.065 = 532.5 fits, no shrinking
+    assert T.fit_scale(500, False, (0.4, 0.4)) == 1.0
+
+
+def test_wrapped_lines_and_row_height():
+    # 10 CJK characters of 10 pt in a cell 60 pt wide (less 5.75 pt padding): 5 a line → 2 lines
+    assert T.line_count("一二三四五六七八九十", 60, 10) == 2
+    # 2 lines × 10 pt × 1.3 + 3 pt padding = 29 pt
+    assert T.row_height([("一二三四五六七八九十", 60)], 10) == 29
+
+
+def _item(code: str, text: str, short: str = "") -> Item:
+    return Item("党员", "类", code, text, 5, short)
+
+
+def test_short_label_is_the_schemes_or_the_wordings_first_four_characters():
+    assert L.short_label(_item("1.1", "积极参加党支部组织的各项学习活动")) == "积极参加"
+    assert L.short_label(_item("1.2", "“八荣八耻”，树立")) == "八荣八耻"  # punctuation skipped
+    assert L.short_label(_item("1.3", "很长的内容", short="学习")) == "学习"
+
+
+@pytest.fixture(scope="module", params=["s1", "s2", "s3", "s4", "s5"])
+def preset_forms(request, tmp_path_factory):
+    path = api.init_scheme(request.param, tmp_path_factory.mktemp(request.param))
+    scheme = api.load_scheme(path)
+    return scheme, plan_forms(scheme, load_or_create_key(path))
+
+
+def test_every_preset_form_prints_at_9_pt_or_more(preset_forms):
+    scheme, forms = preset_forms
+    for form in forms:
+        lay = form_layout_of(scheme, form.identity)
+        assert lay.printed_pt >= T.MIN_PRINTED_PT, (form.form_id, lay.printed_pt)
+
+
+def test_few_ratees_items_as_rows_portrait_many_people_as_rows_with_a_legend(preset_forms):
+    scheme, forms = preset_forms
+    for form in forms:
+        lay = form_layout_of(scheme, form.identity)
+        if len(form.identity.ratees) <= L.ITEMS_AS_ROWS_UP_TO:
+            assert lay.orientation == L.ITEMS_AS_ROWS and not lay.landscape and not lay.legend
+        else:
+            assert lay.orientation == L.PEOPLE_AS_ROWS
+            # every item's full wording is in the legend, below the table
+            wording = " ".join(line.text for line in lay.legend)
+            assert all(f"{i.code} {i.text}" in wording for i in lay.items)
+            assert min(line.row for line in lay.legend) > lay.table_last_row + 1
+
+
+def test_a_short_name_from_the_scheme_heads_the_column(tmp_path):
+    sheets = template_sheets("s2")
+    head, *rows = sheets["测评项目"]
+    sheets["测评项目"] = [head + ("简称",)] + [r + (("学习",) if r[2] == "1.1" else ("",)) for r in rows]
+    path = write_scheme_workbook(sheets, tmp_path / "方案.xlsx")
+    written = api.make_forms(path, tmp_path / "out")
+    ws = openpyxl.load_workbook(tmp_path / "out" / "第一党支部" / "互评" / "张伟.xlsx")["测评表"]
+    heads = [c.value for c in ws[5] if c.value]
+    assert "1.1\n学习\n5分" in heads  # given
+    assert "1.2\n注重联系\n5分" in heads  # derived
+    assert len(written.forms) == 39
