@@ -507,11 +507,12 @@ def test_one_form_pasted_twice_with_different_scores_is_refused_naming_both_shee
     returns = returns_with_genuine(office, tmp_path / "回收")
     a2 = tmp_path / "A2.xlsx"
     a2.write_bytes(genuine["A2"])
-    first = kit.score_at(forms, forms.get(*GENUINE[1])[0], 0, "1.1")
+    a2_form = forms.get(*GENUINE[1])[0]
+    first = kit.score_at(forms, a2_form, 0, "1.1")
 
     def two_copies(book):
         _paste_sheet(book, a2, "第一份")
-        _paste_sheet(book, a2, "第二份", {"D6": 1 if first != 1 else 2})
+        _paste_sheet(book, a2, "第二份", {kit.score_ref(forms, a2_form, 0, "1.1"): 1 if first != 1 else 2})
 
     kit.edit(kit.other_workbook(tmp_path / "blank.xlsx"), returns / "两份.xlsx", two_copies)
 
