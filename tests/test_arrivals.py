@@ -382,7 +382,7 @@ def test_archive_bombs_are_refused_and_the_rest_counts(office, tmp_path, clean_t
     _, genuine = office
     returns = returns_with_genuine(office, tmp_path / "回收")
     with zipfile.ZipFile(returns / "膨胀.zip", "w", zipfile.ZIP_DEFLATED) as zf:  # deflates ~1000:1
-        zf.writestr("大.xlsx", bytes(8 * 2**20))
+        zf.writestr("大.xlsx", bytes(3 * 2**20))
     with zipfile.ZipFile(returns / "太多.zip", "w") as zf:
         for n in range(30):
             zf.writestr(f"{n}.xlsx", b"x")
@@ -395,14 +395,19 @@ def test_archive_bombs_are_refused_and_the_rest_counts(office, tmp_path, clean_t
     (returns / "套娃.zip").write_bytes(nested)
     with zipfile.ZipFile(returns / "只有说明.zip", "w") as zf:
         zf.writestr("说明.txt", "请查收")
+    with zipfile.ZipFile(returns / "总量.zip", "w") as zf:  # 3 × 1.5 MB stored: 4.5 MB, over the 4 MB set below
+        for n in range(3):
+            zf.writestr(f"{n}.xlsx", os.urandom(3 * 2**19))
 
-    run = Run(office, returns, tmp_path / "存档", limits=Limits(max_members=20))
+    run = Run(office, returns, tmp_path / "存档", limits=Limits(max_members=20, max_unzipped_bytes=4 * 2**20))
 
     assert (run.line("膨胀.zip/大.xlsx").status, run.codes("膨胀.zip/大.xlsx")) == (REJECTED, ["RETURN_TOO_LARGE"])
     assert (run.line("太多.zip").status, run.codes("太多.zip")) == (REJECTED, ["RETURN_TOO_LARGE"])
     deepest = "套娃.zip/第3层.zip/第2层.zip/第1层.zip"
     assert (run.line(deepest).status, run.codes(deepest)) == (REJECTED, ["RETURN_TOO_LARGE"])
     assert (run.line("只有说明.zip").status, run.codes("只有说明.zip")) == (NOT_A_FORM, ["ARCHIVE_NO_SPREADSHEET"])
+    assert (run.line("总量.zip").status, run.codes("总量.zip")) == (REJECTED, ["RETURN_TOO_LARGE"])
+    assert "解压后" in run.line("总量.zip").reason
     assert run.totals() == clean_totals
 
 
