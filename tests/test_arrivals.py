@@ -114,7 +114,8 @@ def test_a_file_rewritten_while_read_is_stored_under_the_hash_of_what_was_parsed
     target = returns / "A1.xlsx"
     form = forms.get(*GENUINE[0])[0]
     first = kit.score_at(forms, form, 0, "1.1")
-    second_save = kit.fill(forms, forms.get(*GENUINE[0])[1], tmp_path / "second.xlsx", {"D6": 1 if first != 1 else 2}).read_bytes()
+    changed = {kit.score_ref(forms, form, 0, "1.1"): 1 if first != 1 else 2}
+    second_save = kit.fill(forms, forms.get(*GENUINE[0])[1], tmp_path / "second.xlsx", changed).read_bytes()
     real_open = arrivals_module.open_entry
 
     @contextmanager
