@@ -103,8 +103,9 @@ def test_quota_star_picks_by_total_then_masses_then_leaders(run):
     assert got == EXPECTED_MEMBERS
     assert [p.result.member.member_id for p in picks] == list(EXPECTED_MEMBERS)
     notes = {p.result.member.member_id: p.note for p in picks}
-    assert TIE_RULE in notes["P3"] and "周二" in notes["P3"]
-    assert TIE_RULE in notes["P4"] and "周五" in notes["P4"]
+    # the tied member by position (P2 is 3rd, P5 4th), never by name: names stay in 姓名
+    assert TIE_RULE in notes["P3"] and "排序第3名" in notes["P3"] and "周二" not in notes["P3"]
+    assert TIE_RULE in notes["P4"] and "排序第4名" in notes["P4"] and "周五" not in notes["P4"]
     assert notes["P1"] == notes["P6"] == ""
 
 

@@ -48,9 +48,9 @@ def fractional():
             rows += [Rating(branch, g.code, f"{g.name}{n}", branch, scores, a) for n, a in enumerate(given)]
         return rows
 
-    # A: 86.00 < 87.5, all satisfied; B: 95.00 but 6 of 7 = 85.71 % < 87.5 %;
+    # A: 86.00 < 87.5, all three satisfied (three: the anonymity threshold); B: 95.00 but 6 of 7 = 85.71 % < 87.5 %;
     # C: 88.00 and 7 of 8 = 87.50 % exactly → the only winner though the quota is 3
-    every = ratings(A, 86, ["满意"]) + ratings(B, 95, ["满意"] * 6 + ["不满意"]) + ratings(C, 88, ["满意"] * 7 + ["不满意"])
+    every = ratings(A, 86, ["满意"] * 3) + ratings(B, 95, ["满意"] * 6 + ["不满意"]) + ratings(C, 88, ["满意"] * 7 + ["不满意"])
     return {b.branch: b for b in score_branches(scheme, every)}
 
 

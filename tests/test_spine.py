@@ -152,13 +152,19 @@ def test_summary_sheet_caches_xlflag_values(run):
     assert rows == {k: (float(t), s) for k, (t, s) in EXPECTED.items()}
 
 
-def test_data_sheet_never_names_a_rater(run):
+def test_data_sheet_has_one_row_per_member_and_group_and_no_rater(run):
     root = run[0]
     ws = openpyxl.load_workbook(root / "结果.xlsx", data_only=True)["数据"]
-    raters = {r[2] for r in ws.iter_rows(min_row=2, values_only=True)}
-    names = {row[2] for row in ROSTER[1:]} | {"王书记", "赵书记"}
-    assert raters and not raters & names
-    assert {r[:3] for r in raters} >= {"互评0", "职工参"}
+    header, *rows = ws.iter_rows(min_row=2, values_only=True)
+    assert header[:8] == ("支部", "被评编号", "被评名称", "指标体系", "评价主体", "应评人数", "计分门槛", "已评人数")
+    # 8 members × 4 groups; A3's peers: 3 expected, threshold 3, 3 rated, totals 80+70+90 = 240
+    assert len(rows) == 32
+    a3_peers = next(r for r in rows if r[1] == "A3" and r[4] == "互评")
+    assert a3_peers[5:9] == (3, 3, 3, 240)
+    # the one leader is a named role (threshold 1); staff: 5 representatives, threshold 3
+    assert {r[4]: r[5:8] for r in rows if r[1] == "A3"} == {"自评": (1, 1, 1), "互评": (3, 3, 3), "领导点评": (1, 1, 1), "职工参评": (5, 3, 5)}
+    texts = {v for r in rows for v in r if isinstance(v, str)}
+    assert not texts & {"王书记", "赵书记"}
 
 
 @pytest.mark.skipif(find_soffice() is None, reason="LibreOffice not installed")
@@ -212,8 +218,12 @@ def test_bad_cells_become_problems_and_the_row_is_not_counted(run, tmp_path):
     assert ("SCORE_NOT_A_NUMBER", "E8") in found
     assert ("SCORE_NORMALISED", "F7") in found
     a3 = next(m for m in again.members if m.member.member_id == "A3")
-    assert a3.groups[2].raters == 0 and a3.total is None and a3.stars is None
-    assert "RESULT_GROUP_MISSING" in problem_codes(tmp_path / "结果.xlsx")
+    # The leader group (one leader) has no rating of A3 left: 不足1人, left out, and the other
+    # weights rescaled (the default 不足门槛时): (20%×100 + 30%×80 + 30%×70) ÷ 80%
+    # = (20 + 24 + 21) ÷ 0.8 = 81.25 → 4★.
+    assert a3.groups[2].raters == 0 and a3.groups[2].mean is None
+    assert (a3.total, a3.stars) == (Decimal("81.25"), 4)
+    assert "RESULT_GROUP_MISSING" in problem_codes(again.papers)
 
 
 def _form_id(path: Path) -> str:
@@ -221,6 +231,6 @@ def _form_id(path: Path) -> str:
     return wb["_xlflag"]["A1"].value
 
 
-def problem_codes(results: Path) -> list[str]:
-    ws = openpyxl.load_workbook(results, read_only=True)["问题清单"]
-    return [r[0] for r in ws.iter_rows(min_row=2, values_only=True)]
+def problem_codes(papers: Path) -> list[str]:
+    ws = openpyxl.load_workbook(papers, read_only=True)["问题清单"]
+    return [r[0] for r in ws.iter_rows(min_row=4, values_only=True)]

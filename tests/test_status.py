@@ -89,7 +89,9 @@ def test_cli_prints_what_the_library_found_and_exits_1_while_forms_are_missing(r
     library = api.status(forms.scheme_path, returns, tmp_path / "again.xlsx")
     expected = status_lines(library)
     assert printed.output.splitlines() == expected[:-1] + [f"催收名单：{out}"]
-    assert expected[0] == "甲支部 自评：应收4 已交4 已采用2 问题3；待催收：甲二、甲三"
+    # counts only: who still owes a form is in the 催收名单, never on the screen
+    assert expected[0] == "甲支部 自评：应收4 已交4 已采用2 问题3；待催收2人"
+    assert not any(name in printed.output for name in ("甲二", "甲三", "甲四"))
     assert out.is_file()
 
 
@@ -109,4 +111,5 @@ def test_consolidate_cli_says_where_the_ledger_is(run, tmp_path):
     assert printed.exit_code == 0, printed.output
     ledger = tmp_path / "xlflag-存档" / "2026Q4" / "台账.csv"
     assert printed.output.splitlines()[0] == f"原件存档与台账：{ledger}"
-    assert ledger.is_file()
+    assert printed.output.splitlines()[1] == f"工作底稿（内部资料，含评价人姓名，不得公示）：{ledger.parent / '工作底稿.xlsx'}"
+    assert ledger.is_file() and (ledger.parent / "工作底稿.xlsx").is_file()

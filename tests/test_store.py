@@ -38,10 +38,12 @@ def fill(forms, where, target: Path, edits=None) -> Path:
     return kit.fill(forms, forms.get(*where)[1], target, edits)
 
 
-def data_rows(path: Path) -> list[dict]:
-    """数据's rows as {heading: value}, formulas left out (their row numbers move with rows)."""
-    header, *rows = openpyxl.load_workbook(path, read_only=True)["数据"].iter_rows(values_only=True)
-    return [{h: v for h, v in zip(header, row) if not str(v).startswith("=")} for row in rows]
+def data_rows(papers: Path) -> list[dict]:
+    """The working papers' per-rater rows (评分明细) as {heading: value}. Read right after each
+    consolidation: the working papers sit in the evidence store and the next run rewrites them."""
+    ws = openpyxl.load_workbook(papers, read_only=True)["评分明细"]
+    header, *rows = ws.iter_rows(min_row=3, values_only=True)
+    return [dict(zip(header, row)) for row in rows]
 
 
 def test_a_late_return_adds_its_line_and_its_rows_and_nothing_else(forms, scheme_copy, tmp_path):
@@ -49,6 +51,7 @@ def test_a_late_return_adds_its_line_and_its_rows_and_nothing_else(forms, scheme
     for n, where in enumerate(A_SELF[:3]):
         fill(forms, where, returns / f"{n}.xlsx")
     first = api.consolidate(scheme_copy, returns, tmp_path / "一.xlsx")
+    before = data_rows(first.papers)
     ledger_before = read_ledger(first.ledger)
     fill(forms, A_SELF[3], returns / "迟交" / "甲四.xlsx")
     second = api.consolidate(scheme_copy, returns, tmp_path / "二.xlsx")
@@ -56,7 +59,7 @@ def test_a_late_return_adds_its_line_and_its_rows_and_nothing_else(forms, scheme
     added = [row for row in ledger_after if row not in ledger_before]
     assert [row for row in ledger_after if row in ledger_before] == ledger_before
     assert [(r["文件"], r["状态"]) for r in added] == [("迟交/甲四.xlsx", "已采用")]
-    before, after = data_rows(first.output), data_rows(second.output)
+    after = data_rows(second.papers)
     new_rows = [row for row in after if row not in before]
     assert [row for row in after if row in before] == before
     assert len(new_rows) == 1 and {"自评", "A4"} <= set(new_rows[0].values())
@@ -70,13 +73,14 @@ def test_a_later_different_save_supersedes_and_only_that_form_changes(forms, sch
     lead = fill(forms, A_LEAD, returns / "王书记.xlsx")
     kit.set_modified(lead, datetime(2026, 11, 20, 8))
     first = api.consolidate(scheme_copy, returns, tmp_path / "一.xlsx")
+    before = data_rows(first.papers)
     fixed = fill(forms, A_LEAD, returns / "王书记（改）.xlsx", {"D6": 0})
     kit.set_modified(fixed, datetime(2026, 11, 22, 8))
     second = api.consolidate(scheme_copy, returns, tmp_path / "二.xlsx")
     status = {e.file: e.status for e in second.intake.ledger}
     assert status == {"甲一.xlsx": "已采用", "王书记.xlsx": "被替代", "王书记（改）.xlsx": "已采用"}
     assert [p.code.name for p in second.intake.report.problems] == ["RETURN_SUPERSEDED"]
-    before, after = data_rows(first.output), data_rows(second.output)
+    after = data_rows(second.papers)
     changed = [row for row in after if row not in before]
     assert len(changed) == 1 and "A1" in changed[0].values() and changed[0]["1.1"] == 0  # 王书记 on 甲一
     assert len(after) == len(before)

@@ -22,6 +22,7 @@ from .ingest.store import STORE_FOLDER, EvidenceStore
 from .ingest.tracking import Reminder, SlotStatus, reminders, return_status
 from .publish.notice import write_notice
 from .results.inputs import ResultsInput
+from .results.papers import PAPERS_FILE, write_papers
 from .results.reminders import write_reminders
 from .results.workbook import write_results
 from .scheme.key import key_path, load_key, load_or_create_key
@@ -88,6 +89,7 @@ class Consolidation:
     adjusted: Adjusted | None = None
     notice: Path | None = None  # the 公示 workbook
     outstanding: list[Reminder] = field(default_factory=list)  # forms neither accepted nor waived
+    papers: Path | None = None  # 工作底稿.xlsx (内部资料) beside the evidence store
 
     @property
     def draft(self) -> bool:
@@ -116,6 +118,9 @@ def consolidate(scheme_path: Path, returns: Path, output: Path, *, progress: Pro
     its 台账.csv (``store``); ``progress(done, total, name)`` is called after each file.
     ``final``: refuse (NotFinal, nothing written) while any form is neither accepted nor waived
     (the scheme's 免收表单 or ``waive``, by form code); without it, the 公示 is marked a draft.
+    OUTPUT (汇总结果, what is posted) names no rater; the working papers 工作底稿.xlsx (file
+    list, problems with file names, who still owes a form, per-rater scores) are written into
+    the evidence store's folder.
     """
     scheme = load_scheme(scheme_path)
     key = load_key(scheme_path)
@@ -138,7 +143,8 @@ def consolidate(scheme_path: Path, returns: Path, output: Path, *, progress: Pro
     write_results(results, Path(output))
     write_notice(build_notice(scheme, adjusted, len(outstanding)), notice)
     ledger = store.write_ledger(intake.ledger)
-    return Consolidation(scheme, intake, members, status, Path(output), awards, ledger, adjusted, notice, outstanding)
+    papers = write_papers(results, store.root / PAPERS_FILE)
+    return Consolidation(scheme, intake, members, status, Path(output), awards, ledger, adjusted, notice, outstanding, papers)
 
 
 def _ingest(scheme, key, scheme_path, returns, outputs, store=None, progress=None) -> Intake:

@@ -116,6 +116,7 @@ def consolidate(
         _fail(f"还有{len(exc.outstanding)}份测评表未收回，不能定稿。请收齐后重新汇总，"
               "或将确实无法收回的表单编号填入方案“设置”的“免收表单”（或用 --waive 表单编号）。")
     typer.echo(f"原件存档与台账：{result.ledger}")
+    typer.echo(f"工作底稿（内部资料，含评价人姓名，不得公示）：{result.papers}")
     _print_consolidation(result)
     mark = f"（{DRAFT}，还有{len(result.outstanding)}份未收回）" if result.draft else ""
     typer.echo(f"公示：{result.notice}{mark}")
@@ -147,11 +148,12 @@ def _read_returns(run, not_done: str):
 
 
 def status_lines(result: api.ReturnStatus) -> list[str]:
-    """Per branch and rater group: expected, returned, accepted, problems, whom to chase."""
+    """Per branch and rater group: expected, returned, accepted, problems, how many to chase
+    (counts only: the names are in the 催收名单 and the working papers)."""
     lines = []
     for s in result.status:
         line = f"{s.branch} {s.group}：应收{s.expected} 已交{s.returned} 已采用{s.accepted} 问题{s.problems}"
-        lines.append(line + (f"；待催收：{'、'.join(s.missing)}" if s.missing else ""))
+        lines.append(line + (f"；待催收{len(s.missing)}人" if s.missing else ""))
     expected, returned, accepted = (sum(getattr(s, f) for s in result.status) for f in ("expected", "returned", "accepted"))
     lines.append(f"合计：应收{expected} 已交{returned} 已采用{accepted} "
                  f"问题{len(result.intake.report.problems)}；待催收{len(result.reminders)}人。")

@@ -17,6 +17,7 @@ from .scoring import (
     group_scores,
     member_total,
     round_half_up,
+    thresholds,
 )
 from .values import number_text
 
@@ -43,10 +44,13 @@ def category_codes(scheme: Scheme, set_name: str, category: str) -> frozenset[st
     return frozenset(i.code for i in scheme.items_of(set_name) if i.category == category)
 
 
-def weighted_category(scheme: Scheme, groups, ratings: list[Rating], set_name: str, category: str):
-    """ratee → Σ weight% × group mean of the category subtotal, rounded; None if a group is missing."""
-    by_ratee = group_scores(groups, ratings, category_codes(scheme, set_name, category))
-    return lambda ratee: member_total(by_ratee(ratee))
+def weighted_category(scheme: Scheme, groups, ratings: list[Rating], set_name: str, category: str,
+                      required: dict[tuple[str, str], int] | None = None):
+    """ratee → the category subtotal weighted like the total (same groups counted, same
+    rescaling), rounded; None exactly when the total is."""
+    required = thresholds(scheme) if required is None else required
+    by_ratee = group_scores(groups, ratings, category_codes(scheme, set_name, category), required)
+    return lambda ratee: member_total(by_ratee(ratee), scheme.settings.short_policy)
 
 
 # -- named model stars (S3, S5) ------------------------------------------------------------
@@ -61,9 +65,9 @@ class StarAward:
 
 
 def model_stars(scheme: Scheme, ratings: list[Rating]) -> list[StarAward]:
-    awards = []
+    awards, required = [], thresholds(scheme)
     for star in scheme.model_stars:
-        score_of = weighted_category(scheme, scheme.member_groups, ratings, star.set_name, star.category)
+        score_of = weighted_category(scheme, scheme.member_groups, ratings, star.set_name, star.category, required)
         needed = round_half_up(star.threshold * scheme.category_maximum(star.set_name, star.category))
         for member in scheme.members:
             if member.criteria_set == star.set_name:
@@ -91,27 +95,37 @@ class BranchResult:
 def score_branches(scheme: Scheme, ratings: list[Rating]) -> list[BranchResult]:
     flag = scheme.flag
     flag_ratings = [r for r in ratings if r.group in {g.code for g in scheme.flag_groups}]
-    by_branch = group_scores(scheme.flag_groups, flag_ratings)
-    tie_fns = [_tie_value_fn(scheme, flag_ratings, key) for key in flag.tie_break]
-    rows = []
+    required = thresholds(scheme)
+    by_branch = group_scores(scheme.flag_groups, flag_ratings, required=required)
+    tie_fns = [_tie_value_fn(scheme, flag_ratings, key, required) for key in flag.tie_break]
+    policy, rows = scheme.settings.short_policy, []
     for branch in scheme.branches:
         groups = by_branch(branch.name)
-        rows.append((branch.name, groups, member_total(groups), tuple(f(branch.name) for f in tie_fns), satisfaction(scheme, flag_ratings, branch.name)))
+        sat = satisfaction(scheme, flag_ratings, branch.name, required)
+        rows.append((branch.name, groups, member_total(groups, policy), tuple(f(branch.name) for f in tie_fns), sat))
     return _rank(scheme, rows)
 
 
-def satisfaction(scheme: Scheme, ratings: list[Rating], branch: str) -> Decimal | None:
-    answers = [r.answer for r in ratings if r.ratee == branch and r.answer]
+def satisfaction(scheme: Scheme, ratings: list[Rating], branch: str,
+                 required: dict[tuple[str, str], int] | None = None) -> Decimal | None:
+    """Share of satisfied answers, over the groups that reached their threshold for the branch
+    (one representative's answer is never shown alone)."""
+    required = thresholds(scheme) if required is None else required
+    given: dict[str, list[str]] = {}
+    for r in ratings:
+        if r.ratee == branch:
+            given.setdefault(r.group, []).append(r.answer)
+    answers = [a for g, got in given.items() if len(got) >= required.get((branch, g), 1) for a in got if a]
     if not answers:
         return None
     satisfied = sum(a in scheme.flag.satisfied for a in answers)
     return round_half_up(Fraction(satisfied, len(answers)), SATISFACTION_DECIMALS)
 
 
-def _tie_value_fn(scheme: Scheme, ratings: list[Rating], key: str):
+def _tie_value_fn(scheme: Scheme, ratings: list[Rating], key: str, required):
     if key == SATISFACTION:
-        return lambda branch: satisfaction(scheme, ratings, branch)
-    return weighted_category(scheme, scheme.flag_groups, ratings, scheme.flag.set_name, key)
+        return lambda branch: satisfaction(scheme, ratings, branch, required)
+    return weighted_category(scheme, scheme.flag_groups, ratings, scheme.flag.set_name, key, required)
 
 
 def _sort_key(row):
@@ -187,7 +201,8 @@ def quota_star(scheme: Scheme, members: list[MemberResult]) -> list[QuotaPick]:
                     key=lambda m: (-m.total, *(-(t or 0) for t in ties(m)), m.member.member_id))
     picks = []
     for n, m in enumerate(ranked, start=1):
-        tied = [o.member.name for o in ranked if o.total == m.total and o is not m]
-        note = f"与{'、'.join(tied)}总分并列，依次按{'、'.join(n + '平均分' for n in names)}排序" if tied else ""
+        # by position, not by name: names stand only in the 姓名 column
+        tied = [f"第{k}名" for k, o in enumerate(ranked, start=1) if o.total == m.total and o is not m]
+        note = f"与排序{'、'.join(tied)}总分并列，依次按{'、'.join(n + '平均分' for n in names)}排序" if tied else ""
         picks.append(QuotaPick(m, ties(m), n, n <= rule.quota, note))
     return picks

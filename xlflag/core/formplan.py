@@ -81,6 +81,23 @@ def _planned(scheme, key, fingerprint, branch, group, rater_id, rater_name, rate
     return PlannedForm(identity, group.name, rater_name, asks_answer(scheme, identity))
 
 
+def expected_raters(scheme: Scheme) -> dict[tuple[str, str], int]:
+    """(ratee, group code) → how many raters the plan asks to rate that ratee in that group:
+    the same raters ``plan_forms`` writes forms for, counted without a signing key."""
+    counts: dict[tuple[str, str], int] = {}
+    for branch in scheme.branches:
+        for group in scheme.member_groups:
+            for _, _, ratees in _member_raters(scheme, branch.name, group):
+                for ratee in ratees:
+                    counts[(ratee, group.code)] = counts.get((ratee, group.code), 0) + 1
+    if scheme.flag:
+        for group in scheme.flag_groups:
+            for _, _, _, ratees in _flag_raters(scheme, group):
+                for ratee in ratees:
+                    counts[(ratee, group.code)] = counts.get((ratee, group.code), 0) + 1
+    return counts
+
+
 def form_layout_of(scheme: Scheme, identity: FormIdentity) -> FormLayout:
     """The cell layout of the form an identity names: its criteria set, whom it rates, and
     满意度 if asked. Forms, ingest and the demo filler all take their cells from here."""

@@ -1,7 +1,8 @@
 """Excel formula text for the results workbook, built from plain values (pure, no Excel).
 
 Each builder mirrors one function of ``scoring``; the LibreOffice recalculation test proves
-that the two give the same numbers.
+that the two give the same numbers. Formulas read 数据's pre-aggregated rows (one per ratee and
+rater group) by direct reference, so each costs the same however large the scheme.
 """
 from __future__ import annotations
 
@@ -26,53 +27,56 @@ def quoted(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+def cell(sheet: str, col: int, row: int) -> str:
+    """An absolute reference to one cell of another sheet."""
+    return f"'{sheet}'!${col_letter(col)}${row}"
+
+
 @dataclass(frozen=True)
-class DataRanges:
-    """Where the anonymised ratings sit, for COUNTIFS/AVERAGEIFS."""
+class GroupCells:
+    """Where one ratee's row for one rater group sits in 数据: the cells a formula reads."""
 
-    sheet: str
-    group_col: int
-    ratee_col: int
-    total_col: int
-    first_row: int
-    last_row: int
-    answer_col: int = 0
-    category_cols: dict[tuple[str, str], int] = field(default_factory=dict)  # (set, category) → col
-
-    def range(self, col: int) -> str:
-        return absolute(self.sheet, col, self.first_row, max(self.last_row, self.first_row))
+    count: str  # raters who rated
+    required: str  # raters needed before the mean is shown
+    total: str  # sum of the raters' totals
+    categories: dict[tuple[str, str], str] = field(default_factory=dict)  # (set, category) → sum
+    answers: dict[str, str] = field(default_factory=dict)  # 满意度 answer → how many gave it
 
 
-def rater_count(data: DataRanges, ratee_cell: str, group_name: str) -> str:
-    return f"=COUNTIFS({data.range(data.ratee_col)},{ratee_cell},{data.range(data.group_col)},{quoted(group_name)})"
+def group_mean(count_cell: str, required_cell: str, sum_cell: str) -> str:
+    """Mirrors scoring._group_score: sum ÷ count, or 不足N人 below the threshold."""
+    return f'=IF({count_cell}<{required_cell},"不足"&{required_cell}&"人",{sum_cell}/{count_cell})'
 
 
-def group_mean(data: DataRanges, ratee_cell: str, group_name: str, count_cell: str) -> str:
-    """Mean of the group's rater totals (S2: 以平均值为综合测评得分); blank when nobody rated."""
-    avg = f"AVERAGEIFS({data.range(data.total_col)},{data.range(data.ratee_col)},{ratee_cell},{data.range(data.group_col)},{quoted(group_name)})"
-    return f'=IF({count_cell}=0,"",{avg})'
+def weighted_total(mean_cells: list[str], weight_cells: list[str], decimals: int, rescale: bool) -> str:
+    """Mirrors scoring.member_total: a mean cell holds a number when its group counts."""
+    if not rescale:
+        terms = "+".join(f"{m}*{w}/100" for m, w in zip(mean_cells, weight_cells))
+        return f'=IF(COUNT({",".join(mean_cells)})<{len(mean_cells)},"",ROUND({terms},{decimals}))'
+    num = "+".join(f"IF(ISNUMBER({m}),{m}*{w},0)" for m, w in zip(mean_cells, weight_cells))
+    den = "+".join(f"IF(ISNUMBER({m}),{w},0)" for m, w in zip(mean_cells, weight_cells))
+    return f'=IF(({den})=0,"",ROUND(({num})/({den}),{decimals}))'
 
 
-def weighted_total(mean_cells: list[str], weight_cells: list[str], decimals: int) -> str:
-    terms = "+".join(f"{m}*{w}/100" for m, w in zip(mean_cells, weight_cells))
-    return f'=IF(COUNT({",".join(mean_cells)})<{len(mean_cells)},"",ROUND({terms},{decimals}))'
+def weighted_category(groups: list[tuple[GroupCells, str]], key: tuple[str, str], guard_cell: str,
+                      decimals: int, rescale: bool) -> str:
+    """A category's subtotal weighted like the total (awards.weighted_category): the same
+    groups count, with the same weights; blank while ``guard_cell`` (the total) is."""
+    def counts(g: GroupCells) -> str:
+        return f"{g.count}>={g.required}"
+    if not rescale:
+        terms = "+".join(f"{g.categories[key]}/{g.count}*{w}/100" for g, w in groups)
+        return f'=IF({guard_cell}="","",ROUND({terms},{decimals}))'
+    num = "+".join(f"IF({counts(g)},{g.categories[key]}/{g.count}*{w},0)" for g, w in groups)
+    den = "+".join(f"IF({counts(g)},{w},0)" for g, w in groups)
+    return f'=IF({guard_cell}="","",ROUND(({num})/({den}),{decimals}))'
 
 
-def weighted_category(data: DataRanges, ratee_cell: str, groups: list[tuple[str, str]], col: int,
-                      guard_cell: str, decimals: int) -> str:
-    """Σ weight% × the group's mean of one category's subtotals; blank while ``guard_cell`` is
-    (the total is blank exactly when some group has no rater)."""
-    terms = "+".join(
-        f"AVERAGEIFS({data.range(col)},{data.range(data.ratee_col)},{ratee_cell},{data.range(data.group_col)},{quoted(name)})*{weight}/100"
-        for name, weight in groups
-    )
-    return f'=IF({guard_cell}="","",ROUND({terms},{decimals}))'
-
-
-def satisfaction(data: DataRanges, ratee_cell: str, satisfied: tuple[str, ...], answers: tuple[str, ...], decimals: int) -> str:
-    """Share of answers that count as satisfied (S3: 满意 + 基本满意 over all answers)."""
+def satisfaction(groups: list[GroupCells], satisfied: tuple[str, ...], answers: tuple[str, ...], decimals: int) -> str:
+    """Share of satisfied answers over the groups that reached their threshold (S3: 满意 +
+    基本满意 over all answers); mirrors awards.satisfaction."""
     def count(values):
-        return "+".join(f"COUNTIFS({data.range(data.ratee_col)},{ratee_cell},{data.range(data.answer_col)},{quoted(v)})" for v in values)
+        return "+".join(f"IF({g.count}>={g.required},{'+'.join(g.answers[v] for v in values)},0)" for g in groups if g.answers)
     return f'=IF(({count(answers)})=0,"",ROUND(({count(satisfied)})/({count(answers)}),{decimals}))'
 
 

@@ -31,6 +31,12 @@ SATISFACTION = "满意率"  # a tie-break key that is not a category
 BLANK_SKIP_ROW = "整行不计"  # a row with any blank item is not counted for that person (default)
 BLANK_AS_ZERO = "按0分计"  # a blank item counts as 0, noted; a row left wholly blank still never counts
 BLANK_POLICIES = (BLANK_SKIP_ROW, BLANK_AS_ZERO)
+# What a weighted total does while a rater group is below its anonymity threshold
+# (设置 → 不足门槛时); the threshold itself is 设置 → 评价人数门槛 (default 3).
+SHORT_RESCALE = "按其余评价主体折算"  # the remaining groups' weights are scaled up to 100 % (default)
+SHORT_OPEN = "暂不计算综合得分"  # no total until every group reaches its threshold
+SHORT_POLICIES = (SHORT_RESCALE, SHORT_OPEN)
+DEFAULT_MIN_RATERS = 3
 
 
 @dataclass(frozen=True)
@@ -150,6 +156,8 @@ class Settings:
     notice_end: date | None = None  # 公示结束
     appeal: str = ""  # 申诉方式: where and how to appeal
     waived: tuple[str, ...] = ()  # 免收表单: form codes the office does not wait for
+    min_raters: int = DEFAULT_MIN_RATERS  # a group's mean is shown only from this many raters
+    short_policy: str = SHORT_RESCALE  # one of SHORT_POLICIES
 
     @property
     def period_label(self) -> str:

@@ -2,6 +2,15 @@
 
 Exact arithmetic (Fraction) until the one rounding the rules call for, half-up to two
 decimals like Excel's ROUND, so the results workbook's formulas reproduce every number.
+
+Anonymity threshold (设置 → 评价人数门槛, default 3): a group's mean for a ratee is shown
+only once that many of its raters rated the ratee; below it the group reads 不足N人 and is
+left out of the total (设置 → 不足门槛时: the remaining weights are scaled up, or the total
+stays open). Self-rating (本人, a branch's own 支部自评) is exempt. A group smaller than the
+threshold by design (two leaders, one superior) needs all its raters: its mean is shown only
+when every planned rater returned, so a partial group never shows one person's scores. A
+one-person group (a single leader, the superior) is a named role: its mean is that person's
+own, signed opinion, as the scheme decided by giving it a weight.
 """
 from __future__ import annotations
 
@@ -9,7 +18,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from .model import RATER_SELF, Member, RaterGroup, Scheme, StarBand
+from .formplan import expected_raters
+from .model import (
+    RATER_BRANCH,
+    RATER_SELF,
+    SHORT_OPEN,
+    SHORT_RESCALE,
+    Member,
+    RaterGroup,
+    Scheme,
+    StarBand,
+)
 from .ratings import AcceptedForm
 
 TOTAL_DECIMALS = 2
@@ -38,19 +57,48 @@ class Rating:
 class GroupScore:
     group: RaterGroup
     raters: int
-    mean: Fraction | None  # None when nobody in the group rated the member
+    mean: Fraction | None  # None while fewer than ``required`` raters rated the ratee
+    required: int = 1  # raters needed before the mean is shown (the anonymity threshold)
+
+    @property
+    def short_text(self) -> str:
+        """What the sheet shows instead of the mean below the threshold."""
+        return short_text(self.required)
+
+
+def short_text(required: int) -> str:
+    return f"不足{required}人"
 
 
 @dataclass(frozen=True)
 class MemberResult:
     member: Member
     groups: tuple[GroupScore, ...]
-    total: Decimal | None  # None while a group has no rating
+    total: Decimal | None  # None while no group (or, with SHORT_OPEN, not every group) counts
     stars: int | None
 
     @property
     def missing(self) -> tuple[str, ...]:
+        """Groups left out of the total: below their threshold or not rated at all."""
         return tuple(g.group.name for g in self.groups if g.mean is None)
+
+
+EXEMPT_KINDS = (RATER_SELF, RATER_BRANCH)  # rating oneself: nothing to hide
+
+
+def required_raters(group: RaterGroup, expected: int, threshold: int) -> int:
+    """Raters a group needs before its mean is shown: the threshold, or every planned rater
+    of a group smaller than it by design; one for self-rating."""
+    if group.rater_kind in EXEMPT_KINDS:
+        return 1
+    return max(1, min(threshold, expected))
+
+
+def thresholds(scheme: Scheme) -> dict[tuple[str, str], int]:
+    """(ratee, group code) → raters required, for every pair the plan has raters for."""
+    groups = {g.code: g for g in scheme.groups}
+    n = scheme.settings.min_raters
+    return {key: required_raters(groups[key[1]], count, n) for key, count in expected_raters(scheme).items()}
 
 
 def anonymise(scheme: Scheme, accepted: list[AcceptedForm]) -> list[Rating]:
@@ -69,39 +117,75 @@ def anonymise(scheme: Scheme, accepted: list[AcceptedForm]) -> list[Rating]:
 
 
 def score_members(scheme: Scheme, ratings: list[Rating]) -> list[MemberResult]:
-    by_member = group_scores(scheme.member_groups, ratings)
+    by_member = group_scores(scheme.member_groups, ratings, required=thresholds(scheme))
+    policy = scheme.settings.short_policy
     results = []
     for member in scheme.members:
         groups = by_member(member.member_id)
-        total = member_total(groups)
+        total = member_total(groups, policy)
         stars = None if total is None else star_level(total, scheme.bands, member.outstanding, scheme.settings.top_star_needs_outstanding)
         results.append(MemberResult(member, groups, total, stars))
     return results
 
 
-def group_scores(groups: tuple[RaterGroup, ...], ratings: list[Rating], codes: frozenset[str] | None = None):
+def group_scores(groups: tuple[RaterGroup, ...], ratings: list[Rating], codes: frozenset[str] | None = None,
+                 required: dict[tuple[str, str], int] | None = None):
     """ratee → per group (rater count, mean of the raters' totals — or of one category's
-    subtotals when ``codes`` names its items)."""
+    subtotals when ``codes`` names its items); the mean is None below ``required[(ratee,
+    group code)]`` raters (1 where not given)."""
     values: dict[tuple[str, str], list[Fraction]] = {}
     for r in ratings:
         values.setdefault((r.ratee, r.group), []).append(r.total if codes is None else r.subtotal(codes))
+    required = required or {}
 
     def for_ratee(ratee: str) -> tuple[GroupScore, ...]:
-        return tuple(_group_score(g, values.get((ratee, g.code), [])) for g in groups)
+        return tuple(_group_score(g, values.get((ratee, g.code), []), required.get((ratee, g.code), 1)) for g in groups)
 
     return for_ratee
 
 
-def _group_score(group: RaterGroup, totals: list[Fraction]) -> GroupScore:
-    mean = sum(totals, Fraction(0)) / len(totals) if totals else None
-    return GroupScore(group, len(totals), mean)
+def _group_score(group: RaterGroup, totals: list[Fraction], required: int) -> GroupScore:
+    mean = sum(totals, Fraction(0)) / len(totals) if totals and len(totals) >= required else None
+    return GroupScore(group, len(totals), mean, required)
 
 
-def member_total(groups: tuple[GroupScore, ...]) -> Decimal | None:
-    """Σ weight% × group mean, rounded; undefined while any group is missing."""
-    if any(g.mean is None for g in groups):
+def member_total(groups: tuple[GroupScore, ...], policy: str = SHORT_RESCALE) -> Decimal | None:
+    """Σ weight × group mean ÷ Σ weight over the groups that count, rounded.
+
+    With every group counted the weights add up to 100 and this is Σ weight% × mean. A group
+    below its threshold is left out and, with SHORT_RESCALE, the others' weights are scaled up
+    to make 100 % again; with SHORT_OPEN the total stays undefined until every group counts.
+    Undefined when no group (or only weight-0 groups) counts.
+    """
+    counted = [g for g in groups if g.mean is not None]
+    if policy == SHORT_OPEN and len(counted) < len(groups):
         return None
-    return round_half_up(sum((g.group.weight / 100 * g.mean for g in groups), Fraction(0)))
+    weight = sum((g.group.weight for g in counted), Fraction(0))
+    if weight == 0:
+        return None
+    return round_half_up(sum((g.group.weight * g.mean for g in counted), Fraction(0)) / weight)
+
+
+@dataclass(frozen=True)
+class GroupSums:
+    """What 数据 publishes per ratee and rater group: how many rated, and the sums over them."""
+
+    raters: int
+    items: dict[str, Fraction]  # item code → sum of that item's scores
+    answers: dict[str, int]  # 满意度 answer → how many gave it
+
+
+def group_sums(ratings: list[Rating]) -> dict[tuple[str, str], GroupSums]:
+    """(ratee, group code) → the group's sums: no single rater's scores survive the sum."""
+    acc: dict[tuple[str, str], tuple[list[int], dict, dict]] = {}
+    for r in ratings:
+        count, items, answers = acc.setdefault((r.ratee, r.group), ([0], {}, {}))
+        count[0] += 1
+        for code, score in r.scores:
+            items[code] = items.get(code, Fraction(0)) + score
+        if r.answer:
+            answers[r.answer] = answers.get(r.answer, 0) + 1
+    return {key: GroupSums(count[0], items, answers) for key, (count, items, answers) in acc.items()}
 
 
 def round_half_up(x: Fraction, decimals: int = TOTAL_DECIMALS) -> Decimal:

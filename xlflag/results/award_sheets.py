@@ -1,6 +1,7 @@
 """The award sheets of the results workbook: 流动红旗 (branch ranking), 模范星, 党员之星.
 
-Scores and shares are formulas over 数据 / 授旗数据 with xlflag's values cached; who wins
+Scores and shares are formulas over 数据 / 授旗数据 (per ratee and group sums, read by direct
+reference) with xlflag's values cached; who wins
 (quota, tie-breaks, the 满意率 condition) is decided by ``awards`` and written as values
 with the reason beside each branch.
 """
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 
 from ..core import formulas as F
 from ..core.awards import SATISFACTION_DECIMALS, percent_text
-from ..core.model import RATER_REPS, SATISFACTION
+from ..core.model import RATER_REPS, SATISFACTION, SHORT_RESCALE
 from ..core.scoring import TOTAL_DECIMALS
 from ..core.values import number_text
 from ..edge.sheetkit import page, table_head, titled
@@ -19,9 +20,12 @@ from .columns import (
     ParamCells,
     blank_or,
     group_headers,
+    mean_value,
+    short_rule,
     total_formula,
     write_group_columns,
 )
+from .data import DataRows
 from .inputs import ResultsInput, SummaryCells
 
 FLAG_SHEET, STARS_SHEET, QUOTA_SHEET = "流动红旗", "模范星", "党员之星"
@@ -46,7 +50,7 @@ def add_sheets(wb, data: "ResultsInput") -> AwardSheets:
 
 # -- 流动红旗 ------------------------------------------------------------------------------
 
-def write_flag(sheets: AwardSheets, fmt, data: "ResultsInput", ranges: F.DataRanges, params: ParamCells) -> None:
+def write_flag(sheets: AwardSheets, fmt, data: "ResultsInput", data_rows: DataRows, params: ParamCells) -> None:
     ws, scheme, flag = sheets.flag, data.scheme, data.scheme.flag
     groups = scheme.flag_groups
     categories = [k for k in flag.tie_break if k != SATISFACTION]
@@ -62,23 +66,24 @@ def write_flag(sheets: AwardSheets, fmt, data: "ResultsInput", ranges: F.DataRan
     total_col = 4 + 2 * len(groups)
     first, last = F_HEADER + 1, F_HEADER + len(data.branches)
     totals = F.absolute(FLAG_SHEET, total_col, first, last)
-    weights = [(g.name, params.weights[g.code]) for g in groups]
+    rescale = scheme.settings.short_policy == SHORT_RESCALE
     for n, br in enumerate(data.branches, start=1):
         row = F_HEADER + n
         r, total_cell = row - 1, F.col_letter(total_col) + str(row)
         ws.write_number(r, 0, n, fmt["center"])
         ws.write_string(r, 1, br.branch, fmt["text"])
         ws.write_string(r, 2, scheme.branch_code(br.branch), fmt["center"])
-        means = write_group_columns(ws, fmt, row, 4, f"$C{row}", br.groups, ranges, params)
-        ws.write_formula(r, total_col - 1, total_formula(means, br.groups, params), fmt["score"], blank_or(br.total))
+        at = data_rows.of(br.branch, groups)
+        means = write_group_columns(ws, fmt, row, 4, br.groups, at)
+        ws.write_formula(r, total_col - 1, total_formula(means, br.groups, params, rescale), fmt["score"], blank_or(br.total))
+        weighted = list(zip(at, (params.weights[g.code] for g in groups)))
         col = total_col + 1
         for category in categories:
-            cat_col = ranges.category_cols[(flag.set_name, category)]
-            formula = F.weighted_category(ranges, f"$C{row}", weights, cat_col, total_cell, TOTAL_DECIMALS)
+            formula = F.weighted_category(weighted, (flag.set_name, category), total_cell, TOTAL_DECIMALS, rescale)
             ws.write_formula(r, col - 1, formula, fmt["score"], blank_or(br.tie_values[flag.tie_break.index(category)]))
             col += 1
         if has_answers:
-            formula = F.satisfaction(ranges, f"$C{row}", flag.satisfied, flag.answers, SATISFACTION_DECIMALS)
+            formula = F.satisfaction(at, flag.satisfied, flag.answers, SATISFACTION_DECIMALS)
             ws.write_formula(r, col - 1, formula, fmt["percent"], blank_or(br.satisfaction))
             col += 1
         ws.write_formula(r, col - 1, F.competition_rank(total_cell, totals), fmt["int"], blank_or(br.rank, int))
@@ -103,26 +108,36 @@ def _flag_note(scheme) -> str:
         parts.append(f"名额{flag.quota}面")
     if flag.tie_break:
         parts.append("总分并列时依次按" + "、".join(k if k == SATISFACTION else f"{k}小计" for k in flag.tie_break) + "高者优先")
+    parts.append(short_rule(scheme))
     return "评比规则：" + "；".join(parts) + "。“名次”按综合得分并列同名次，“排序”为按并列规则排出的先后。"
+
+
+def _tie_cache(result, group_name: str, value):
+    """What a 汇总 mean cell shows: the mean, or 不足N人."""
+    gs = next((g for g in result.groups if g.group.name == group_name), None)
+    return blank_or(value) if gs is None else mean_value(gs)
 
 
 # -- 模范星 and 党员之星 ----------------------------------------------------------------------
 
-def write_member_awards(sheets: AwardSheets, fmt, data: "ResultsInput", ranges: F.DataRanges,
+def write_member_awards(sheets: AwardSheets, fmt, data: "ResultsInput", data_rows: DataRows,
                         params: ParamCells, cells: "SummaryCells") -> None:
     if sheets.stars is not None:
-        _write_model_stars(sheets.stars, fmt, data, ranges, params, cells)
+        _write_model_stars(sheets.stars, fmt, data, data_rows, params, cells)
     if sheets.quota is not None:
         _write_quota(sheets.quota, fmt, data, cells)
 
 
-def _write_model_stars(ws, fmt, data, ranges, params, cells) -> None:
+def _write_model_stars(ws, fmt, data, data_rows: DataRows, params, cells) -> None:
     scheme = data.scheme
     headers = ("序号", "支部", "编号", "姓名", "人员类别", "星名", "类别", "类别满分", "门槛", "达标分", "类别得分", "获星")
-    note = "评星规则：类别得分＝各评价主体对该类别小计的平均分按权重加权（保留两位小数）；达到“类别满分×门槛”即获该星，可同时获多颗星。"
+    note = ("评星规则：类别得分＝各评价主体对该类别小计的平均分按权重加权（保留两位小数，计入的评价主体与综合得分相同）；"
+            "达到“类别满分×门槛”即获该星，可同时获多颗星。")
     titled(ws, fmt, f"{scheme.settings.organisation}{scheme.settings.period_label}模范星评定", note, len(headers) - 1)
     table_head(ws, fmt, F_HEADER - 1, headers, (5, 16, 8, 9, 12, 12, 10, 8, 7, 8, 9, 6))
-    weights = [(g.name, params.weights[g.code]) for g in scheme.member_groups]
+    groups = scheme.member_groups
+    weights = [params.weights[g.code] for g in groups]
+    rescale = scheme.settings.short_policy == SHORT_RESCALE
     for n, award in enumerate(data.star_awards, start=1):
         row, r, m = F_HEADER + n, F_HEADER + n - 1, award.member
         star = award.star
@@ -133,8 +148,8 @@ def _write_model_stars(ws, fmt, data, ranges, params, cells) -> None:
         ws.write_number(r, 8, float(star.threshold), fmt["percent"])
         ws.write_number(r, 9, float(award.needed), fmt["score"])
         guard = f"'{SUMMARY}'!${F.col_letter(cells.total_col)}${cells.rows[m.member_id]}"
-        cat_col = ranges.category_cols[(star.set_name, star.category)]
-        formula = F.weighted_category(ranges, f"$C{row}", weights, cat_col, guard, TOTAL_DECIMALS)
+        weighted = list(zip(data_rows.of(m.member_id, groups), weights))
+        formula = F.weighted_category(weighted, (star.set_name, star.category), guard, TOTAL_DECIMALS, rescale)
         ws.write_formula(r, 10, formula, fmt["score"], blank_or(award.score))
         ws.write_formula(r, 11, F.reached(f"K{row}", f"J{row}"), fmt["star"], "★" if award.awarded else "")
     ws.autofilter(F_HEADER - 1, 0, F_HEADER - 1 + max(len(data.star_awards), 1), len(headers) - 1)
@@ -159,7 +174,7 @@ def _write_quota(ws, fmt, data, cells) -> None:
         ws.write_formula(r, 4, total_ref, fmt["score"], blank_or(pick.result.total))
         for k, (name, value) in enumerate(zip(rule.tie_break, pick.tie_values)):
             mean_ref = F.ref(SUMMARY, f"{F.col_letter(cells.mean_cols[name])}{summary_row}")
-            ws.write_formula(r, 5 + k, mean_ref, fmt["score"], blank_or(value))
+            ws.write_formula(r, 5 + k, mean_ref, fmt["score"], _tie_cache(pick.result, name, value))
         col = 5 + len(rule.tie_break)
         ws.write_string(r, col, "★" if pick.chosen else "", fmt["star"])
         ws.write_string(r, col + 1, pick.note, fmt["text"])

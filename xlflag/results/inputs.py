@@ -25,6 +25,11 @@ class ResultsInput:
     quota_picks: list[QuotaPick] = field(default_factory=list)
     adjusted: Adjusted | None = None  # the 调整 rows applied after scoring
 
+    def ratings_for(self, target: str) -> list[Rating]:
+        """The ratings of the rater groups that rate members (评星) or branches (授旗)."""
+        codes = {g.code for g in self.scheme.groups_for(target)}
+        return [r for r in self.ratings if r.group in codes]
+
 
 @dataclass(frozen=True)
 class SummaryCells:

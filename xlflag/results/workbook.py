@@ -1,22 +1,23 @@
 """Step 5: the results workbook — live formulas with xlflag's own numbers cached in them.
 
 Sheets: 汇总 (formulas over 数据), 公示 (what may be posted), the award sheets (流动红旗,
-模范星, 党员之星, see ``award_sheets``), 数据 / 授旗数据 (anonymised ratings), 参数 (weights
-and star bands the formulas read), 回收情况, 问题清单, 文件清单.
+模范星, 党员之星, see ``award_sheets``), 数据 / 授旗数据 (per ratee and rater group: counts
+and sums, see ``data``), 参数 (weights, star bands and the anonymity threshold the formulas
+read), 回收情况 (counts only).
+
+This workbook is what gets pasted and posted: it holds no rater's name, form id, form code,
+file name or mail sender, and no per-rater row. Those are in the working papers (``papers``).
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 from ..core import formulas as F
-from ..core.model import BRANCH_TARGET, MEMBER_TARGET, Scheme
-from ..core.problems import Problem
-from ..core.scoring import MemberResult, Rating
+from ..core.model import BRANCH_TARGET, MEMBER_TARGET, SHORT_RESCALE, Scheme
+from ..core.scoring import MemberResult
 from ..core.values import number_text
 from ..edge.files import atomic_path, new_workbook
 from ..edge.sheetkit import formats, page, table_head, titled
-from ..ingest.returns import LedgerEntry
-from ..ingest.store import LEDGER_COLUMNS
 from ..ingest.tracking import SlotStatus
 from . import award_sheets as awards_sheets
 from .adjust_sheets import write_adjusted
@@ -25,18 +26,16 @@ from .columns import (
     ParamCells,
     blank_or,
     group_headers,
+    short_rule,
     total_formula,
     write_group_columns,
 )
+from .data import DataRows, write_sums
 from .inputs import ResultsInput, SummaryCells
 
 PUBLIC, DATA, FLAG_DATA, PARAMS = "公示", "数据", "授旗数据", "参数"
-TRACKING, PROBLEMS, LEDGER = "回收情况", "问题清单", "文件清单"
+TRACKING = "回收情况"
 HEADER_ROW = 3  # 1-based header row of 汇总 and the ranked sheets; data start below
-
-# 数据 / 授旗数据: fixed columns, then category subtotals, then one column per item.
-DATA_COLUMNS = ("支部", "评价主体", "评价人", "被评编号", "被评名称", "指标体系", "满意度", "合计")
-D_GROUP, D_RATEE, D_ANSWER, D_TOTAL, D_FIRST = 2, 4, 7, 8, 9
 
 
 def write_results(data: ResultsInput, target: Path) -> Path:
@@ -50,18 +49,14 @@ def write_results(data: ResultsInput, target: Path) -> Path:
         if data.adjusted is not None and data.adjusted.records:
             write_adjusted(wb, fmt, scheme, data.adjusted)
         params = _write_params(wb.add_worksheet(PARAMS), fmt, scheme)
-        member_ratings = [r for r in data.ratings if r.group in {g.code for g in scheme.member_groups}]
-        ranges = write_data(wb.add_worksheet(DATA), fmt, scheme, member_ratings, MEMBER_TARGET)
-        cells = _write_summary(summary, fmt, data, ranges, params)
+        rows = write_sums(wb.add_worksheet(DATA), fmt, scheme, data.ratings_for(MEMBER_TARGET), MEMBER_TARGET)
+        cells = _write_summary(summary, fmt, data, rows, params)
         _write_public(public, fmt, data, cells)
         if scheme.flag:
-            flag_ratings = [r for r in data.ratings if r.group in {g.code for g in scheme.flag_groups}]
-            flag_ranges = write_data(wb.add_worksheet(FLAG_DATA), fmt, scheme, flag_ratings, BRANCH_TARGET)
-            awards_sheets.write_flag(award_sheets, fmt, data, flag_ranges, params)
-        awards_sheets.write_member_awards(award_sheets, fmt, data, ranges, params, cells)
+            flag_rows = write_sums(wb.add_worksheet(FLAG_DATA), fmt, scheme, data.ratings_for(BRANCH_TARGET), BRANCH_TARGET)
+            awards_sheets.write_flag(award_sheets, fmt, data, flag_rows, params)
+        awards_sheets.write_member_awards(award_sheets, fmt, data, rows, params, cells)
         _write_tracking(wb.add_worksheet(TRACKING), fmt, data.status)
-        _write_problems(wb.add_worksheet(PROBLEMS), fmt, data.problems)
-        _write_ledger(wb.add_worksheet(LEDGER), fmt, data.ledger)
         summary.activate()
         wb.close()
     return Path(target)
@@ -92,59 +87,16 @@ def _write_params(ws, fmt, scheme: Scheme) -> ParamCells:
     first, last = top + 2, top + 1 + len(scheme.bands)
     rule = "是" if scheme.settings.top_star_needs_outstanding else "否"
     ws.write(last + 1, 0, f"最高星级需“突出表现”标记：{rule}", fmt["note"])
+    ws.write(last + 3, 0, "匿名门槛", fmt["head"])
+    ws.write_row(last + 4, 0, ("评价人数门槛", scheme.settings.min_raters), fmt["text"])
+    ws.write_row(last + 5, 0, ("不足门槛时", scheme.settings.short_policy), fmt["text"])
+    ws.write(last + 6, 0, short_rule(scheme) + "。", fmt["note"])
     return ParamCells(weights, f"'{PARAMS}'!$B${first}:$B${last}", f"'{PARAMS}'!$A${first}:$A${last}")
-
-
-# -- 数据 and 授旗数据 ---------------------------------------------------------------------
-
-def _sets_for(scheme: Scheme, target: str) -> list[str]:
-    if target == BRANCH_TARGET:
-        return [scheme.flag.set_name]
-    return list(dict.fromkeys(m.criteria_set for m in scheme.members))
-
-
-def write_data(ws, fmt, scheme: Scheme, ratings: list[Rating], target: str) -> F.DataRanges:
-    """One row per rater per person (or branch) rated; category subtotals and the total as SUMs."""
-    sets = _sets_for(scheme, target)
-    items = [i for s in sets for i in scheme.items_of(s)]
-    categories = [(s, c) for s in sets for c in scheme.categories_of(s)]
-    cat_cols = {key: D_FIRST + n for n, key in enumerate(categories)}
-    item_cols = {(i.set_name, i.code): D_FIRST + len(categories) + n for n, i in enumerate(items)}
-    prefix = len(sets) > 1
-    headers = DATA_COLUMNS + tuple(f"{s}{c}小计" if prefix else f"{c}小计" for s, c in categories)
-    headers += tuple(f"{i.set_name}{i.code}" if prefix else i.code for i in items)
-    table_head(ws, fmt, 0, headers, (14, 10, 10, 10, 12, 10, 8, 8) + (9,) * len(categories) + (6,) * len(items))
-    names = {g.code: g.name for g in scheme.groups}
-    for r, rating in enumerate(ratings, start=1):
-        set_name, (ratee_id, ratee_name, branch) = _ratee(scheme, rating, target)
-        row = (branch, names[rating.group], rating.rater, ratee_id, ratee_name, set_name, rating.answer)
-        for c, value in enumerate(row):
-            ws.write_string(r, c, value, fmt["text"])
-        cols = {code: item_cols[(set_name, code)] for code, _ in rating.scores}
-        for code, score in rating.scores:
-            ws.write_number(r, cols[code] - 1, float(score), fmt["center"])
-        ws.write_formula(r, D_TOTAL - 1, F.row_sum(r + 1, min(cols.values()), max(cols.values())), fmt["center"], float(rating.total))
-        for category in scheme.categories_of(set_name):
-            codes = [i.code for i in scheme.items_of(set_name) if i.category == category]
-            span = [cols[c] for c in codes]
-            subtotal = float(rating.subtotal(frozenset(codes)))
-            ws.write_formula(r, cat_cols[(set_name, category)] - 1, F.row_sum(r + 1, min(span), max(span)), fmt["center"], subtotal)
-    ws.autofilter(0, 0, max(len(ratings), 1), len(headers) - 1)
-    page(ws, (0, 0))
-    return F.DataRanges(ws.get_name(), D_GROUP, D_RATEE, D_TOTAL, 2, len(ratings) + 1, D_ANSWER, cat_cols)
-
-
-def _ratee(scheme: Scheme, rating: Rating, target: str):
-    """(criteria set, (编号, 名称, 支部)) of whoever a rating is about."""
-    if target == BRANCH_TARGET:
-        return scheme.flag.set_name, (scheme.branch_code(rating.ratee), rating.ratee, rating.ratee)
-    member = scheme.member(rating.ratee)
-    return member.criteria_set, (member.member_id, member.name, member.branch)
 
 
 # -- 汇总 --------------------------------------------------------------------------------
 
-def _write_summary(ws, fmt, data: ResultsInput, ranges: F.DataRanges, params: ParamCells) -> SummaryCells:
+def _write_summary(ws, fmt, data: ResultsInput, data_rows: DataRows, params: ParamCells) -> SummaryCells:
     scheme = data.scheme
     groups = scheme.member_groups
     with_stars = bool(scheme.bands)
@@ -165,7 +117,7 @@ def _write_summary(ws, fmt, data: ResultsInput, ranges: F.DataRanges, params: Pa
     for n, result in enumerate(data.members, start=1):
         row = HEADER_ROW + n
         rows[result.member.member_id] = row
-        _summary_row(ws, fmt, scheme, result, n, row, ranges, params, total_col)
+        _summary_row(ws, fmt, scheme, result, n, row, data_rows.of(result.member.member_id, groups), params, total_col)
     page(ws, (0, HEADER_ROW - 1))
     mean_cols = {g.name: 7 + 2 * k for k, g in enumerate(groups)}
     return SummaryCells(rows, 4, 2, total_col, total_col + 2 if with_stars else None, mean_cols)
@@ -178,17 +130,19 @@ def _rule_note(scheme: Scheme) -> str:
         note += "后对照星级标准定星"
         if scheme.settings.top_star_needs_outstanding:
             note += "；综合得分达最高星级但无“突出表现”标记者降一星"
-    return note + "。"
+    return note + "；" + short_rule(scheme) + "。"
 
 
-def _summary_row(ws, fmt, scheme, result: MemberResult, n, row, ranges, params: ParamCells, total_col) -> None:
+def _summary_row(ws, fmt, scheme, result: MemberResult, n, row, group_cells, params: ParamCells, total_col) -> None:
     r, m = row - 1, result.member
     ws.write_number(r, 0, n, fmt["center"])
     for c, value in enumerate((m.branch, m.member_id, m.name, "是" if m.outstanding else ""), start=1):
         ws.write_string(r, c, value, fmt["text"] if c < 4 else fmt["center"])
-    mean_cells = write_group_columns(ws, fmt, row, 6, f"$C{row}", result.groups, ranges, params)
+    mean_cells = write_group_columns(ws, fmt, row, 6, result.groups, group_cells)
     total_cell = F.col_letter(total_col) + str(row)
-    ws.write_formula(r, total_col - 1, total_formula(mean_cells, result.groups, params), fmt["score"], blank_or(result.total))
+    rescale = scheme.settings.short_policy == SHORT_RESCALE
+    formula = total_formula(mean_cells, result.groups, params, rescale)
+    ws.write_formula(r, total_col - 1, formula, fmt["score"], blank_or(result.total))
     note_col = total_col
     if scheme.bands:
         outstanding = f"$E{row}" if scheme.settings.top_star_needs_outstanding else None
@@ -197,8 +151,15 @@ def _summary_row(ws, fmt, scheme, result: MemberResult, n, row, ranges, params: 
         glyphs = "" if result.stars is None else "★" * result.stars
         ws.write_formula(r, total_col + 1, F.star_glyphs(F.col_letter(total_col + 1) + str(row)), fmt["star"], glyphs)
         note_col = total_col + 2
-    note = f"缺少：{'、'.join(result.missing)}" if result.missing else ""
-    ws.write_string(r, note_col, note, fmt["text"])
+    ws.write_string(r, note_col, short_note(result.groups, result.total), fmt["text"])
+
+
+def short_note(groups, total) -> str:
+    """备注: which groups are not counted, and whether the others' weights were rescaled."""
+    left_out = [f"{g.group.name}{g.short_text}" for g in groups if g.mean is None]
+    if not left_out:
+        return ""
+    return f"未计入：{'、'.join(left_out)}" + ("；权重已按其余评价主体折算" if total is not None else "")
 
 
 # -- 公示 --------------------------------------------------------------------------------
@@ -236,37 +197,15 @@ def _earned_stars(data: ResultsInput) -> dict[str, list[str]]:
     return earned if data.star_awards else {}
 
 
-# -- 回收情况, 问题清单, 文件清单 ---------------------------------------------------------------
+# -- 回收情况 ---------------------------------------------------------------------------------
 
 def _write_tracking(ws, fmt, status: list[SlotStatus]) -> None:
-    """The same matrix ``xlflag status`` prints."""
-    headers = ("支部", "评价主体", "应收", "已交", "已采用", "问题", "未采用", "待催收评价人")
-    table_head(ws, fmt, 0, headers, (18, 12, 7, 7, 7, 7, 7, 50))
+    """How many forms came back per branch and rater group; who still owes one is only in the
+    working papers and the 催收名单."""
+    headers = ("支部", "评价主体", "应收", "已交", "已采用", "问题", "未采用")
+    table_head(ws, fmt, 0, headers, (18, 12, 7, 7, 7, 7, 7))
     for r, s in enumerate(status, start=1):
         ws.write_string(r, 0, s.branch, fmt["text"])
         ws.write_string(r, 1, s.group, fmt["text"])
         ws.write_row(r, 2, (s.expected, s.returned, s.accepted, s.problems, s.expected - s.accepted), fmt["center"])
-        ws.write_string(r, 7, "、".join(s.missing), fmt["text"])
-    page(ws, (0, 0))
-
-
-def _write_problems(ws, fmt, problems: list[Problem]) -> None:
-    headers = ("代码", "级别", "文件", "工作表", "单元格", "发现", "应为", "说明")
-    table_head(ws, fmt, 0, headers, (26, 6, 36, 10, 10, 18, 18, 50))
-    for r, problem in enumerate(problems, start=1):
-        # write_string: a rater's "=1+1" must stay text, never become a formula
-        for c, value in enumerate(problem.as_row().values()):
-            ws.write_string(r, c, value, fmt["text"])
-    ws.autofilter(0, 0, max(len(problems), 1), len(headers) - 1)
-    page(ws, (0, 0))
-
-
-def _write_ledger(ws, fmt, ledger: list[LedgerEntry]) -> None:
-    """The same ledger as the evidence store's 台账.csv, column for column."""
-    headers = tuple(heading for heading, _ in LEDGER_COLUMNS)
-    table_head(ws, fmt, 0, headers, (40, 8, 18, 50, 24, 24, 18, 30, 20, 30, 30))
-    for r, e in enumerate(ledger, start=1):
-        for c, (_, attribute) in enumerate(LEDGER_COLUMNS):
-            ws.write_string(r, c, str(getattr(e, attribute) or ""), fmt["text"])
-    ws.autofilter(0, 0, max(len(ledger), 1), len(headers) - 1)
     page(ws, (0, 0))

@@ -16,6 +16,9 @@ from ..core.model import (
     BLANK_POLICIES,
     BLANK_SKIP_ROW,
     BRANCH_RATER_KINDS,
+    DEFAULT_MIN_RATERS,
+    SHORT_POLICIES,
+    SHORT_RESCALE,
     BRANCH_TARGET,
     DEFAULT_SET,
     MEMBER_RATER_KINDS,
@@ -179,6 +182,7 @@ def _settings(sheets, file, report) -> Settings | None:
     if (blank_policy or BLANK_SKIP_ROW) not in BLANK_POLICIES:
         report.add(Problem(Code.SCHEME_VALUE_INVALID, file, SETTINGS, f"B{blank_row}", blank_policy, "或".join(BLANK_POLICIES)))
         blank_policy = BLANK_SKIP_ROW
+    min_raters, short_policy = _anonymity(found, file, report)
     return Settings(
         organisation=found["组织名称"][1],
         period=found["期次"][1],
@@ -187,6 +191,8 @@ def _settings(sheets, file, report) -> Settings | None:
         step=step,
         blank_policy=blank_policy or BLANK_SKIP_ROW,
         **_notice_settings(found, file, report),
+        min_raters=min_raters,
+        short_policy=short_policy,
     )
 
 
@@ -238,6 +244,26 @@ def adjustments(table: Table) -> tuple[Adjustment, ...]:
 
 def _date_text(v) -> str:
     return v.date().isoformat() if isinstance(v, datetime) else text(v)
+
+
+MIN_RATERS_KEY, SHORT_POLICY_KEY = "评价人数门槛", "不足门槛时"
+
+
+def _anonymity(found, file, report) -> tuple[int, str]:
+    """设置 → 评价人数门槛 (a positive whole number, default 3) and 不足门槛时 (what the total does)."""
+    row, value = found.get(MIN_RATERS_KEY, (0, ""))
+    try:
+        n = Fraction(value or DEFAULT_MIN_RATERS)
+        if n.denominator != 1 or n < 1:
+            raise ValueError
+    except ValueError:
+        report.add(Problem(Code.SCHEME_VALUE_INVALID, file, SETTINGS, f"B{row}", value, "正整数，如3"))
+        n = Fraction(DEFAULT_MIN_RATERS)
+    row, policy = found.get(SHORT_POLICY_KEY, (0, ""))
+    if (policy or SHORT_RESCALE) not in SHORT_POLICIES:
+        report.add(Problem(Code.SCHEME_VALUE_INVALID, file, SETTINGS, f"B{row}", policy, "或".join(SHORT_POLICIES)))
+        policy = SHORT_RESCALE
+    return int(n), policy or SHORT_RESCALE
 
 
 class _Parser:

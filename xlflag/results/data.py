@@ -1,0 +1,106 @@
+"""数据 and 授旗数据: one row per person (or branch) rated and rater group — how many raters
+rated, how many the plan expects, how many the anonymity threshold needs, and the sums of their
+scores per item, category and in total.
+
+No single rater's scores are ever written here: a group's sums only appear once at least its
+threshold of raters rated (below it the row shows the counts alone), and nothing names or
+numbers a rater. The per-rater scores are in the office's working papers (``papers``).
+Rows are contiguous per ratee in roster (or branch) order, groups in scheme order, so every
+formula of 汇总 and the award sheets reads its cells by direct reference.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..core import formulas as F
+from ..core.formplan import expected_raters
+from ..core.model import BRANCH_TARGET, RATER_REPS, Scheme
+from ..core.scoring import GroupSums, Rating, group_sums, thresholds
+from ..edge.sheetkit import page, table_head
+
+DATA_COLUMNS = ("支部", "被评编号", "被评名称", "指标体系", "评价主体", "应评人数", "计分门槛", "已评人数")
+C_EXPECTED, C_REQUIRED, C_COUNT = 6, 7, 8  # 1-based
+NOTE_ROW, HEAD_ROW = 1, 2  # 1-based: a note, then the header; data below
+NOTE = ("每行为一个被评对象的一个评价主体：已评人数及其评分之和（非单个评价人的评分）。"
+        "已评人数不足计分门槛时不列分数，汇总中该评价主体显示“不足N人”。")
+
+
+@dataclass(frozen=True)
+class DataRows:
+    """(ratee, group code) → the cells of its row in 数据 / 授旗数据."""
+
+    cells: dict[tuple[str, str], F.GroupCells]
+
+    def of(self, ratee: str, groups) -> list[F.GroupCells]:
+        return [self.cells[(ratee, g.code)] for g in groups]
+
+
+def _sets_for(scheme: Scheme, target: str) -> list[str]:
+    if target == BRANCH_TARGET:
+        return [scheme.flag.set_name]
+    return list(dict.fromkeys(m.criteria_set for m in scheme.members))
+
+
+def _ratees(scheme: Scheme, target: str):
+    """(ratee key, 支部, 编号, 名称, criteria set) in roster or branch order."""
+    if target == BRANCH_TARGET:
+        return [(b.name, b.name, scheme.branch_code(b.name), b.name, scheme.flag.set_name) for b in scheme.branches]
+    return [(m.member_id, m.branch, m.member_id, m.name, m.criteria_set) for m in scheme.members]
+
+
+def write_sums(ws, fmt, scheme: Scheme, ratings: list[Rating], target: str) -> DataRows:
+    groups = scheme.groups_for(target)
+    sets = _sets_for(scheme, target)
+    items = [i for s in sets for i in scheme.items_of(s)]
+    categories = [(s, c) for s in sets for c in scheme.categories_of(s)]
+    answers = scheme.flag.answers if target == BRANCH_TARGET and any(g.rater_kind == RATER_REPS for g in groups) else ()
+    answer_cols = {a: C_COUNT + 1 + n for n, a in enumerate(answers)}
+    total_col = C_COUNT + 1 + len(answers)
+    cat_cols = {key: total_col + 1 + n for n, key in enumerate(categories)}
+    item_cols = {(i.set_name, i.code): total_col + 1 + len(categories) + n for n, i in enumerate(items)}
+    prefix = len(sets) > 1
+    headers = DATA_COLUMNS + tuple(f"{a}\n人数" for a in answers) + ("合计\n之和",)
+    headers += tuple(f"{s}{c}小计\n之和" if prefix else f"{c}小计\n之和" for s, c in categories)
+    headers += tuple(f"{i.set_name}{i.code}" if prefix else i.code for i in items)
+    widths = (14, 9, 10, 9, 12, 7, 7, 7) + (7,) * len(answers) + (8,) + (9,) * len(categories) + (6,) * len(items)
+    ws.merge_range(NOTE_ROW - 1, 0, NOTE_ROW - 1, min(len(headers), 12) - 1, NOTE, fmt["note"])
+    ws.set_row(NOTE_ROW - 1, 30)
+    table_head(ws, fmt, HEAD_ROW - 1, headers, widths)
+    sums, required, expected = group_sums(ratings), thresholds(scheme), expected_raters(scheme)
+    sheet, cells, row = ws.get_name(), {}, HEAD_ROW
+    for ratee, branch, code, name, set_name in _ratees(scheme, target):
+        for group in groups:
+            row += 1
+            key = (ratee, group.code)
+            got = sums.get(key, GroupSums(0, {}, {}))
+            need = required.get(key, 1)
+            ws.write_row(row - 1, 0, (branch, code, name, set_name, group.name), fmt["text"])
+            ws.write_row(row - 1, C_EXPECTED - 1, (expected.get(key, 0), need, got.raters), fmt["center"])
+            shown = got.raters >= need
+            group_answers = answer_cols if group.rater_kind == RATER_REPS else {}
+            for answer, col in group_answers.items():
+                ws.write(row - 1, col - 1, got.answers.get(answer, 0) if shown else "", fmt["center"])
+            set_cats = {k: c for k, c in cat_cols.items() if k[0] == set_name}
+            if shown:
+                _write_sums(ws, fmt, scheme, row, set_name, got, item_cols, set_cats, total_col)
+            cells[key] = F.GroupCells(
+                F.cell(sheet, C_COUNT, row), F.cell(sheet, C_REQUIRED, row), F.cell(sheet, total_col, row),
+                {k: F.cell(sheet, c, row) for k, c in set_cats.items()},
+                {a: F.cell(sheet, c, row) for a, c in group_answers.items()},
+            )
+    ws.autofilter(HEAD_ROW - 1, 0, max(row, HEAD_ROW), len(headers) - 1)
+    page(ws, (0, HEAD_ROW - 1))
+    return DataRows(cells)
+
+
+def _write_sums(ws, fmt, scheme, row, set_name, got: GroupSums, item_cols, set_cats, total_col) -> None:
+    """Item sums as values; category and grand sums as SUM formulas over them."""
+    cols = {i.code: item_cols[(set_name, i.code)] for i in scheme.items_of(set_name)}
+    for code, col in cols.items():
+        ws.write_number(row - 1, col - 1, float(got.items.get(code, 0)), fmt["center"])
+    total = sum(got.items.values())
+    ws.write_formula(row - 1, total_col - 1, F.row_sum(row, min(cols.values()), max(cols.values())), fmt["center"], float(total))
+    for (_, category), col in set_cats.items():
+        span = [cols[i.code] for i in scheme.items_of(set_name) if i.category == category]
+        subtotal = sum(got.items.get(i.code, 0) for i in scheme.items_of(set_name) if i.category == category)
+        ws.write_formula(row - 1, col - 1, F.row_sum(row, min(span), max(span)), fmt["center"], float(subtotal))

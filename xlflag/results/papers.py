@@ -1,0 +1,107 @@
+"""The office's working papers 工作底稿.xlsx: what must never be posted.
+
+文件清单 (every file received, as the evidence store's ledger), 问题清单 (with file names),
+回收明细 (the return matrix with the names still owed) and 评分明细 / 授旗评分明细 (one row
+per rater per person rated). Written beside the evidence store, every sheet marked 内部资料 in
+its first row and in the printed page header. The results workbook (``workbook``) holds none
+of this.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..core.model import BRANCH_TARGET, MEMBER_TARGET, Scheme
+from ..core.problems import Problem
+from ..core.scoring import Rating
+from ..edge.files import atomic_path, new_workbook
+from ..edge.sheetkit import formats, page, table_head
+from ..ingest.returns import LedgerEntry
+from ..ingest.store import LEDGER_COLUMNS
+from ..ingest.tracking import SlotStatus
+from .inputs import ResultsInput
+
+PAPERS_FILE = "工作底稿.xlsx"
+INTERNAL = "内部资料"
+LEDGER, PROBLEMS, MATRIX, DETAIL, FLAG_DETAIL = "文件清单", "问题清单", "回收明细", "评分明细", "授旗评分明细"
+BANNER = f"{INTERNAL}：含评价人、表单编号与文件名，仅供组织工作人员核对，不得公示、张贴或外传。"
+HEAD = 2  # 0-based row of every table header: the banner sits above it
+
+
+def write_papers(data: ResultsInput, target: Path) -> Path:
+    scheme = data.scheme
+    with atomic_path(target) as tmp:
+        wb = new_workbook(tmp, title=f"{scheme.settings.organisation}{scheme.settings.period_label}工作底稿（{INTERNAL}）")
+        fmt = formats(wb)
+        _write_ledger(wb.add_worksheet(LEDGER), fmt, data.ledger)
+        _write_problems(wb.add_worksheet(PROBLEMS), fmt, data.problems)
+        _write_matrix(wb.add_worksheet(MATRIX), fmt, data.status)
+        _write_detail(wb.add_worksheet(DETAIL), fmt, scheme, data.ratings_for(MEMBER_TARGET), MEMBER_TARGET)
+        if scheme.flag:
+            _write_detail(wb.add_worksheet(FLAG_DETAIL), fmt, scheme, data.ratings_for(BRANCH_TARGET), BRANCH_TARGET)
+        wb.close()
+    return Path(target)
+
+
+def _table(ws, fmt, headers, widths, rows: int) -> None:
+    """The banner, the header row, a filter, and 内部资料 in the printed header."""
+    ws.merge_range(0, 0, 0, len(headers) - 1, BANNER, fmt["note"])
+    ws.set_row(0, 30)
+    table_head(ws, fmt, HEAD, headers, widths)
+    ws.autofilter(HEAD, 0, HEAD + max(rows, 1), len(headers) - 1)
+    page(ws, (0, HEAD))
+    ws.set_header(f"&L&\"黑体,Bold\"{INTERNAL}&C{ws.get_name()}&R工作底稿")
+
+
+def _write_ledger(ws, fmt, ledger: list[LedgerEntry]) -> None:
+    """The same ledger as the evidence store's 台账.csv, column for column."""
+    headers = tuple(heading for heading, _ in LEDGER_COLUMNS)
+    _table(ws, fmt, headers, (40, 8, 18, 50, 24, 24, 18, 30, 20, 30, 30)[:len(headers)], len(ledger))
+    for r, e in enumerate(ledger, start=HEAD + 1):
+        for c, (_, attribute) in enumerate(LEDGER_COLUMNS):
+            # write_string: a rater's "=1+1" file name must stay text, never become a formula
+            ws.write_string(r, c, str(getattr(e, attribute) or ""), fmt["text"])
+
+
+def _write_problems(ws, fmt, problems: list[Problem]) -> None:
+    headers = ("代码", "级别", "文件", "工作表", "单元格", "发现", "应为", "说明")
+    _table(ws, fmt, headers, (26, 6, 36, 10, 10, 18, 18, 50), len(problems))
+    for r, problem in enumerate(problems, start=HEAD + 1):
+        for c, value in enumerate(problem.as_row().values()):
+            ws.write_string(r, c, value, fmt["text"])
+
+
+def _write_matrix(ws, fmt, status: list[SlotStatus]) -> None:
+    """The return matrix ``xlflag status`` counts, with the names still owed."""
+    headers = ("支部", "评价主体", "应收", "已交", "已采用", "问题", "未采用", "待催收评价人")
+    _table(ws, fmt, headers, (18, 12, 7, 7, 7, 7, 7, 50), len(status))
+    for r, s in enumerate(status, start=HEAD + 1):
+        ws.write_string(r, 0, s.branch, fmt["text"])
+        ws.write_string(r, 1, s.group, fmt["text"])
+        ws.write_row(r, 2, (s.expected, s.returned, s.accepted, s.problems, s.expected - s.accepted), fmt["center"])
+        ws.write_string(r, 7, "、".join(s.missing), fmt["text"])
+
+
+DETAIL_COLUMNS = ("支部", "评价主体", "评价人", "被评编号", "被评名称", "指标体系", "满意度", "合计")
+
+
+def _write_detail(ws, fmt, scheme: Scheme, ratings: list[Rating], target: str) -> None:
+    """One row per rater per person (or branch) rated: the scores as each rater gave them."""
+    sets = [scheme.flag.set_name] if target == BRANCH_TARGET else list(dict.fromkeys(m.criteria_set for m in scheme.members))
+    items = [i for s in sets for i in scheme.items_of(s)]
+    prefix = len(sets) > 1
+    item_cols = {(i.set_name, i.code): len(DETAIL_COLUMNS) + n for n, i in enumerate(items)}
+    headers = DETAIL_COLUMNS + tuple(f"{i.set_name}{i.code}" if prefix else i.code for i in items)
+    _table(ws, fmt, headers, (14, 10, 10, 10, 12, 10, 8, 8) + (6,) * len(items), len(ratings))
+    names = {g.code: g.name for g in scheme.groups}
+    for r, rating in enumerate(ratings, start=HEAD + 1):
+        if target == BRANCH_TARGET:
+            set_name, branch, ratee = scheme.flag.set_name, rating.ratee, (scheme.branch_code(rating.ratee), rating.ratee)
+        else:
+            member = scheme.member(rating.ratee)
+            set_name, branch, ratee = member.criteria_set, member.branch, (member.member_id, member.name)
+        row = (branch, names[rating.group], rating.rater, *ratee, set_name, rating.answer)
+        for c, value in enumerate(row):
+            ws.write_string(r, c, value, fmt["text"])
+        ws.write_number(r, len(row), float(rating.total), fmt["center"])
+        for code, score in rating.scores:
+            ws.write_number(r, item_cols[(set_name, code)], float(score), fmt["center"])
