@@ -56,7 +56,9 @@ def test_every_sheet_starts_with_its_header(name):
 def test_settings(name):
     s = kv(PRESETS[name], "设置")
     notice = {"公示内容", "公示天数", "公示开始", "公示结束", "申诉方式", "免收表单"}
-    assert set(s) == {"组织名称", "期次", "周期", "五星需突出表现", "计分步长", "空白处理", "方案说明"} | notice
+    anonymity = {"评价人数门槛", "不足门槛时"}
+    assert set(s) == {"组织名称", "期次", "周期", "五星需突出表现", "计分步长", "空白处理", "方案说明"} | notice | anonymity
+    assert (s["评价人数门槛"], s["不足门槛时"]) == ("3", "按其余评价主体折算")
     assert (s["周期"], s["期次"]) in {("季度", "2026Q4"), ("半年", "2026H2")}
     assert s["五星需突出表现"] == ("是" if name == "s2" else "否")
     assert s["计分步长"] == "1" and s["空白处理"] == "整行不计"

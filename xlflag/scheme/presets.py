@@ -120,6 +120,8 @@ def _settings(organisation, period, cycle, outstanding, note) -> list[tuple]:
         ("计分步长", "1"),
         ("空白处理", "整行不计"),
         ("方案说明", note),
+        ("评价人数门槛", "3"),  # a group's mean shows only from 3 raters (issue 10)
+        ("不足门槛时", "按其余评价主体折算"),
         ("公示内容", "星级"),
         ("公示天数", 3),
         ("公示开始", None),
