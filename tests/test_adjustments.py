@@ -172,7 +172,7 @@ def test_scheme_without_adjustments_changes_nothing():
     assert {o.result.member.member_id: o.stars for o in adjusted.members} == H1_SCORES
 
 
-# -- end to end: the sheets 评定结果 and 调整记录, the problems in 问题清单 -------------------------------
+# -- end to end: the sheets 评定结果 and 调整记录, the problems in the working papers' 问题清单 -------------------------------
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
@@ -197,7 +197,7 @@ def test_audit_lists_every_row_and_the_problems_are_listed(run):
     assert [(r["调整表行"], r["执行"]) for r in audit_rows] == [(2, "是"), (3, "是"), (4, "是"), (5, "否"), (6, "否"),
                                                               (7, "否"), (8, "否"), (9, "是")]
     assert audit_rows[0]["理由"] == "防汛抢险中表现突出" and audit_rows[0]["批准人"] == "局党组"
-    listed = [r for r in sheet_rows_at(run.results, "问题清单") if r[0].startswith("ADJUST_")]
+    listed = [r for r in sheet_rows_at(run.result.papers, "问题清单") if r[0].startswith("ADJUST_")]
     assert [(r[0], r[3], r[4]) for r in listed] == [
         ("ADJUST_TARGET_UNKNOWN", "调整", "A5"), ("ADJUST_FIELD_MISSING", "调整", "E6"),
         ("ADJUST_CONFLICT", "调整", "A7"), ("ADJUST_CONFLICT", "调整", "A8"),
