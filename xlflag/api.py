@@ -8,6 +8,23 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .archive.history import (
+    Comparison,
+    FlagHistory,
+    MemberPeriod,
+    YearSummary,
+    compare,
+    flag_history,
+    member_history,
+    ordered,
+    period_year,
+    previous_of,
+    year_summary,
+)
+from .archive.importer import HistoryUnreadable, read_history  # noqa: F401  (the CLI catches it)
+from .archive.record import PeriodRecord, period_record
+from .archive.sheets import write_archive, write_year
+from .archive.store import PeriodCommitted, database_url, opened, shown_url
 from .core.adjustments import Adjusted, apply_adjustments
 from .core.awards import Awards, decide_awards
 from .core.formplan import plan_forms
@@ -187,3 +204,96 @@ def _missing_group_notes(members: list[MemberResult]) -> list[Problem]:
         for m in members
         if m.missing
     ]
+
+
+# -- the archive (星级党员档案) -------------------------------------------------------------
+# ``db`` is a SQLite file or a database URL (postgresql://… uses psycopg 3); without one, the
+# archive is xlflag-档案.sqlite beside ``scheme`` (or in the current folder).
+
+@dataclass(frozen=True)
+class ArchiveCommit:
+    consolidation: Consolidation
+    record: PeriodRecord  # as stored, with its version
+    url: str  # the archive, password hidden
+
+
+def archive_commit(scheme_path: Path, returns: Path, output: Path, *, db: str | None = None, replace: bool = False,
+                   progress: Progress | None = None) -> ArchiveCommit:
+    """Consolidate the period (the results workbook is written as by ``consolidate``) and keep
+    its final results in the archive; a period already there is refused unless ``replace``."""
+    url = database_url(db, Path(scheme_path))
+    period = load_scheme(scheme_path).settings.period
+    with opened(url) as archive:
+        if not replace and (stored := archive.load(period)) is not None:
+            raise PeriodCommitted(period, stored.version)  # before the expensive part
+        result = consolidate(scheme_path, returns, output, progress=progress)
+        record = period_record(result.scheme, result.members, result.awards, result.status)
+        return ArchiveCommit(result, archive.commit(record, replace=replace), shown_url(url))
+
+
+def archive_records(db: str | None = None, scheme: Path | None = None, *, all_versions: bool = False) -> list[PeriodRecord]:
+    """Every period in the archive (its current version), earliest first."""
+    with opened(database_url(db, scheme)) as archive:
+        return ordered(archive.records(all_versions=all_versions))
+
+
+def archive_flag(db: str | None = None, scheme: Path | None = None) -> FlagHistory:
+    return flag_history(archive_records(db, scheme))
+
+
+def archive_member(member_id: str, db: str | None = None, scheme: Path | None = None) -> list[MemberPeriod]:
+    return member_history(archive_records(db, scheme), member_id)
+
+
+def archive_compare(period: str | None = None, db: str | None = None, scheme: Path | None = None) -> Comparison:
+    """The change into ``period`` (default: the latest) from the period before it."""
+    records = archive_records(db, scheme)
+    current = next((r for r in records if r.period == period), None) if period else (records[-1] if records else None)
+    if current is None:
+        raise LookupError(f"档案中没有期次“{period}”" if period else "档案为空：请先 xlflag archive commit")
+    return compare(previous_of(records, current.period), current)
+
+
+def archive_year(year: int, output: Path, *, db: str | None = None, scheme: Path | None = None,
+                 min_stars: int | None = None) -> YearSummary:
+    """年度汇总 for 年度考核 and 评先评优; ``min_stars`` overrides the scheme's 表彰最低星级."""
+    records = [r for r in archive_records(db, scheme) if period_year(r.period) == year]
+    if not records:
+        raise LookupError(f"档案中没有{year}年的期次")
+    summary = year_summary(records, year, min_stars)
+    write_year(summary, records[-1].organisation, Path(output))
+    return summary
+
+
+def archive_export(output: Path, *, db: str | None = None, scheme: Path | None = None) -> list[PeriodRecord]:
+    """The whole archive, every version, in the import template's layout."""
+    records = archive_records(db, scheme, all_versions=True)
+    write_archive(records, Path(output))
+    return records
+
+
+def archive_template(output: Path) -> Path:
+    return write_archive([], Path(output))
+
+
+@dataclass(frozen=True)
+class ArchiveImport:
+    records: list[PeriodRecord]  # as stored; empty when the report has errors
+    report: Report
+    url: str
+
+
+def archive_import(path: Path, *, db: str | None = None, scheme: Path | None = None, replace: bool = False) -> ArchiveImport:
+    """Earlier periods from the template; nothing is stored while any cell is wrong, nor when a
+    period is in the archive already (unless ``replace``)."""
+    records, report = read_history(Path(path))
+    url = database_url(db, scheme)
+    with opened(url) as archive:
+        if not replace:
+            for r in records:
+                if (stored := archive.load(r.period)) is not None:
+                    report.add(Problem(Code.ARCHIVE_PERIOD_COMMITTED, Path(path).name, "期次", found=r.period,
+                                       expected=str(stored.version)))
+        if not report.valid:
+            return ArchiveImport([], report, shown_url(url))
+        return ArchiveImport([archive.commit(r, replace=replace) for r in records], report, shown_url(url))

@@ -188,6 +188,134 @@ def demo(
     _print_consolidation(run.consolidation)
 
 
+# -- xlflag archive …: the 星级党员档案 ---------------------------------------------------------
+
+archive_app = typer.Typer(no_args_is_help=True, help="星级党员档案：各期成绩存档、流动红旗历史、年度汇总 / the archive across periods.")
+app.add_typer(archive_app, name="archive")
+DB_HELP = "档案数据库：SQLite文件或 postgresql://… / archive: a SQLite file or a database URL"
+SCHEME_HELP = "方案工作簿：默认档案在其旁 / scheme workbook: the default archive sits beside it"
+
+
+def _archive(run):
+    """``run()``, with an empty or unreachable archive and bad input as exit 2."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        return run()
+    except api.PeriodCommitted as exc:
+        _fail(str(exc))
+    except (LookupError, SchemeError, FileNotFoundError, api.HistoryUnreadable) as exc:
+        _fail(str(exc))
+    except api.SchemeInvalid as exc:
+        _print_report(exc.report)
+        _fail("方案有错误，未存档。")
+    except SQLAlchemyError as exc:
+        _fail(f"无法访问档案数据库：{type(exc).__name__}：{exc.args[0] if exc.args else ''}")
+
+
+@archive_app.command("commit")
+def archive_commit(
+    scheme: Path = typer.Argument(..., help="方案工作簿 / scheme workbook"),
+    returns: Path = typer.Argument(..., help="回收文件夹 / folder of returned files"),
+    output: Path = typer.Option(Path("汇总结果.xlsx"), "--output", "-o", help="结果工作簿 / results workbook"),
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+    replace: bool = typer.Option(False, "--replace", help="更正已存档的期次（原版本保留）/ replace, keeping the old version"),
+) -> None:
+    """汇总本期并存入档案 / consolidate the period and record its final results."""
+    def run():
+        with _progress("读取回收文件") as progress:
+            return api.archive_commit(scheme, returns, output, db=db, replace=replace, progress=progress)
+
+    done = _archive(run)
+    _print_consolidation(done.consolidation)
+    r = done.record
+    typer.echo(f"已存档：{r.period}（第{r.version}版）党员{len(r.members)}人、支部{len(r.branches)}个 → {done.url}")
+
+
+@archive_app.command("flag")
+def archive_flag(db: str = typer.Option(None, "--db", help=DB_HELP),
+                 scheme: Path = typer.Option(None, "--scheme", help=SCHEME_HELP)) -> None:
+    """流动红旗历史：何时由谁持有、次数、最长连续 / who held the flag when, how often, the longest run."""
+    from .archive.history import flag_summary_lines
+
+    history = _archive(lambda: api.archive_flag(db, scheme))
+    withdrawn = {}
+    for period, branch in history.withdrawn:
+        withdrawn.setdefault(period, []).append(branch)
+    for period, held in history.holders:
+        gone = f"（撤旗：{'、'.join(withdrawn[period])}）" if period in withdrawn else ""
+        typer.echo(f"{period}：{'、'.join(held) or '—'}{gone}")
+    for line in flag_summary_lines(history):
+        typer.echo(line)
+
+
+@archive_app.command("member")
+def archive_member(member_id: str = typer.Argument(..., help="党员编号 / member id"),
+                   db: str = typer.Option(None, "--db", help=DB_HELP),
+                   scheme: Path = typer.Option(None, "--scheme", help=SCHEME_HELP)) -> None:
+    """一名党员的历次星级、模范星与调整 / one member's record across periods."""
+    from .archive.history import member_lines
+
+    history = _archive(lambda: api.archive_member(member_id, db, scheme))
+    if not history:
+        _fail(f"档案中没有编号为“{member_id}”的党员")
+    for line in member_lines(history):
+        typer.echo(line)
+
+
+@archive_app.command("year")
+def archive_year(year: int = typer.Argument(..., help="年度 / year, e.g. 2026"),
+                 output: Path = typer.Option(Path("年度汇总.xlsx"), "--output", "-o", help="年度汇总工作簿 / workbook"),
+                 min_stars: int = typer.Option(None, "--min-stars", help="表彰最低星级（默认按方案）/ override the rule"),
+                 db: str = typer.Option(None, "--db", help=DB_HELP),
+                 scheme: Path = typer.Option(None, "--scheme", help=SCHEME_HELP)) -> None:
+    """年度汇总与表彰候选 / the annual summary for 年度考核 and 评先评优."""
+    summary = _archive(lambda: api.archive_year(year, output, db=db, scheme=scheme, min_stars=min_stars))
+    names = "、".join(f"{r.name}（{r.member_id}）" for r in summary.candidates) or "无"
+    typer.echo(f"{year}年：期次{'、'.join(summary.periods)}，党员{len(summary.rows)}人；表彰候选：{names}\n年度汇总：{output}")
+
+
+@archive_app.command("compare")
+def archive_compare(period: str = typer.Option(None, "--period", help="期次（默认最新）/ period, default the latest"),
+                    db: str = typer.Option(None, "--db", help=DB_HELP),
+                    scheme: Path = typer.Option(None, "--scheme", help=SCHEME_HELP)) -> None:
+    """与上期相比：升星、降星、夺旗、卫冕 / change since the previous period."""
+    from .archive.history import compare_lines
+
+    for line in compare_lines(_archive(lambda: api.archive_compare(period, db, scheme))):
+        typer.echo(line)
+
+
+@archive_app.command("export")
+def archive_export(output: Path = typer.Option(Path("星级党员档案.xlsx"), "--output", "-o", help="工作簿 / workbook"),
+                   db: str = typer.Option(None, "--db", help=DB_HELP),
+                   scheme: Path = typer.Option(None, "--scheme", help=SCHEME_HELP)) -> None:
+    """导出全部档案（含历史版本）/ export the whole archive to one workbook."""
+    records = _archive(lambda: api.archive_export(output, db=db, scheme=scheme))
+    typer.echo(f"已导出{len(records)}个期次版本：{output}")
+
+
+@archive_app.command("template")
+def archive_template(output: Path = typer.Option(Path("历史成绩模板.xlsx"), "--output", "-o", help="模板 / template")) -> None:
+    """历史成绩导入模板 / the template for periods kept by hand."""
+    typer.echo(f"已生成导入模板：{api.archive_template(output)}")
+
+
+@archive_app.command("import")
+def archive_import(file: Path = typer.Argument(..., help="按模板填写的历史成绩 / history workbook"),
+                   db: str = typer.Option(None, "--db", help=DB_HELP),
+                   scheme: Path = typer.Option(None, "--scheme", help=SCHEME_HELP),
+                   replace: bool = typer.Option(False, "--replace", help="更正已存档的期次（原版本保留）")) -> None:
+    """导入往期历史成绩 / import earlier periods from the template."""
+    done = _archive(lambda: api.archive_import(file, db=db, scheme=scheme, replace=replace))
+    _print_report(done.report)
+    if not done.report.valid:
+        _fail(f"有{len(done.report.errors)}处错误，未导入。")
+    if not done.records:
+        _fail("文件中没有期次，未导入。请在“期次”表和“党员”表中填写往期成绩。")
+    typer.echo(f"已导入：{'、'.join(r.period for r in done.records)} → {done.url}")
+
+
 def main() -> None:
     app()
 

@@ -158,6 +158,7 @@ class Settings:
     waived: tuple[str, ...] = ()  # 免收表单: form codes the office does not wait for
     min_raters: int = DEFAULT_MIN_RATERS  # a group's mean is shown only from this many raters
     short_policy: str = SHORT_RESCALE  # one of SHORT_POLICIES
+    award_min_stars: int | None = None  # 表彰最低星级: a 表彰 candidate holds at least this every period
 
     @property
     def period_label(self) -> str:

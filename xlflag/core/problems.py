@@ -89,6 +89,15 @@ class Code(Enum):
     ADJUST_NOT_APPLICABLE = (Severity.ERROR, "{found}，无法{expected}，本条未执行")
     ADJUST_CONFLICT = (Severity.ERROR, "与{found}调整同一对象的同一结果，相互矛盾，均未执行；请合并为一条")
 
+    # -- the archive (星级党员档案) and its history workbook --
+    ARCHIVE_SHEET_MISSING = (Severity.ERROR, "历史成绩工作簿缺少工作表“{expected}”，请使用导入模板")
+    ARCHIVE_COLUMN_MISSING = (Severity.ERROR, "工作表缺少列“{expected}”，请按导入模板的表头填写")
+    ARCHIVE_VALUE_INVALID = (Severity.ERROR, "取值“{found}”无效，应为{expected}")
+    ARCHIVE_PERIOD_UNKNOWN = (Severity.ERROR, "期次“{found}”不在“期次”表中，请先在“期次”表登记")
+    ARCHIVE_DUPLICATE = (Severity.ERROR, "“{found}”在同一期次中重复出现")
+    ARCHIVE_TARGET_UNKNOWN = (Severity.ERROR, "“{found}”不是该期次{expected}")
+    ARCHIVE_PERIOD_COMMITTED = (Severity.ERROR, "期次“{found}”已在档案中（第{expected}版）；确需更正请加 --replace，原版本仍保留")
+
     @property
     def severity(self) -> Severity:
         return self.value[0]

@@ -183,6 +183,13 @@ def _settings(sheets, file, report) -> Settings | None:
         report.add(Problem(Code.SCHEME_VALUE_INVALID, file, SETTINGS, f"B{blank_row}", blank_policy, "或".join(BLANK_POLICIES)))
         blank_policy = BLANK_SKIP_ROW
     min_raters, short_policy = _anonymity(found, file, report)
+    award_row, award_text = found.get("表彰最低星级", (0, ""))
+    award_min_stars = None
+    if award_text:
+        if award_text.isdigit() and int(award_text) > 0:
+            award_min_stars = int(award_text)
+        else:
+            report.add(Problem(Code.SCHEME_VALUE_INVALID, file, SETTINGS, f"B{award_row}", award_text, "正整数，如4（每期至少4星）"))
     return Settings(
         organisation=found["组织名称"][1],
         period=found["期次"][1],
@@ -193,6 +200,7 @@ def _settings(sheets, file, report) -> Settings | None:
         **_notice_settings(found, file, report),
         min_raters=min_raters,
         short_policy=short_policy,
+        award_min_stars=award_min_stars,
     )
 
 

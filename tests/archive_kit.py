@@ -1,0 +1,95 @@
+"""Shared machinery of the archive tests: one fresh archive per test on each backend (a SQLite
+file and a database on a real PostgreSQL server), and periods scored from constructed ratings.
+
+PostgreSQL: XLFLAG_TEST_PG names the server (.ci/run exports it after .ci/postgres starts it).
+Outside CI, without it, the fixture runs .ci/postgres itself; in CI a missing variable fails.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from fractions import Fraction
+from functools import cache
+from pathlib import Path
+
+import pytest
+from preset_kit import preset_sheets, set_reps, set_value, split_total
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from xlflag import api
+from xlflag.archive.record import Adjustment, period_record
+from xlflag.archive.store import database_url
+from xlflag.core.awards import decide_awards
+from xlflag.core.scoring import Rating, score_members
+from xlflag.scheme.templates import write_scheme_workbook
+
+ROOT = Path(__file__).resolve().parent.parent
+BACKENDS = ("sqlite", "postgresql")
+
+
+@cache
+def server_url() -> str:
+    url = os.environ.get("XLFLAG_TEST_PG")
+    if url:
+        return url
+    if os.environ.get("CI"):
+        pytest.fail("XLFLAG_TEST_PG is not set: .ci/run must start PostgreSQL with .ci/postgres and export it")
+    started = subprocess.run(["bash", str(ROOT / ".ci" / "postgres")], capture_output=True, text=True, check=True)
+    return started.stdout.strip().splitlines()[-1]
+
+
+@pytest.fixture(params=BACKENDS)
+def db(request, tmp_path):
+    """What a user passes as --db: a SQLite file, or a plain postgresql:// URL of a new database."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "档案.sqlite")
+        return
+    base = make_url(database_url(server_url()))
+    name = f"xlflag_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False).replace("postgresql+psycopg://", "postgresql://")
+    finally:
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+# -- periods scored from constructed ratings (much faster than forms for many periods) --------
+
+def quarter_scheme(folder: Path, period: str, branches: list[tuple], roster: list[tuple], preset: str = "s4"):
+    """A preset's scheme with this roster: one flag, one 党员之星, 表彰最低星级 4."""
+    sheets = preset_sheets(preset, branches, roster)
+    set_value(sheets, "设置", "期次", period)
+    set_value(sheets, "设置", "表彰最低星级", 4)
+    set_value(sheets, "授旗规则", "名额", 1)
+    if "党员之星" in sheets:
+        set_value(sheets, "党员之星", "名额", 1)
+    set_reps(sheets, "DQ", 2)
+    set_reps(sheets, "ZQ", 2)
+    folder.mkdir(parents=True, exist_ok=True)
+    return api.load_scheme(write_scheme_workbook(sheets, folder / f"方案{period}.xlsx"))
+
+
+def _rating(scheme, set_name: str, group: str, ratee: str, total: int, answer: str = "") -> Rating:
+    items = scheme.items_of(set_name)
+    scores = split_total(total, [i.maximum for i in items])
+    return Rating("", group, f"{group}01", ratee, tuple((i.code, Fraction(s)) for i, s in zip(items, scores)), answer)
+
+
+def scored_period(scheme, member_totals: dict[str, int], flag_totals: dict[str, int], adjustments=()):
+    """Every rater of a member (of a branch) gives the same total T: each group mean is T, so
+    the weighted total is T. The period's record, with ``adjustments`` applied."""
+    ratings = [_rating(scheme, scheme.member(m).criteria_set, g.code, m, t)
+               for m, t in member_totals.items() for g in scheme.member_groups]
+    ratings += [_rating(scheme, scheme.flag.set_name, g.code, b, t, "满意" if g.rater_kind == "代表" else "")
+                for b, t in flag_totals.items() for g in scheme.flag_groups]
+    members = score_members(scheme, ratings)
+    return period_record(scheme, members, decide_awards(scheme, ratings, members), (), tuple(adjustments))
+
+
+__all__ = ["Adjustment", "db", "quarter_scheme", "scored_period"]
