@@ -19,7 +19,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from xlflag import api
-from xlflag.archive.record import Adjustment, period_record
+from xlflag.archive.record import period_record
+from xlflag.core.adjustments import COLUMNS, apply_adjustments
 from xlflag.archive.store import database_url
 from xlflag.core.awards import decide_awards
 from xlflag.core.scoring import Rating, score_members
@@ -27,6 +28,7 @@ from xlflag.scheme.templates import write_scheme_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 BACKENDS = ("sqlite", "postgresql")
+ADJUST_COLUMNS = COLUMNS[:6]
 
 
 @cache
@@ -61,9 +63,12 @@ def db(request, tmp_path):
 
 # -- periods scored from constructed ratings (much faster than forms for many periods) --------
 
-def quarter_scheme(folder: Path, period: str, branches: list[tuple], roster: list[tuple], preset: str = "s4"):
-    """A preset's scheme with this roster: one flag, one 党员之星, 表彰最低星级 4."""
+def quarter_scheme(folder: Path, period: str, branches: list[tuple], roster: list[tuple], adjustments=(),
+                   preset: str = "s4"):
+    """A preset's scheme with this roster and these 调整 rows (对象, 类型, 新值, 理由, 批准人, 日期):
+    one flag, one 党员之星, 表彰最低星级 4."""
     sheets = preset_sheets(preset, branches, roster)
+    sheets["调整"] = [ADJUST_COLUMNS, *adjustments]
     set_value(sheets, "设置", "期次", period)
     set_value(sheets, "设置", "表彰最低星级", 4)
     set_value(sheets, "授旗规则", "名额", 1)
@@ -81,15 +86,16 @@ def _rating(scheme, set_name: str, group: str, ratee: str, total: int, answer: s
     return Rating("", group, f"{group}01", ratee, tuple((i.code, Fraction(s)) for i, s in zip(items, scores)), answer)
 
 
-def scored_period(scheme, member_totals: dict[str, int], flag_totals: dict[str, int], adjustments=()):
+def scored_period(scheme, member_totals: dict[str, int], flag_totals: dict[str, int]):
     """Every rater of a member (of a branch) gives the same total T: each group mean is T, so
-    the weighted total is T. The period's record, with ``adjustments`` applied."""
+    the weighted total is T. The period's record, the scheme's 调整 rows applied as
+    consolidation applies them."""
     ratings = [_rating(scheme, scheme.member(m).criteria_set, g.code, m, t)
                for m, t in member_totals.items() for g in scheme.member_groups]
     ratings += [_rating(scheme, scheme.flag.set_name, g.code, b, t, "满意" if g.rater_kind == "代表" else "")
                 for b, t in flag_totals.items() for g in scheme.flag_groups]
     members = score_members(scheme, ratings)
-    return period_record(scheme, members, decide_awards(scheme, ratings, members), (), tuple(adjustments))
-
-
-__all__ = ["Adjustment", "db", "quarter_scheme", "scored_period"]
+    awards = decide_awards(scheme, ratings, members)
+    adjusted = apply_adjustments(scheme, members, awards)
+    assert adjusted.problems == [], adjusted.problems
+    return period_record(scheme, members, awards, (), adjusted)

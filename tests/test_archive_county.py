@@ -7,7 +7,7 @@ one 党员之星 per quarter; 表彰最低星级 4 (every quarter at least 4★,
          P1 甲  P2 甲  P3 乙  P4 乙→丙(Q3)  P5 丙 周五→周伍(Q3)  P6 丙  P7 乙
   Q1     95 5   85 4   88 4   72 3          91 5                 65 2   75 3
   Q2     92 5   86 4   90 5   81 4 增星→5    84 4                 66 2   75 3
-  Q3     93 5摘星→3 80 4 89 4  83 4          95 5                 70 3   75 3
+  Q3     93 5摘星2→3 80 4 89 4 83 4          95 5                 70 3   75 3
   Q4     96 5   82 4   91 5   78 3          88 4                 71 3   75 3
   final  5,5,3,5 4×4   4,5,4,5 3,5,4,3       5,4,5,4              2,2,3,3 3×4
   mean   4.50   4.00   4.50   3.75          4.50                 2.50   3.00
@@ -18,6 +18,7 @@ Q4 89/95/92 → 乙 defends. 甲 once, 乙 three times; longest run 乙 2026Q2�
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -25,7 +26,7 @@ from archive_kit import db, quarter_scheme, scored_period  # noqa: F401  (db is 
 
 from xlflag import api
 from xlflag.archive.history import DEFENDED, DOWN, LOST, SAME, TAKEN, UP, Tenure
-from xlflag.archive.record import RAISE, REMOVE, Adjustment
+from xlflag.archive.record import Adjustment
 from xlflag.archive.store import PeriodCommitted, database_url, opened
 
 JIA, YI, BING = "甲支部", "乙支部", "丙支部"
@@ -48,16 +49,18 @@ MEMBERS = {
 }
 FLAGS = {1: {JIA: 95, YI: 90, BING: 85}, 2: {JIA: 88, YI: 93, BING: 80},
          3: {JIA: 90, YI: 94, BING: 91}, 4: {JIA: 89, YI: 95, BING: 92}}
-RAISED = Adjustment("P4", RAISE, 4, 5, "防汛抢险中表现突出", "县委组织部", "2026-06-20")
-REMOVED = Adjustment("P1", REMOVE, 5, 3, "公开承诺未兑现", "县委组织部", "2026-09-28")
-ADJUSTMENTS = {2: (RAISED,), 3: (REMOVED,)}
+# the 调整 rows (对象, 类型, 新值, 理由, 批准人, 日期): 增星 with 新值 blank adds one star
+ADJUSTMENTS = {2: [("P4", "增星", None, "防汛抢险中表现突出", "县委组织部", "2026-06-20")],
+               3: [("P1", "摘星", 2, "公开承诺未兑现", "县委组织部", "2026-09-28")]}
+RAISED = Adjustment("P4", "增星", "星级", "★★★★", "★★★★★", "防汛抢险中表现突出", "县委组织部", "2026-06-20")
+REMOVED = Adjustment("P1", "摘星", "星级", "★★★★★", "★★★", "公开承诺未兑现", "县委组织部", "2026-09-28")
 
 
 @pytest.fixture(scope="module")
 def quarters(tmp_path_factory):
     folder = tmp_path_factory.mktemp("county")
-    return [scored_period(quarter_scheme(folder, f"2026Q{q}", BRANCHES, roster(q)), MEMBERS[q], FLAGS[q],
-                          ADJUSTMENTS.get(q, ())) for q in (1, 2, 3, 4)]
+    return [scored_period(quarter_scheme(folder, f"2026Q{q}", BRANCHES, roster(q), ADJUSTMENTS.get(q, ())),
+                          MEMBERS[q], FLAGS[q]) for q in (1, 2, 3, 4)]
 
 
 @pytest.fixture
@@ -76,6 +79,7 @@ def test_scored_quarters_as_worked(quarters):
         "P4": (Decimal("72.00"), 3), "P5": (Decimal("91.00"), 5), "P6": (Decimal("65.00"), 2), "P7": (Decimal("75.00"), 3)}
     assert (q2.member("P4").stars_scored, q2.member("P4").stars) == (4, 5)
     assert (q3.member("P1").stars_scored, q3.member("P1").stars) == (5, 3)
+    assert (q2.adjustments, q3.adjustments, q1.adjustments, q4.adjustments) == ((RAISED,), (REMOVED,), (), ())
     assert [r.flag_holders for r in quarters] == [(JIA,), (YI,), (YI,), (YI,)]
     assert [[m.member_id for m in r.members if m.quota_star] for r in quarters] == [["P1"], ["P1"], ["P5"], ["P1"]]
     assert [g.group for g in q1.member("P1").means] == ["自评", "互评", "领导点评", "群众参评"]
@@ -144,7 +148,7 @@ def test_year_summary_and_award_candidates(archive, tmp_path):
     by_id = {r.member_id: r for r in summary.rows}
     assert (by_id["P1"].quota_stars, by_id["P5"].quota_stars) == (3, 1)
     assert (by_id["P5"].name, by_id["P4"].branch) == ("周伍", BING)  # as in the year's last period
-    assert by_id["P1"].adjustments == ("2026Q3 摘星 5★→3★（公开承诺未兑现，批准：县委组织部，2026-09-28）",)
+    assert by_id["P1"].adjustments == ("2026Q3 摘星 星级 ★★★★★→★★★（公开承诺未兑现，批准：县委组织部，2026-09-28）",)
     assert [r.member_id for r in summary.candidates] == ["P2", "P3", "P5"]
     # a stricter rule than the scheme's: every quarter 5★ → nobody
     assert api.archive_year(2026, tmp_path / "严.xlsx", db=archive, min_stars=5).candidates == ()
@@ -155,11 +159,12 @@ def test_replace_keeps_the_replaced_version(archive, quarters):
     with pytest.raises(PeriodCommitted):
         with opened(database_url(archive)) as a:
             a.commit(q4)
-    corrected = Adjustment("P4", "更正", 3, 4, "公示期间申诉成立，更正计分", "县委组织部", "2026-12-30")
-    from xlflag.archive.record import apply_adjustments
-
+    # after 公示 an appeal corrects P4's level: the period is committed again
+    corrected = Adjustment("P4", "更正", "星级", "★★★", "★★★★", "公示期间申诉成立", "县委组织部", "2026-12-30")
+    p4 = replace(q4.member("P4"), stars=4)
+    fixed = replace(q4, members=tuple(p4 if m.member_id == "P4" else m for m in q4.members), adjustments=(corrected,))
     with opened(database_url(archive)) as a:
-        stored = a.commit(apply_adjustments(q4, (corrected,)), replace=True)
+        stored = a.commit(fixed, replace=True)
     assert (stored.version, stored.member("P4").stars) == (2, 4)
     assert api.archive_records(archive)[-1].member("P4").stars == 4
     versions = [(r.period, r.version) for r in api.archive_records(archive, all_versions=True) if r.period == "2026Q4"]

@@ -227,7 +227,7 @@ def archive_commit(scheme_path: Path, returns: Path, output: Path, *, db: str | 
         if not replace and (stored := archive.load(period)) is not None:
             raise PeriodCommitted(period, stored.version)  # before the expensive part
         result = consolidate(scheme_path, returns, output, progress=progress)
-        record = period_record(result.scheme, result.members, result.awards, result.status)
+        record = period_record(result.scheme, result.members, result.awards, result.status, result.adjusted)
         return ArchiveCommit(result, archive.commit(record, replace=replace), shown_url(url))
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from ..core.scoring import round_half_up
-from .record import WITHDRAW_FLAG, Adjustment, MemberRecord, PeriodRecord
+from .record import Adjustment, MemberRecord, PeriodRecord
 
 _PART_MONTH = {"Q": {"1": 1, "2": 4, "3": 7, "4": 10}, "H": {"1": 1, "2": 7}}
 UP, DOWN, SAME, NEW, UNRATED = "升星", "降星", "持平", "新入档", "未评定"
@@ -105,10 +105,9 @@ def member_history(records, member_id: str) -> list[MemberPeriod]:
 
 
 def adjustment_text(a: Adjustment) -> str:
-    """增星 3→4★（原因，批准：某某，2026-04-02）"""
-    stars = "" if a.kind == WITHDRAW_FLAG else f" {_stars(a.before)}→{_stars(a.after)}"
+    """增星 星级 ★★★→★★★★（理由，批准：某某，2026-04-02）"""
     detail = "，".join(x for x in (a.reason, a.approver and f"批准：{a.approver}", a.date) if x)
-    return f"{a.kind}{stars}" + (f"（{detail}）" if detail else "")
+    return f"{a.kind} {a.what} {a.before}→{a.after}" + (f"（{detail}）" if detail else "")
 
 
 def member_lines(history) -> list[str]:
@@ -124,10 +123,6 @@ def member_lines(history) -> list[str]:
         lines.append(f"{h.period} {m.branch} {m.name}{total} {stars}{scored}{named}{quota}")
         lines += [f"    {adjustment_text(a)}" for a in h.adjustments]
     return lines
-
-
-def _stars(n: int | None) -> str:
-    return "—" if n is None else f"{n}★"
 
 
 # -- change since the previous period (the 简报 uses this) --------------------------------

@@ -5,11 +5,12 @@ expected); a workbook with any error imports nothing.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from ..core.adjustments import FLAG, KINDS, LEVEL, WITHDRAW_FLAG, stars_text
 from ..core.problems import Code, Problem, Report
 from ..scheme.tables import YES, Table, blank, names, text
 from .layout import (
@@ -23,9 +24,7 @@ from .layout import (
     SHEETS,
 )
 from .record import (
-    ADJUSTMENT_KINDS,
     SOURCE_IMPORT,
-    WITHDRAW_FLAG,
     Adjustment,
     BranchRecord,
     GroupMean,
@@ -128,16 +127,11 @@ def read_history(path: Path) -> tuple[list[PeriodRecord], Report]:
         return [], r.report
     heads = _periods(r, tables[PERIODS])
     members = _members(r, tables[MEMBERS], heads, tables[MEANS])
-    branches = _rows_by_period(r, tables[BRANCHES], heads, lambda t, n, v: BranchRecord(
-        text(t.get(v, "支部")), r.decimal(t, n, v, "综合得分"), r.integer(t, n, v, "名次", low=1),
-        r.yes(t, n, v, "授旗"), r.decimal(t, n, v, "满意率"), text(t.get(v, "说明")), r.yes(t, n, v, "撤旗")))
+    branches = _rows_by_period(r, tables[BRANCHES], heads, lambda t, n, v: _branch(r, t, n, v))
     participation = _rows_by_period(r, tables[PARTICIPATION], heads, lambda t, n, v: Participation(
         text(t.get(v, "支部")), text(t.get(v, "评价主体")), r.integer(t, n, v, "应收", required=True) or 0,
         r.integer(t, n, v, "已交", required=True) or 0, r.integer(t, n, v, "已采用") or 0))
     adjustments = _adjustments(r, tables[ADJUSTMENTS], heads, members, branches)
-    for period, rows in adjustments.items():  # 撤旗 in 调整 withdraws the flag even where 撤旗 was left blank
-        gone = {a.target for a in rows if a.kind == WITHDRAW_FLAG}
-        branches[period] = [replace(b, withdrawn=b.withdrawn or b.branch in gone) for b in branches.get(period, ())]
     records = [
         PeriodRecord(period, *head, members=tuple(members.get(period, ())), branches=tuple(branches.get(period, ())),
                      participation=tuple(participation.get(period, ())), adjustments=tuple(adjustments.get(period, ())),
@@ -145,6 +139,13 @@ def read_history(path: Path) -> tuple[list[PeriodRecord], Report]:
         for period, head in heads.items()
     ]
     return ([] if r.report.errors else records), r.report
+
+
+def _branch(r: _Reader, t: Table, n: int, v: tuple) -> BranchRecord:
+    holds = r.yes(t, n, v, "授旗")
+    winner = holds if blank(t.get(v, "评定授旗")) else r.yes(t, n, v, "评定授旗")
+    return BranchRecord(text(t.get(v, "支部")), r.decimal(t, n, v, "综合得分"), r.integer(t, n, v, "名次", low=1),
+                        winner, holds, r.decimal(t, n, v, "满意率"), text(t.get(v, "说明")))
 
 
 def _periods(r: _Reader, table: Table) -> dict[str, tuple]:
@@ -209,20 +210,27 @@ def _date(v) -> str:
     return v.isoformat() if isinstance(v, date) else text(v)
 
 
+def _shown(v) -> str:
+    """A star level typed as a number reads as the results workbook shows it (3 → ★★★)."""
+    raw = text(v)
+    return stars_text(int(raw)) if raw.isdigit() and int(raw) <= MAX_STARS else raw
+
+
 def _adjustments(r: _Reader, table: Table | None, heads, members, branches) -> dict[str, list[Adjustment]]:
     def build(t, n, v):
         kind, target = text(t.get(v, "类型")), text(t.get(v, "对象"))
-        if kind not in ADJUSTMENT_KINDS:
-            r.problem(Code.ARCHIVE_VALUE_INVALID, t, n, "类型", kind, "、".join(ADJUSTMENT_KINDS) + "之一")
+        if kind not in KINDS:
+            r.problem(Code.ARCHIVE_VALUE_INVALID, t, n, "类型", kind, "、".join(KINDS) + "之一")
         period = text(t.get(v, "期次"))
         if kind == WITHDRAW_FLAG:
             if target not in {b.branch for b in branches.get(period, ())}:
                 r.problem(Code.ARCHIVE_TARGET_UNKNOWN, t, n, "对象", target, "“支部”表中的支部")
         elif target not in {m.member_id for m in members.get(period, ())}:
             r.problem(Code.ARCHIVE_TARGET_UNKNOWN, t, n, "对象", target, "“党员”表中的党员编号")
-        if not text(t.get(v, "原因")):
-            r.problem(Code.ARCHIVE_VALUE_INVALID, t, n, "原因", "", "必填：每项调整须写明原因")
-        return Adjustment(target, kind, r.integer(t, n, v, "调整前", 0, MAX_STARS), r.integer(t, n, v, "调整后", 0, MAX_STARS),
-                          text(t.get(v, "原因")), text(t.get(v, "批准人")), _date(t.get(v, "日期")))
+        if not text(t.get(v, "理由")):
+            r.problem(Code.ARCHIVE_VALUE_INVALID, t, n, "理由", "", "必填：每项调整须写明理由")
+        what = text(t.get(v, "调整项")) or (FLAG if kind == WITHDRAW_FLAG else LEVEL)
+        return Adjustment(target, kind, what, _shown(t.get(v, "调整前")), _shown(t.get(v, "调整后")),
+                          text(t.get(v, "理由")), text(t.get(v, "批准人")), _date(t.get(v, "日期")))
 
     return _rows_by_period(r, table, heads, build)

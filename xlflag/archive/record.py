@@ -6,20 +6,17 @@ everything that reads the archive (history.py, sheets.py) sees only these record
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
+from ..core.adjustments import Adjusted, named_by_score
 from ..core.awards import Awards
 from ..core.model import Scheme
 from ..core.scoring import MemberResult, round_half_up
 
 MEAN_DECIMALS = 4  # group means kept to four places; totals are already rounded to two
 
-# Kinds of adjustment (S1, S3 动态管理): stars added, stars removed, a level lowered, a flag
-# withdrawn, a correction after 公示.
-RAISE, REMOVE, LOWER, WITHDRAW_FLAG, CORRECT = "增星", "摘星", "降级", "撤旗", "更正"
-ADJUSTMENT_KINDS = (RAISE, REMOVE, LOWER, WITHDRAW_FLAG, CORRECT)
 SOURCE_SCHEME, SOURCE_IMPORT = "汇总", "导入"
 
 
@@ -48,14 +45,14 @@ class BranchRecord:
     branch: str
     total: Decimal | None
     rank: int | None
-    winner: bool  # the flag as scored
+    winner: bool  # the flag as the scores gave it
+    holds: bool  # the flag after adjustments (撤旗, 更正): what the branch holds until the next period
     satisfaction: Decimal | None = None
     reason: str = ""
-    withdrawn: bool = False  # 撤旗 by an adjustment
 
     @property
-    def holds_flag(self) -> bool:
-        return self.winner and not self.withdrawn
+    def withdrawn(self) -> bool:
+        return self.winner and not self.holds
 
 
 @dataclass(frozen=True)
@@ -69,13 +66,15 @@ class Participation:
 
 @dataclass(frozen=True)
 class Adjustment:
-    """增星/摘星/降级/撤旗/更正 with its reason and approver; ``target`` is a member id, or a
-    branch name for 撤旗. ``before``/``after`` are star levels (empty for 撤旗)."""
+    """An applied 调整 (增星/摘星/降级/撤旗/更正) with its reason and approver. ``target`` is a
+    member id or a branch; ``what`` the result it changed (星级, 流动红旗 or a star's name),
+    ``before``/``after`` as the results workbook shows them (★★★, 授旗 …)."""
 
     target: str
     kind: str
-    before: int | None
-    after: int | None
+    what: str
+    before: str
+    after: str
     reason: str
     approver: str = ""
     date: str = ""
@@ -101,7 +100,7 @@ class PeriodRecord:
 
     @property
     def flag_holders(self) -> tuple[str, ...]:
-        return tuple(b.branch for b in self.branches if b.holds_flag)
+        return tuple(b.branch for b in self.branches if b.holds)
 
 
 def mean_decimal(mean: Fraction | None) -> Decimal | None:
@@ -109,37 +108,29 @@ def mean_decimal(mean: Fraction | None) -> Decimal | None:
 
 
 def period_record(scheme: Scheme, members: list[MemberResult], awards: Awards | None, status=(),
-                  adjustments: tuple[Adjustment, ...] = ()) -> PeriodRecord:
-    """The period as consolidation computed it, adjustments applied (``apply_adjustments``)."""
-    named: dict[str, list[str]] = {}
-    chosen: set[str] = set()
-    branches = ()
-    if awards is not None:
-        for award in awards.stars:
-            if award.awarded:
-                named.setdefault(award.member.member_id, []).append(award.star.name)
-        chosen = {p.result.member.member_id for p in awards.picks if p.chosen}
-        branches = tuple(BranchRecord(b.branch, b.total, b.rank, b.winner, b.satisfaction, b.reason) for b in awards.branches)
-    records = tuple(
-        MemberRecord(
-            m.member.member_id, m.member.name, m.member.branch, m.total, m.stars, m.stars,
+                  adjusted: Adjusted | None = None) -> PeriodRecord:
+    """The period's final results as consolidation computed them: star levels, named stars,
+    党员之星 and the flag after the applied 调整 rows (``adjusted``), the scores' own beside them."""
+    awards = awards or Awards([], [], [])
+    named = named_by_score(scheme, awards)
+    quota = scheme.quota_star.name if scheme.quota_star else None
+    outcomes = {o.result.member.member_id: o for o in adjusted.members} if adjusted else {}
+    flags = {b.branch: b.winner for b in adjusted.branches} if adjusted else {}
+    records = []
+    for m in members:
+        outcome = outcomes.get(m.member.member_id)
+        stars = outcome.stars if outcome else m.stars
+        final = outcome.named if outcome else named.get(m.member.member_id, ())
+        records.append(MemberRecord(
+            m.member.member_id, m.member.name, m.member.branch, m.total, m.stars, stars,
             tuple(GroupMean(g.group.name, g.raters, mean_decimal(g.mean)) for g in m.groups),
-            tuple(named.get(m.member.member_id, ())), m.member.member_id in chosen,
-        )
-        for m in members
-    )
+            tuple(n for n in final if n != quota), quota in final))
+    branches = tuple(BranchRecord(b.branch, b.total, b.rank, b.winner, flags.get(b.branch, b.winner), b.satisfaction,
+                                  b.reason) for b in awards.branches)
+    applied = tuple(Adjustment(r.adjustment.target, r.adjustment.kind, r.what, r.before, r.after, r.adjustment.reason,
+                               r.adjustment.approver, r.adjustment.date)
+                    for r in (adjusted.records if adjusted else ()) if r.applied)
     participation = tuple(Participation(s.branch, s.group, s.expected, s.returned, s.accepted) for s in status)
     s = scheme.settings
-    record = PeriodRecord(s.period, s.organisation, s.cycle, scheme.flag.flag_name if scheme.flag else "",
-                          s.award_min_stars, records, branches, participation)
-    return apply_adjustments(record, tuple(adjustments))
-
-
-def apply_adjustments(record: PeriodRecord, adjustments: tuple[Adjustment, ...]) -> PeriodRecord:
-    """Each member's final level is the ``after`` of their last star adjustment; 撤旗 takes
-    the flag from the branch. The adjustments are kept on the record, in the order given."""
-    final = {a.target: a.after for a in adjustments if a.kind != WITHDRAW_FLAG and a.after is not None}
-    withdrawn = {a.target for a in adjustments if a.kind == WITHDRAW_FLAG}
-    members = tuple(replace(m, stars=final.get(m.member_id, m.stars)) for m in record.members)
-    branches = tuple(replace(b, withdrawn=b.withdrawn or b.branch in withdrawn) for b in record.branches)
-    return replace(record, members=members, branches=branches, adjustments=record.adjustments + adjustments)
+    return PeriodRecord(s.period, s.organisation, s.cycle, scheme.flag.flag_name if scheme.flag else "",
+                        s.award_min_stars, tuple(records), branches, participation, applied)

@@ -91,8 +91,8 @@ branches = _of_version(
     Column("branch", Name, nullable=False),
     Column("total", Exact),
     Column("rank", Integer),
-    Column("winner", Boolean, nullable=False),
-    Column("withdrawn", Boolean, nullable=False, default=False),
+    Column("winner", Boolean, nullable=False),  # as the scores gave it
+    Column("holds", Boolean, nullable=False),  # after 撤旗 / 更正
     Column("satisfaction", Exact),
     Column("reason", Text, nullable=False, default=""),
 )
@@ -110,8 +110,9 @@ adjustments = _of_version(
     Column("seq", Integer, nullable=False),
     Column("target", Name, nullable=False),  # member id, or branch name for 撤旗
     Column("kind", String(20), nullable=False),
-    Column("before", Integer),
-    Column("after", Integer),
+    Column("what", Name, nullable=False),  # 星级, 流动红旗 or a named star
+    Column("before", Name, nullable=False, default=""),
+    Column("after", Name, nullable=False, default=""),
     Column("reason", Text, nullable=False, default=""),
     Column("approver", Name, nullable=False, default=""),
     Column("date", String(40), nullable=False, default=""),

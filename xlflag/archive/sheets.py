@@ -36,10 +36,10 @@ def archive_rows(records: list[PeriodRecord]) -> dict[str, list[tuple]]:
             rows[MEMBERS].append((r.period, m.member_id, m.name, m.branch, m.total, m.stars_scored, m.stars,
                                   "、".join(m.named_stars), _yes(m.quota_star)))
             rows[MEANS] += [(r.period, m.member_id, g.group, g.raters, g.mean) for g in m.means]
-        rows[BRANCHES] += [(r.period, b.branch, b.total, b.rank, _yes(b.winner), _yes(b.withdrawn), b.satisfaction,
+        rows[BRANCHES] += [(r.period, b.branch, b.total, b.rank, _yes(b.winner), _yes(b.holds), b.satisfaction,
                             b.reason) for b in r.branches]
         rows[PARTICIPATION] += [(r.period, p.branch, p.group, p.expected, p.returned, p.accepted) for p in r.participation]
-        rows[ADJUSTMENTS] += [(r.period, a.target, a.kind, a.before, a.after, a.reason, a.approver, a.date)
+        rows[ADJUSTMENTS] += [(r.period, a.target, a.kind, a.what, a.before, a.after, a.reason, a.approver, a.date)
                               for a in r.adjustments]
     return rows
 

@@ -105,13 +105,13 @@ class Archive:
             {"member_id": m.member_id, "rater_group": g.group, "raters": g.raters, "mean": g.mean}
             for m in record.members for g in m.means])
         insert(T.branches, [
-            {"branch": b.branch, "total": b.total, "rank": b.rank, "winner": b.winner, "withdrawn": b.withdrawn,
+            {"branch": b.branch, "total": b.total, "rank": b.rank, "winner": b.winner, "holds": b.holds,
              "satisfaction": b.satisfaction, "reason": b.reason} for b in record.branches])
         insert(T.participation, [
             {"branch": p.branch, "rater_group": p.group, "expected": p.expected, "returned": p.returned,
              "accepted": p.accepted} for p in record.participation])
         insert(T.adjustments, [
-            {"target": a.target, "kind": a.kind, "before": a.before, "after": a.after, "reason": a.reason,
+            {"target": a.target, "kind": a.kind, "what": a.what, "before": a.before, "after": a.after, "reason": a.reason,
              "approver": a.approver, "date": a.date} for a in record.adjustments])
 
     # -- reading ----------------------------------------------------------------------------
@@ -143,11 +143,11 @@ class Archive:
                          tuple(means.get(m["member_id"], ())), tuple(x for x in m["named_stars"].split("、") if x),
                          m["quota_star"])
             for m in rows(T.members))
-        branches = tuple(BranchRecord(b["branch"], b["total"], b["rank"], b["winner"], b["satisfaction"], b["reason"],
-                                      b["withdrawn"]) for b in rows(T.branches))
+        branches = tuple(BranchRecord(b["branch"], b["total"], b["rank"], b["winner"], b["holds"], b["satisfaction"],
+                                      b["reason"]) for b in rows(T.branches))
         participation = tuple(Participation(x["branch"], x["rater_group"], x["expected"], x["returned"], x["accepted"])
                               for x in rows(T.participation))
-        adjustments = tuple(Adjustment(a["target"], a["kind"], a["before"], a["after"], a["reason"], a["approver"],
-                                       a["date"]) for a in rows(T.adjustments))
+        adjustments = tuple(Adjustment(a["target"], a["kind"], a["what"], a["before"], a["after"], a["reason"],
+                                       a["approver"], a["date"]) for a in rows(T.adjustments))
         return PeriodRecord(p["period"], p["organisation"], p["cycle"], p["flag_name"], p["award_min_stars"], members,
                             branches, participation, adjustments, p["source"], p["version"], p["committed_at"])
