@@ -1,27 +1,23 @@
-"""Shared machinery of the archive tests: one fresh archive per test on each backend (a SQLite
-file and a database on a real PostgreSQL server), and periods scored from constructed ratings.
+"""Shared machinery of the archive tests: the PostgreSQL server the ``db`` fixture (conftest.py)
+makes a fresh database on, and periods scored from constructed ratings.
 
 PostgreSQL: XLFLAG_TEST_PG names the server (.ci/run exports it after .ci/postgres starts it).
-Outside CI, without it, the fixture runs .ci/postgres itself; in CI a missing variable fails.
+Outside CI, without it, the tests run .ci/postgres themselves; in CI a missing variable fails.
 """
 from __future__ import annotations
 
 import os
 import subprocess
-import uuid
 from fractions import Fraction
 from functools import cache
 from pathlib import Path
 
 import pytest
 from preset_kit import preset_sheets, set_reps, set_value, split_total
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from xlflag import api
 from xlflag.archive.record import period_record
 from xlflag.core.adjustments import COLUMNS, apply_adjustments
-from xlflag.archive.store import database_url
 from xlflag.core.awards import decide_awards
 from xlflag.core.scoring import Rating, score_members
 from xlflag.scheme.templates import write_scheme_workbook
@@ -40,25 +36,6 @@ def server_url() -> str:
         pytest.fail("XLFLAG_TEST_PG is not set: .ci/run must start PostgreSQL with .ci/postgres and export it")
     started = subprocess.run(["bash", str(ROOT / ".ci" / "postgres")], capture_output=True, text=True, check=True)
     return started.stdout.strip().splitlines()[-1]
-
-
-@pytest.fixture(params=BACKENDS)
-def db(request, tmp_path):
-    """What a user passes as --db: a SQLite file, or a plain postgresql:// URL of a new database."""
-    if request.param == "sqlite":
-        yield str(tmp_path / "档案.sqlite")
-        return
-    base = make_url(database_url(server_url()))
-    name = f"xlflag_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False).replace("postgresql+psycopg://", "postgresql://")
-    finally:
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 # -- periods scored from constructed ratings (much faster than forms for many periods) --------

@@ -22,7 +22,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pytest
-from archive_kit import db, quarter_scheme, scored_period  # noqa: F401  (db is a fixture)
+from archive_kit import quarter_scheme, scored_period
 
 from xlflag import api
 from xlflag.archive.history import DEFENDED, DOWN, LOST, SAME, TAKEN, UP, Tenure
