@@ -121,8 +121,8 @@ class Run:
         return self.result.output
 
 
-def run_preset(root: Path, sheets: dict, plan: dict, satisfied: dict[str, int] | None = None) -> Run:
-    """Scheme → forms → every form filled per plan into a returns folder → results."""
+def fill_returns(root: Path, sheets: dict, plan: dict, satisfied: dict[str, int] | None = None):
+    """Scheme → forms → every form filled per plan into ROOT/returns; (scheme path, forms written)."""
     (root / "scheme").mkdir(parents=True, exist_ok=True)
     scheme_path = write_scheme_workbook(sheets, root / "scheme" / "方案.xlsx")
     written = api.make_forms(scheme_path, root / "forms")
@@ -131,6 +131,12 @@ def run_preset(root: Path, sheets: dict, plan: dict, satisfied: dict[str, int] |
     answer_for = planned_answers(satisfied) if satisfied is not None else None
     for n, (_, path) in enumerate(written.forms):
         fill_form(scheme, path, value_for, root / "returns" / f"{n:03d}_{path.name}", answer_for)
+    return scheme_path, written
+
+
+def run_preset(root: Path, sheets: dict, plan: dict, satisfied: dict[str, int] | None = None) -> Run:
+    """Scheme → forms → every form filled per plan into a returns folder → results."""
+    scheme_path, written = fill_returns(root, sheets, plan, satisfied)
     result = api.consolidate(scheme_path, root / "returns", root / "结果.xlsx")
     return Run(root, scheme_path, written, result)
 

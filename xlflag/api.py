@@ -266,10 +266,12 @@ def archive_year(year: int, output: Path, *, db: str | None = None, scheme: Path
 
 
 def archive_export(output: Path, *, db: str | None = None, scheme: Path | None = None) -> list[PeriodRecord]:
-    """The whole archive, every version, in the import template's layout."""
-    records = archive_records(db, scheme, all_versions=True)
-    write_archive(records, Path(output))
-    return records
+    """The whole archive: current versions in the import template's layout, every version in 版本记录."""
+    url = database_url(db, scheme)
+    with opened(url) as archive:
+        current, versions = ordered(archive.records()), archive.records(all_versions=True)
+    write_archive(current, Path(output), versions)
+    return versions
 
 
 def archive_template(output: Path) -> Path:

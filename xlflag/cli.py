@@ -290,9 +290,9 @@ def archive_compare(period: str = typer.Option(None, "--period", help="期次（
 def archive_export(output: Path = typer.Option(Path("星级党员档案.xlsx"), "--output", "-o", help="工作簿 / workbook"),
                    db: str = typer.Option(None, "--db", help=DB_HELP),
                    scheme: Path = typer.Option(None, "--scheme", help=SCHEME_HELP)) -> None:
-    """导出全部档案（含历史版本）/ export the whole archive to one workbook."""
-    records = _archive(lambda: api.archive_export(output, db=db, scheme=scheme))
-    typer.echo(f"已导出{len(records)}个期次版本：{output}")
+    """导出全部档案（含版本记录）/ export the whole archive to one workbook."""
+    versions = _archive(lambda: api.archive_export(output, db=db, scheme=scheme))
+    typer.echo(f"已导出{len({v.period for v in versions})}个期次（{len(versions)}个版本）：{output}")
 
 
 @archive_app.command("template")

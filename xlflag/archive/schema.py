@@ -22,13 +22,14 @@ from sqlalchemy.types import TypeDecorator
 
 
 class Exact(TypeDecorator):
-    """A decimal kept exactly: NUMERIC on PostgreSQL, text on SQLite (whose NUMERIC is a float)."""
+    """A decimal kept exactly, its places too (65.00 stays 65.00): NUMERIC without a fixed scale
+    on PostgreSQL, text on SQLite (whose NUMERIC is a float)."""
 
-    impl = Numeric(12, 4)
+    impl = Numeric()
     cache_ok = True
 
     def load_dialect_impl(self, dialect):
-        return dialect.type_descriptor(String(24) if dialect.name == "sqlite" else Numeric(12, 4))
+        return dialect.type_descriptor(String(24) if dialect.name == "sqlite" else Numeric())
 
     def process_bind_param(self, value, dialect):
         if value is None:

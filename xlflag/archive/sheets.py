@@ -20,6 +20,7 @@ from .layout import (
 from .record import PeriodRecord
 
 NOTE_SHEET = "说明"
+VERSIONS_SHEET = "版本记录"  # export only: every committed version, replaced ones too
 
 
 def _yes(flag: bool) -> str:
@@ -44,8 +45,9 @@ def archive_rows(records: list[PeriodRecord]) -> dict[str, list[tuple]]:
     return rows
 
 
-def write_archive(records: list[PeriodRecord], path: Path, note: str = "") -> Path:
-    """One workbook of the archive, in the import template's layout (so it imports back)."""
+def write_archive(records: list[PeriodRecord], path: Path, versions: list[PeriodRecord] = ()) -> Path:
+    """One workbook of the archive: each period's current version in the import template's
+    layout (so it imports back), and every version ever committed listed in 版本记录."""
     rows = archive_rows(records)
     with atomic_path(path) as tmp:
         wb = new_workbook(tmp, title="星级党员档案")
@@ -56,9 +58,16 @@ def write_archive(records: list[PeriodRecord], path: Path, note: str = "") -> Pa
             for n, row in enumerate(rows[name], start=1):
                 ws.write_row(n, 0, [_cell(v) for v in row], fmt["text"])
             page(ws, (0, 0))
+        if versions:
+            ws = wb.add_worksheet(VERSIONS_SHEET)
+            current = {(r.period, r.version) for r in records}
+            table_head(ws, fmt, 0, ("期次", "版本", "当前", "来源", "存档时间", "党员", "调整"), (10, 6, 6, 8, 22, 6, 6))
+            for n, v in enumerate(versions, start=1):
+                ws.write_row(n, 0, (v.period, v.version, _yes((v.period, v.version) in current), v.source,
+                                    v.committed_at, len(v.members), len(v.adjustments)), fmt["text"])
         ws = wb.add_worksheet(NOTE_SHEET)
         ws.set_column(0, 0, 100)
-        ws.write(0, 0, note or TEMPLATE_NOTE, fmt["note"])
+        ws.write(0, 0, TEMPLATE_NOTE, fmt["note"])
         wb.close()
     return Path(path)
 

@@ -92,7 +92,7 @@ class Code(Enum):
     # -- the archive (星级党员档案) and its history workbook --
     ARCHIVE_SHEET_MISSING = (Severity.ERROR, "历史成绩工作簿缺少工作表“{expected}”，请使用导入模板")
     ARCHIVE_COLUMN_MISSING = (Severity.ERROR, "工作表缺少列“{expected}”，请按导入模板的表头填写")
-    ARCHIVE_VALUE_INVALID = (Severity.ERROR, "取值“{found}”无效，应为{expected}")
+    ARCHIVE_VALUE_INVALID = (Severity.ERROR, "历史成绩的取值“{found}”无效，应为{expected}")
     ARCHIVE_PERIOD_UNKNOWN = (Severity.ERROR, "期次“{found}”不在“期次”表中，请先在“期次”表登记")
     ARCHIVE_DUPLICATE = (Severity.ERROR, "“{found}”在同一期次中重复出现")
     ARCHIVE_TARGET_UNKNOWN = (Severity.ERROR, "“{found}”不是该期次{expected}")
