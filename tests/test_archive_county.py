@@ -171,3 +171,15 @@ def test_replace_keeps_the_replaced_version(archive, quarters):
     assert sorted(versions) == [("2026Q4", 1), ("2026Q4", 2)]
     old = next(r for r in api.archive_records(archive, all_versions=True) if r.version == 1 and r.period == "2026Q4")
     assert old.member("P4").stars == 3
+
+
+def test_database_url(tmp_path):
+    scheme = tmp_path / "县" / "方案.xlsx"
+    assert database_url(None, scheme) == f"sqlite:///{tmp_path / '县' / 'xlflag-档案.sqlite'}"  # beside the scheme
+    assert database_url(None, tmp_path) == f"sqlite:///{tmp_path / 'xlflag-档案.sqlite'}"  # in that folder
+    assert database_url("postgresql://u:p@db.example/xl") == "postgresql+psycopg://u:p@db.example/xl"
+    assert database_url("postgres://u:p@db.example/xl") == "postgresql+psycopg://u:p@db.example/xl"
+    assert database_url("postgresql+psycopg://u@h/x") == "postgresql+psycopg://u@h/x"
+    from xlflag.archive.store import shown_url
+
+    assert shown_url("postgresql+psycopg://u:secret@h/x") == "postgresql+psycopg://u:***@h/x"
