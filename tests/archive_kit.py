@@ -48,6 +48,7 @@ def quarter_scheme(folder: Path, period: str, branches: list[tuple], roster: lis
     sheets["调整"] = [ADJUST_COLUMNS, *adjustments]
     set_value(sheets, "设置", "期次", period)
     set_value(sheets, "设置", "表彰最低星级", 4)
+    set_value(sheets, "设置", "评价人数门槛", 1)  # one constructed rating stands for each group
     set_value(sheets, "授旗规则", "名额", 1)
     if "党员之星" in sheets:
         set_value(sheets, "党员之星", "名额", 1)
