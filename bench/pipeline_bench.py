@@ -21,6 +21,7 @@ import xlsxwriter
 
 from xlflag import api
 from xlflag.demo import fill_form, hashed_answer, hashed_score
+from xlflag.scheme.key import create_key
 from xlflag.scheme.templates import template_sheets, write_scheme_workbook
 
 
@@ -30,7 +31,9 @@ def build_scheme(folder: Path, branches: int, members: int) -> Path:
     sheets["党员名册"] = [("支部", "编号", "姓名", "突出表现")] + [
         (f"第{b + 1}支部", f"M{b:03d}{m:03d}", f"党员{b}-{m}", "") for b in range(branches) for m in range(members)
     ]
-    return write_scheme_workbook(sheets, folder / "方案.xlsx")
+    path = write_scheme_workbook(sheets, folder / "方案.xlsx")
+    create_key(path)
+    return path
 
 
 def per_file_ms(fn, paths) -> float:

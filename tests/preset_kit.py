@@ -25,6 +25,7 @@ import pytest
 from xlflag import api
 from xlflag.demo import fill_form
 from xlflag.edge.libreoffice import find_soffice
+from xlflag.scheme.key import create_key
 from xlflag.scheme.templates import template_sheets, write_scheme_workbook
 
 OTHER = "其余"
@@ -125,6 +126,7 @@ def fill_returns(root: Path, sheets: dict, plan: dict, satisfied: dict[str, int]
     """Scheme → forms → every form filled per plan into ROOT/returns; (scheme path, forms written)."""
     (root / "scheme").mkdir(parents=True, exist_ok=True)
     scheme_path = write_scheme_workbook(sheets, root / "scheme" / "方案.xlsx")
+    create_key(scheme_path)
     written = api.make_forms(scheme_path, root / "forms")
     scheme = api.load_scheme(scheme_path)
     value_for = planned_values(scheme, plan)

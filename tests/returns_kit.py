@@ -25,7 +25,7 @@ from xlflag.core import layout as L
 from xlflag.core.formplan import PlannedForm, form_layout_of
 from xlflag.core.identity import FormIdentity
 from xlflag.demo import fill_form, hashed_score
-from xlflag.scheme.key import load_or_create_key
+from xlflag.scheme.key import create_key
 from xlflag.scheme.templates import template_sheets, write_scheme_workbook
 
 BRANCHES = [("支部名称", "领导点评人"), ("甲支部", "王书记"), ("乙支部", "赵书记")]
@@ -54,7 +54,7 @@ def build_scheme(folder: Path, period: str = "2026Q4", item_text: str | None = N
     path = write_scheme_workbook(sheets, folder / api.SCHEME_FILE)
     if key_from is not None:
         (folder / "xlflag.key").write_bytes((key_from.parent / "xlflag.key").read_bytes())
-    load_or_create_key(path)
+    create_key(path)
     return path
 
 

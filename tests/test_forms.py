@@ -23,7 +23,7 @@ import pytest
 from xlflag import api
 from xlflag.core.identity import FormIdentity, verify
 from xlflag.edge.libreoffice import convert, find_soffice
-from xlflag.scheme.key import load_key
+from xlflag.scheme.key import create_key, load_key
 
 ROSTER = {
     "第一党支部": ("张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊"),
@@ -319,6 +319,7 @@ def test_two_members_of_one_name_get_files_of_their_own(tmp_path):
     sheets = template_sheets("s2")
     sheets["党员名册"] = sheets["党员名册"] + [("第一党支部", "M099", "张伟", "")]
     scheme = write_scheme_workbook(sheets, tmp_path / "方案.xlsx")
+    create_key(scheme)
     written = api.make_forms(scheme, tmp_path / "out")
     paths = [p for _, p in written.forms]
     assert len(set(paths)) == len(paths) == 39 + 2  # one more self form and one more peer form

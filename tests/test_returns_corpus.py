@@ -39,7 +39,8 @@ from xlflag.ingest.returns import (
     ingest,
 )
 from xlflag.ingest.safety import Limits
-from xlflag.ingest.store import read_ledger
+from xlflag.ingest import period
+from xlflag.ingest.store import EvidenceStore, read_ledger
 
 SOFFICE = find_soffice() is not None
 MAIL_DATE = "Tue, 24 Nov 2026 09:30:00 +0800"
@@ -361,9 +362,10 @@ def test_every_file_is_kept_in_the_evidence_store_under_its_hash(run):
         if e.mail:
             assert (store / e.mail_stored).is_file()
             assert Path(e.mail_stored).suffix in (".eml", ".mbox")
-    rows = read_ledger(result.ledger)
-    assert len(rows) == len(result.intake.ledger)
+    rows = read_ledger(result.ledger)  # the log: 收到 and a status per file
+    assert len(rows) == 2 * len(result.intake.ledger)
     assert {r["文件"].lstrip("'") for r in rows} == {e.file for e in result.intake.ledger}
+    assert period.derive_state(period.read_events(EvidenceStore(store))) == result.intake.ledger
 
 
 def test_mail_attachments_keep_sender_and_date(run):
@@ -412,7 +414,7 @@ def test_ledger_csv_quotes_text_excel_would_run(run):
     result = run[2]
     rows = read_ledger(result.ledger)
     assert "'=HYPERLINK(1).xlsx" in {r["文件"] for r in rows}
-    assert result.ledger.read_bytes().startswith("\ufeff文件,状态".encode())
+    assert result.ledger.read_bytes().startswith("\ufeff时间,事件,文件,状态".encode())
 
 
 def test_a_second_run_gives_the_same_ledger_and_data(run, tmp_path):

@@ -58,7 +58,8 @@ def test_a_late_return_adds_its_line_and_its_rows_and_nothing_else(forms, scheme
     ledger_after = read_ledger(second.ledger)
     added = [row for row in ledger_after if row not in ledger_before]
     assert [row for row in ledger_after if row in ledger_before] == ledger_before
-    assert [(r["文件"], r["状态"]) for r in added] == [("迟交/甲四.xlsx", "已采用")]
+    # the log gains the late file's two events, 收到 and then its status
+    assert [(r["文件"], r["事件"], r["状态"]) for r in added] == [("迟交/甲四.xlsx", "收到", ""), ("迟交/甲四.xlsx", "已采用", "已采用")]
     after = data_rows(second.papers)
     new_rows = [row for row in after if row not in before]
     assert [row for row in after if row in before] == before
@@ -102,8 +103,8 @@ def test_returns_inside_the_scheme_folder_never_ingest_the_store(forms, scheme_c
     output = tmp_path / "结果.xlsx"
     first = api.consolidate(scheme_copy, scheme_copy.parent, output)
     second = api.consolidate(scheme_copy, scheme_copy.parent, output)
-    assert [e.file for e in second.intake.ledger] == [e.file for e in first.intake.ledger] == [
-        "xlflag.key", "回收/甲一.xlsx", "方案.xlsx"]
+    # the scheme and its signing key are never returns: neither is judged nor copied into the store
+    assert [e.file for e in second.intake.ledger] == [e.file for e in first.intake.ledger] == ["回收/甲一.xlsx"]
     assert second.ledger.read_bytes() == first.ledger.read_bytes()
 
 

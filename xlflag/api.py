@@ -5,7 +5,7 @@ Each returns a result object and prints nothing; only the CLI talks to the termi
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .archive.history import (
@@ -30,25 +30,30 @@ from .core.awards import Awards, decide_awards
 from .core.formplan import plan_forms
 from .core.model import Scheme
 from .core.notice import build_notice
-from .core.problems import Code, Problem, Report
+from .core.problems import CannotRun, Code, Problem, Report, Severity
 from .core.scoring import MemberResult, anonymise, score_members
+from .edge.files import WriteFault, atomic_path, ensure_writable, safe_filename
+from .edge.lock import lock_path, scheme_lock
 from .edge.resources import resource_dir
 from .forms.write import FormsWritten, dispatch_files, write_forms
-from .ingest.returns import Intake, Progress, ingest
+from .ingest import period
+from .ingest.returns import REJECTED, Intake, LedgerEntry, Progress, context, ingest, judge
 from .ingest.store import STORE_FOLDER, EvidenceStore
 from .ingest.tracking import Reminder, SlotStatus, reminders, return_status
 from .publish.notice import write_notice
 from .results.inputs import ResultsInput
 from .results.papers import PAPERS_FILE, write_papers
 from .results.reminders import write_reminders
+from .results.sendback import write_sendback
 from .results.workbook import write_results
-from .scheme.key import key_path, load_key, load_or_create_key
+from .scheme.key import create_key, key_path, load_key
 from .scheme.read import SchemeError, read_scheme
 
 SCHEME_FILE = "方案.xlsx"
+SENDBACK_FOLDER = "退回"
 
 
-class SchemeInvalid(Exception):
+class SchemeInvalid(CannotRun):
     """The scheme has errors; the report says which cells."""
 
     def __init__(self, report: Report):
@@ -61,22 +66,48 @@ def presets() -> list[str]:
 
 
 def init_scheme(preset: str, directory: Path) -> Path:
-    """Copy a preset's scheme workbook into DIR and create the signing key beside it."""
+    """Copy a preset's scheme workbook into DIR and create the signing key beside it (0600).
+
+    A scheme already there is never overwritten; if only its key is missing, the key is made.
+    """
     source = resource_dir("templates_xlsx") / f"{preset.lower()}.xlsx"
     if not source.is_file():
         raise SchemeError(f"没有预设“{preset}”，可选：{'、'.join(presets())}")
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    if directory.exists() and not directory.is_dir():
+        raise CannotRun(f"{directory}是一个文件，请给出一个文件夹（方案和密钥会放在里面）")
     target = directory / SCHEME_FILE
-    if target.exists():
-        raise SchemeError(f"{target} 已存在，未覆盖")
-    shutil.copyfile(source, target)
-    load_or_create_key(target)
+    if target.exists() and key_path(target).exists():
+        raise CannotRun(f"{target}已存在，未覆盖。要重新开始请换一个文件夹；要继续使用它，请直接运行“xlflag check {target}”")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        if not target.exists():
+            with atomic_path(target) as tmp:
+                shutil.copyfile(source, tmp)
+    except OSError as exc:
+        raise WriteFault(target, exc) from exc
+    create_key(target)
     return target
+
+
+@dataclass(frozen=True)
+class SchemeCheck:
+    report: Report
+    branches: int = 0
+    members: int = 0
+    forms: int = 0  # forms to issue
 
 
 def check_scheme(path: Path) -> Report:
     return read_scheme(Path(path))[1]
+
+
+def check(path: Path) -> SchemeCheck:
+    """The scheme's problems, and when it has none what it would issue."""
+    scheme, report = read_scheme(Path(path))
+    if scheme is None:
+        return SchemeCheck(report)
+    return SchemeCheck(report, len(scheme.branches), len(scheme.members), len(plan_forms(scheme, b"check")))
 
 
 def load_scheme(path: Path) -> Scheme:
@@ -87,15 +118,19 @@ def load_scheme(path: Path) -> Scheme:
 
 
 def make_forms(scheme_path: Path, out: Path) -> FormsWritten:
-    scheme = load_scheme(scheme_path)
-    key = load_or_create_key(scheme_path)
-    return write_forms(scheme, key, Path(out), protected=(Path(scheme_path), key_path(scheme_path)))
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise CannotRun(f"{out}是一个文件，测评表要写进一个文件夹：请给出文件夹路径")
+    with scheme_lock(scheme_path):
+        scheme = load_scheme(scheme_path)
+        key = load_key(scheme_path)
+        return write_forms(scheme, key, out, protected=(Path(scheme_path), key_path(scheme_path)))
 
 
 @dataclass(frozen=True)
 class Consolidation:
     scheme: Scheme
-    intake: Intake
+    intake: Intake  # the whole period: intake.ledger is the state derived from 台账
     members: list[MemberResult]
     status: list[SlotStatus]
     output: Path
@@ -107,10 +142,16 @@ class Consolidation:
     notice: Path | None = None  # the 公示 workbook
     outstanding: list[Reminder] = field(default_factory=list)  # forms neither accepted nor waived
     papers: Path | None = None  # 工作底稿.xlsx (内部资料) beside the evidence store
+    added: int = 0  # arrivals recorded for the first time by this run
 
     @property
     def draft(self) -> bool:
         return bool(self.outstanding)
+
+    @property
+    def total(self) -> int:
+        """本期共N份: every file and attachment the period has recorded."""
+        return len(self.intake.ledger)
 
 
 class NotFinal(Exception):
@@ -126,49 +167,91 @@ def notice_path(output: Path) -> Path:
     return Path(output).with_name("公示.xlsx")
 
 
-def consolidate(scheme_path: Path, returns: Path, output: Path, *, progress: Progress | None = None,
-                final: bool = False, waive: tuple[str, ...] = (), notice: Path | None = None) -> Consolidation:
-    """Ingest every file under RETURNS, score, apply the 调整 rows, and write the results
-    workbook and the 公示 (``notice``, default 公示.xlsx beside OUTPUT).
+def consolidate(scheme_path: Path, returns: Path | None, output: Path, *, progress: Progress | None = None,
+                final: bool = False, waive: tuple[str, ...] = (), notice: Path | None = None,
+                now: str | None = None) -> Consolidation:
+    """Ingest what RETURNS adds to the period's store, score the whole period, apply the 调整
+    rows, and write the results workbook and the 公示 (``notice``, default 公示.xlsx beside OUTPUT).
 
-    Every file seen is copied into the evidence store beside the scheme and accounted for in
-    its 台账.csv (``store``); ``progress(done, total, name)`` is called after each file.
-    ``final``: refuse (NotFinal, nothing written) while any form is neither accepted nor waived
-    (the scheme's 免收表单 or ``waive``, by form code); without it, the 公示 is marked a draft.
+    Every file seen is copied into the evidence store beside the scheme and its events appended
+    to 台账.csv; then the results are written from the state the log now gives. When the store or
+    an output cannot be written, nothing is judged on that account: the run stops
+    (``WriteFault``) with the previous results untouched. ``progress(done, total, name)`` is
+    called after each file. ``final``: refuse (NotFinal, nothing written) while any form is
+    neither accepted nor waived (the scheme's 免收表单 or ``waive``, by form code); without it,
+    the 公示 is marked a draft.
     OUTPUT (汇总结果, what is posted) names no rater; the working papers 工作底稿.xlsx (file
     list, problems with file names, who still owes a form, per-rater scores) are written into
     the evidence store's folder.
     """
-    scheme = load_scheme(scheme_path)
-    key = load_key(scheme_path)
+    scheme_path, output = Path(scheme_path), Path(output)
     notice = Path(notice) if notice else notice_path(output)
-    store = EvidenceStore.beside(scheme_path, scheme.settings.period)
-    intake = _ingest(scheme, key, scheme_path, returns, (Path(output), notice), store, progress)
-    planned = plan_forms(scheme, key)
-    waived = set(scheme.settings.waived) | set(waive)
-    outstanding = [r for r in reminders(planned, intake, {}) if r.code not in waived]
-    if final and outstanding:
-        raise NotFinal(outstanding)
-    ratings = anonymise(scheme, intake.accepted)
-    members = score_members(scheme, ratings)
-    awards = decide_awards(scheme, ratings, members)
-    adjusted = apply_adjustments(scheme, members, awards, Path(scheme_path).name)
-    status = return_status(planned, intake)
-    problems = intake.report.problems + _missing_group_notes(members) + adjusted.problems
-    results = ResultsInput(scheme, members, ratings, status, problems, intake.ledger, awards.branches, awards.stars,
-                           awards.picks, adjusted)
-    write_results(results, Path(output))
-    write_notice(build_notice(scheme, adjusted, len(outstanding)), notice)
-    ledger = store.write_ledger(intake.ledger)
-    papers = write_papers(results, store.root / PAPERS_FILE)
-    return Consolidation(scheme, intake, members, status, Path(output), awards, ledger, adjusted, notice, outstanding, papers)
+    for path in (output, notice):
+        guard_output(path, scheme_path, returns)
+    with scheme_lock(scheme_path):
+        scheme = load_scheme(scheme_path)
+        key = load_key(scheme_path)
+        store = EvidenceStore.beside(scheme_path, scheme.settings.period)
+        for folder in (output.parent, notice.parent, store.root):
+            ensure_writable(folder)
+        events = period.read_events(store)
+        state = period.derive_state(events)
+        intake = _ingest(scheme, key, scheme_path, returns, (output, notice), store, progress,
+                         period.prior_of(store, state))
+        planned = plan_forms(scheme, key)
+        waived = set(scheme.settings.waived) | set(waive)
+        outstanding = [r for r in reminders(planned, intake, {}) if r.code not in waived]
+        if final and outstanding:  # the originals are stored; their events come with the next run
+            raise NotFinal(outstanding)
+        ratings = anonymise(scheme, intake.accepted)
+        members = score_members(scheme, ratings)
+        awards = decide_awards(scheme, ratings, members)
+        adjusted = apply_adjustments(scheme, members, awards, scheme_path.name)
+        status = return_status(planned, intake)
+        problems = intake.report.problems + _missing_group_notes(members) + adjusted.problems
+        results = ResultsInput(scheme, members, ratings, status, problems, intake.ledger, awards.branches, awards.stars,
+                               awards.picks, adjusted)
+        ledger = period.append_events(store, events, period.changes(state, intake.ledger, now or period.now_text()))
+        write_results(results, output)
+        write_notice(build_notice(scheme, adjusted, len(outstanding)), notice)
+        papers = write_papers(results, store.root / PAPERS_FILE)
+    return Consolidation(scheme, intake, members, status, output, awards, ledger, adjusted, notice, outstanding, papers,
+                         period.new_arrivals(state, intake.ledger))
 
 
-def _ingest(scheme, key, scheme_path, returns, outputs, store=None, progress=None) -> Intake:
-    """ingest with what every command shares: outputs and the evidence store are not returns."""
-    archive = Path(scheme_path).parent / STORE_FOLDER
-    return ingest(scheme, key, Path(returns), exclude=(*outputs, archive), blank_policy=scheme.settings.blank_policy,
-                  store=store, progress=progress)
+def _ingest(scheme, key, scheme_path, returns, outputs, store=None, progress=None, prior=None) -> Intake:
+    """ingest with what every command shares: outputs, the store, the key and the scheme itself
+    are never returns."""
+    scheme_path = Path(scheme_path)
+    own = (scheme_path.parent / STORE_FOLDER, scheme_path, key_path(scheme_path), lock_path(scheme_path))
+    return ingest(scheme, key, returns and Path(returns), exclude=(*outputs, *own),
+                  blank_policy=scheme.settings.blank_policy, store=store, progress=progress,
+                  prior=prior or period.Prior())
+
+
+def guard_output(output: Path, scheme_path: Path, returns: Path | None = None) -> None:
+    """Refuse an output path that would destroy an input: the scheme, the key, anything under
+    RETURNS or the evidence store, or a folder."""
+    output, scheme_path = Path(output), Path(scheme_path)
+    if output.is_dir():
+        raise CannotRun(f"输出位置{output}是一个文件夹。请给出要写的文件名，例如 -o {output / '汇总结果.xlsx'}")
+    target = output.resolve()
+    named = {scheme_path.resolve(): "方案工作簿", key_path(scheme_path).resolve(): "签名密钥",
+             lock_path(scheme_path).resolve(): "运行锁文件"}
+    if target in named:
+        raise CannotRun(f"输出位置{output}就是{named[target]}，写入会覆盖它，已停止。请用 -o 另给一个文件名")
+    folders = [(scheme_path.parent / STORE_FOLDER, "原件存档")] + ([(Path(returns), "回收文件夹")] if returns else [])
+    for folder, what in folders:
+        folder = folder.resolve()
+        if target == folder or folder in target.parents:
+            raise CannotRun(f"输出位置{output}在{what}{folder}之内，写入会改动回收的原件，已停止。请用 -o 写到别处")
+
+
+def needs_attention(intake: Intake, status: list[SlotStatus]) -> bool:
+    """Exit 1: a return was refused, a score cell was unusable, or a form is still missing."""
+    refused = any(e.status == REJECTED for e in intake.ledger)
+    cells = any(p.severity is Severity.ERROR and p.code.name.startswith("SCORE_") for p in intake.report.problems)
+    return refused or cells or any(s.missing for s in status)
 
 
 @dataclass(frozen=True)
@@ -180,22 +263,101 @@ class ReturnStatus:
     output: Path | None  # the 催收名单 workbook, when one was asked for
 
 
-def status(scheme_path: Path, returns: Path, reminder_list: Path | None = None, *,
+def status(scheme_path: Path, returns: Path | None, reminder_list: Path | None = None, *,
            progress: Progress | None = None) -> ReturnStatus:
-    """Who has returned what, and whom to chase; writes the 催收名单 when a path is given.
+    """Who has returned what over the whole period, and whom to chase; writes the 催收名单 when
+    a path is given.
 
-    Looks only: nothing is stored and no ledger is written (consolidate does that).
+    Looks only: nothing is stored and no ledger is written (consolidate does that); what the
+    store holds from earlier runs counts.
     """
     scheme = load_scheme(scheme_path)
     key = load_key(scheme_path)
     outputs = (Path(reminder_list),) if reminder_list else ()
-    intake = _ingest(scheme, key, scheme_path, returns, outputs, progress=progress)
+    if reminder_list:
+        guard_output(Path(reminder_list), Path(scheme_path), returns)
+    store = EvidenceStore.beside(scheme_path, scheme.settings.period)
+    prior = period.prior_of(store, period.derive_state(period.read_events(store)))
+    intake = _ingest(scheme, key, scheme_path, returns, outputs, progress=progress, prior=prior)
     planned = plan_forms(scheme, key)
     chase = reminders(planned, intake, dispatch_files(planned))
     if reminder_list:
         write_reminders(chase, Path(reminder_list))
     return ReturnStatus(scheme, intake, return_status(planned, intake), chase, reminder_list and Path(reminder_list))
 
+
+# -- acts on one return: 作废 and 退回 --------------------------------------------------------
+
+@dataclass(frozen=True)
+class Withdrawal:
+    code: str
+    entries: list[LedgerEntry]  # the arrivals withdrawn, as the log now records them
+    ledger: Path
+    output: Path | None = None  # 退回: the marked copy for the rater
+    cells: int = 0  # 退回: problem cells marked
+
+
+def void(scheme_path: Path, code: str, reason: str, *, now: str | None = None) -> Withdrawal:
+    """作废: the form's returns leave the count, with the reason and the time in 台账."""
+    if not reason or not reason.strip():
+        raise CannotRun("作废须说明理由：请加上 --reason \"……\"")
+    with scheme_lock(scheme_path):
+        store, events, state = _record(scheme_path)
+        new = period.withdraw(state, code, period.VOIDED, reason.strip(), now or period.now_text())
+        if not new:
+            raise CannotRun(_nothing_to_withdraw(state, code))
+        ledger = period.append_events(store, events, new)
+    return Withdrawal(code, [e.entry for e in new], ledger)
+
+
+def send_back(scheme_path: Path, code: str, output: Path | None = None, note: str = "", *,
+              now: str | None = None) -> Withdrawal:
+    """退回: a copy of the rater's own return with the problem cells marked, ready to mail back;
+    the form's returns leave the count until the rater sends a corrected one."""
+    scheme_path = Path(scheme_path)
+    with scheme_lock(scheme_path):
+        scheme, key = load_scheme(scheme_path), load_key(scheme_path)
+        store, events, state = _record(scheme_path, scheme)
+        time = now or period.now_text()
+        new = period.withdraw(state, code, period.SENT_BACK, note.strip() or "请按标出的单元格修改后重新发送", time)
+        if not new:
+            raise CannotRun(_nothing_to_withdraw(state, code))
+        entry = _the_return(state, code, store)
+        planned = next((f for f in plan_forms(scheme, key) if f.form_id == entry.form_id), None)
+        if output is None:
+            who = f"{planned.folder}_{planned.group_name}_{planned.rater_name}" if planned else entry.form_code
+            output = scheme_path.parent / SENDBACK_FOLDER / f"{safe_filename(who + '_' + entry.form_code)}.xlsx"
+        guard_output(Path(output), scheme_path)
+        ensure_writable(Path(output).parent)
+        same_copy = [e for e in state if (e.sha256, e.stored) == (entry.sha256, entry.stored)]
+        arrival, copy = period.prior_of(store, same_copy).remembered[0]
+        judged = judge(context(scheme, key, scheme.settings.blank_policy), replace(arrival, data=copy.read_bytes()))
+        outcome = next((o for _, o in judged if o.identity and o.identity.form_id == entry.form_id), judged[0][1])
+        cells = write_sendback(copy, list(outcome.problems), note.strip(), Path(output))
+        ledger = period.append_events(store, events, new)
+    return Withdrawal(code, [e.entry for e in new], ledger, Path(output), cells)
+
+
+def _record(scheme_path: Path, scheme: Scheme | None = None):
+    scheme = scheme or load_scheme(scheme_path)
+    store = EvidenceStore.beside(scheme_path, scheme.settings.period)
+    events = period.read_events(store)
+    return store, events, period.derive_state(events)
+
+
+def _the_return(state: list[LedgerEntry], code: str, store: EvidenceStore) -> LedgerEntry:
+    """The copy to mark: the one that counts, else the last one stored as .xlsx/.xlsm."""
+    stored = [e for e in state if e.form_code.upper() == code.upper() and e.status not in period.WITHDRAWN
+              and e.stored.lower().endswith((".xlsx", ".xlsm")) and (store.root / e.stored).is_file()]
+    if not stored:
+        raise CannotRun("这份测评表的回收件不是.xlsx格式（或原件已不在存档中），无法标注问题单元格；请直接回复评价人说明要修改之处")
+    return next((e for e in stored if e.status == period.ACCEPTED), stored[-1])
+
+
+def _nothing_to_withdraw(state: list[LedgerEntry], code: str) -> str:
+    if any(e.form_code.upper() == code.upper() for e in state):
+        return f"表单编号{code}的回收件都已作废或退回，没有可处理的"
+    return f"本期台账中没有表单编号为{code}的回收件。请核对表单编号（见测评表第2行或发放清单），并先运行 xlflag consolidate"
 
 
 def _missing_group_notes(members: list[MemberResult]) -> list[Problem]:

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Optional
 
 import typer
 
 from . import api
 from .core.notice import DRAFT
-from .core.problems import Report
+from .core.problems import CannotRun, Report
 from .demo import run_demo
-from .scheme.read import SchemeError
+from .edge.files import os_error_text
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="xlflag 授旗评星：方案 → 测评表 → 回收 → 汇总。")
 
@@ -29,6 +30,20 @@ def _print_report(report: Report, limit: int = 50) -> None:
 def _fail(message: str) -> None:
     typer.echo(message, err=True)
     raise typer.Exit(2)
+
+
+@contextmanager
+def _runs(not_done: str):
+    """Exit 2 with the Chinese reason when the command cannot run; never a traceback."""
+    try:
+        yield
+    except api.SchemeInvalid as exc:
+        _print_report(exc.report)
+        _fail(f"方案有错误，{not_done}。")
+    except CannotRun as exc:
+        _fail(f"{exc}（{not_done}）")
+    except OSError as exc:
+        _fail(f"{os_error_text(exc)}（{not_done}）")
 
 
 @contextmanager
@@ -59,24 +74,22 @@ def init(
     preset: str = typer.Option("s2", "--preset", "-p", help="预设方案 s1..s5 / preset plan"),
 ) -> None:
     """写出预设方案工作簿供编辑 / write a preset scheme workbook to edit."""
-    try:
+    existed = (directory / api.SCHEME_FILE).exists()
+    with _runs("未生成方案"):
         path = api.init_scheme(preset, directory)
-    except SchemeError as exc:
-        _fail(str(exc))
-    typer.echo(f"已生成方案：{path}\n签名密钥：{path.parent / 'xlflag.key'}（请与方案一同妥善保存）")
+    first = f"方案已存在，未改动：{path}" if existed else f"已生成方案：{path}"
+    typer.echo(f"{first}\n签名密钥：{path.parent / 'xlflag.key'}（仅本人可读；请与方案一同妥善保存、备份，丢失后已发出的测评表无法校验）")
 
 
 @app.command()
 def check(scheme: Path = typer.Argument(..., help="方案工作簿 / scheme workbook")) -> None:
     """检查方案 / validate the scheme: weights, star bands, items, roster."""
-    try:
-        report = api.check_scheme(scheme)
-    except SchemeError as exc:
-        _fail(str(exc))
-    _print_report(report)
-    if report.valid:
-        typer.echo("方案检查通过。")
-    raise typer.Exit(int(not report.valid))
+    with _runs("未检查"):
+        result = api.check(scheme)
+    _print_report(result.report)
+    if result.report.valid:
+        typer.echo(f"方案检查通过：支部{result.branches}个，党员{result.members}人，应发测评表{result.forms}份。")
+    raise typer.Exit(int(not result.report.valid))
 
 
 @app.command()
@@ -85,26 +98,21 @@ def forms(
     out: Path = typer.Argument(..., help="输出文件夹 / output folder"),
 ) -> None:
     """生成测评表 / write one measurement workbook per rater, plus a dispatch list."""
-    try:
+    with _runs("未生成测评表"):
         written = api.make_forms(scheme, out)
-    except api.SchemeInvalid as exc:
-        _print_report(exc.report)
-        _fail("方案有错误，未生成测评表。")
-    except SchemeError as exc:
-        _fail(str(exc))
     typer.echo(f"已生成测评表{len(written.forms)}份：{out}\n发放清单：{written.dispatch}")
 
 
 @app.command()
 def consolidate(
     scheme: Path = typer.Argument(..., help="方案工作簿 / scheme workbook"),
-    returns: Path = typer.Argument(..., help="回收文件夹（含子文件夹）/ folder of returned files"),
+    returns: Optional[Path] = typer.Argument(None, help="本次回收文件夹（含子文件夹；不给出则只汇总已存档的）/ folder of returned files"),
     output: Path = typer.Option(Path("汇总结果.xlsx"), "--output", "-o", help="结果工作簿 / results workbook"),
     final: bool = typer.Option(False, "--final", help="定稿：测评表未收齐（且未列为免收）时拒绝汇总 / refuse while forms are out"),
     waive: list[str] = typer.Option([], "--waive", help="免收的表单编号，可多次使用 / form code not waited for"),
     notice: Path = typer.Option(None, "--notice", help="公示工作簿，默认为结果旁的公示.xlsx / the 公示 workbook"),
 ) -> None:
-    """汇总回收的测评表 / ingest returns, write the results workbook and the 公示."""
+    """汇总本期全部回收件 / ingest new returns into the period, write the results workbook and the 公示."""
     def run(progress):
         return api.consolidate(scheme, returns, output, progress=progress, final=final, waive=tuple(waive), notice=notice)
 
@@ -120,31 +128,56 @@ def consolidate(
     _print_consolidation(result)
     mark = f"（{DRAFT}，还有{len(result.outstanding)}份未收回）" if result.draft else ""
     typer.echo(f"公示：{result.notice}{mark}")
+    raise typer.Exit(int(api.needs_attention(result.intake, result.status)))
 
 
 @app.command()
 def status(
     scheme: Path = typer.Argument(..., help="方案工作簿 / scheme workbook"),
-    returns: Path = typer.Argument(..., help="回收文件夹（含子文件夹）/ folder of returned files"),
+    returns: Optional[Path] = typer.Argument(None, help="本次回收文件夹（不给出则只看已存档的）/ folder of returned files"),
     output: Path = typer.Option(Path("催收名单.xlsx"), "--output", "-o", help="催收名单 / reminder list workbook"),
 ) -> None:
     """回收进度与催收名单 / who has returned what; write the reminder list."""
     result = _read_returns(lambda progress: api.status(scheme, returns, output, progress=progress), "无法统计")
     for line in status_lines(result):
         typer.echo(line)
-    raise typer.Exit(int(bool(result.reminders) or not result.intake.report.valid))
+    raise typer.Exit(int(api.needs_attention(result.intake, result.status)))
+
+
+@app.command()
+def void(
+    scheme: Path = typer.Argument(..., help="方案工作簿 / scheme workbook"),
+    code: str = typer.Argument(..., help="表单编号 / form code, e.g. 2026Q4-K3J9QX2A"),
+    reason: str = typer.Option(..., "--reason", "-r", help="作废理由（记入台账）/ why, recorded in the ledger"),
+) -> None:
+    """作废一份回收件 / void a form's returns: they leave the count, the reason stays in 台账."""
+    with _runs("未作废"):
+        done = api.void(scheme, code, reason)
+    for entry in done.entries:
+        typer.echo(f"已作废：{entry.file}（{entry.form_code}）")
+    typer.echo(f"台账：{done.ledger}\n请重新运行 xlflag consolidate 更新结果。")
+
+
+@app.command()
+def sendback(
+    scheme: Path = typer.Argument(..., help="方案工作簿 / scheme workbook"),
+    code: str = typer.Argument(..., help="表单编号 / form code"),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="退回文件 / the marked copy to mail back"),
+    note: str = typer.Option("", "--note", "-n", help="给评价人的说明 / a note for the rater"),
+) -> None:
+    """退回一份回收件 / send a return back: a copy with the problem cells marked, ready to mail."""
+    with _runs("未退回"):
+        done = api.send_back(scheme, code, output, note)
+    for entry in done.entries:
+        typer.echo(f"已退回：{entry.file}（{entry.form_code}），不再计入，待评价人改正后重新交回")
+    typer.echo(f"已标出问题单元格{done.cells}个：{done.output}\n请把该文件发回评价人；台账：{done.ledger}")
 
 
 def _read_returns(run, not_done: str):
-    """``run(progress)`` with a progress bar; a bad scheme or a missing folder exits 2."""
-    try:
+    """``run(progress)`` with a progress bar; anything that stops the run exits 2."""
+    with _runs(not_done):
         with _progress("读取回收文件") as progress:
             return run(progress)
-    except api.SchemeInvalid as exc:
-        _print_report(exc.report)
-        _fail(f"方案有错误，{not_done}。")
-    except (SchemeError, FileNotFoundError) as exc:
-        _fail(str(exc))
 
 
 def status_lines(result: api.ReturnStatus) -> list[str]:
@@ -167,7 +200,7 @@ def _print_consolidation(result: api.Consolidation) -> None:
     for entry in ledger:
         counts[entry.status] = counts.get(entry.status, 0) + 1
     summary = "，".join(f"{k}{v}" for k, v in sorted(counts.items()))
-    typer.echo(f"收到文件{len(ledger)}个：{summary}")
+    typer.echo(f"本期共{result.total}份，本次新增{result.added}份：{summary}")
     missing = sum(len(s.missing) for s in result.status)
     typer.echo(f"应收{sum(s.expected for s in result.status)}份，未收{missing}份；问题{len(result.intake.report.problems)}条。")
     rated = [m for m in result.members if m.total is not None]
@@ -183,9 +216,11 @@ def demo(
     preset: str = typer.Option("s2", "--preset", "-p", help="样例方案 s1..s5 / sample plan"),
 ) -> None:
     """用内置样例演示全流程 / run the whole flow on the bundled sample."""
-    run = run_demo(out, preset)
+    with _runs("演示未完成"):
+        run = run_demo(out, preset)
     typer.echo(f"方案：{run.scheme}\n测评表：{run.forms}\n回收（已模拟填写）：{run.returns}")
     _print_consolidation(run.consolidation)
+    raise typer.Exit(int(api.needs_attention(run.consolidation.intake, run.consolidation.status)))
 
 
 # -- xlflag archive …: the 星级党员档案 ---------------------------------------------------------

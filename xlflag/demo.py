@@ -15,6 +15,7 @@ from pathlib import Path
 import openpyxl
 
 from .api import SCHEME_FILE, Consolidation, consolidate, load_scheme, make_forms
+from .ingest.store import STORE_FOLDER
 from .core import layout as L
 from .core.formplan import form_layout_of
 from .core.identity import FormIdentity
@@ -84,7 +85,7 @@ def run_demo(out: Path, preset: str = "s2") -> DemoRun:
     for name in (SCHEME_FILE, KEY_FILE):
         shutil.copyfile(samples / name, out / name)
     forms_dir, returns_dir = out / "测评表", out / "回收"
-    for folder in (forms_dir, returns_dir):
+    for folder in (forms_dir, returns_dir, out / STORE_FOLDER):
         shutil.rmtree(folder, ignore_errors=True)  # a rerun starts from the same inputs
     written = make_forms(scheme_path, forms_dir)
     scheme = load_scheme(scheme_path)

@@ -9,6 +9,13 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 
+class CannotRun(Exception):
+    """The run cannot go on (a missing file, a disk that cannot be written): nothing was changed.
+
+    The message is Chinese and says what to fix; the CLI prints it and exits 2.
+    """
+
+
 class Severity(str, Enum):
     ERROR = "错误"  # the data is not used
     WARNING = "提示"  # the data is used; someone should look
@@ -22,7 +29,7 @@ class Code(Enum):
     SCHEME_COLUMN_MISSING = (Severity.ERROR, "工作表缺少列“{expected}”")
     SCHEME_SETTING_MISSING = (Severity.ERROR, "设置项“{expected}”未填写")
     SCHEME_VALUE_INVALID = (Severity.ERROR, "取值“{found}”无效，应为{expected}")
-    SCHEME_WEIGHTS_NOT_100 = (Severity.ERROR, "各评价主体权重合计为{found}%，应为100%")
+    SCHEME_WEIGHTS_NOT_100 = (Severity.ERROR, "{expected}的各评价主体权重合计为{found}%，应为100%")
     SCHEME_BANDS_GAP = (Severity.ERROR, "星级分数段不连续：{found}，应无缝覆盖{expected}")
     SCHEME_BANDS_OVERLAP = (Severity.ERROR, "星级分数段重叠：{found}")
     SCHEME_ITEM_MAX_INVALID = (Severity.ERROR, "项目满分“{found}”无效，应为正整数")
@@ -53,7 +60,11 @@ class Code(Enum):
     RETURN_SUPERSEDED = (Severity.WARNING, "同一测评表提交了不同内容，以较晚保存的版本为准（被替代：{found}）")
     RETURN_CODE_UNKNOWN = (Severity.ERROR, "表单编号“{found}”不属于本次测评（隐藏标识已丢失，无法按编号识别）")
     RETURN_SELF_RATED = (Severity.ERROR, "互评表中出现了评价人本人（{found}），互评不能给自己打分")
-    RETURN_EMPTY = (Severity.ERROR, "测评表中没有可以计分的行，请填写完整、改正后重新发送")
+    RETURN_EMPTY = (Severity.ERROR, "测评表中没有可以计分的行（{found}），请改正后重新发送")
+    RETURN_KEY_MISMATCH = (Severity.ERROR, "{found}份测评表的签名全部校验失败：方案旁的xlflag.key与签发这些测评表时所用的密钥不一致。"
+                                           "请找回发放测评表时的xlflag.key放回方案文件夹后重新运行")
+    RETURN_VOIDED = (Severity.WARNING, "已作废，不计入：{found}")
+    RETURN_SENT_BACK = (Severity.WARNING, "已退回评价人修改，不计入：{found}")
     RETURN_AMBIGUOUS = (Severity.ERROR, "同一测评表出现两次且分数不同（{found}），无法确定以哪份为准，请只保留一份后重新发送")
     RETURN_LINK_OUTSIDE = (Severity.ERROR, "这是指向回收文件夹之外的链接（{found}），未读取也未存档；请把文件本身放进回收文件夹")
     RETURN_LINK_BROKEN = (Severity.ERROR, "链接无效（{found}），请把文件本身放进回收文件夹")

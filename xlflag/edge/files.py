@@ -1,6 +1,11 @@
-"""Atomic output: a reader never sees half a workbook, a crash never leaves one behind."""
+"""Atomic output: a reader never sees half a workbook, a crash never leaves one behind.
+
+A write the machine refuses (disk full, read-only, no permission) is the office's to fix, never
+a rater's: it becomes a ``WriteFault`` that names the path and says what to do.
+"""
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import tempfile
@@ -8,20 +13,89 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
+from ..core.problems import CannotRun
+
+_WHY = {
+    errno.ENOSPC: "磁盘空间已满，请清理磁盘或换一个有空间的位置",
+    errno.EDQUOT: "超出磁盘配额，请清理文件或请管理员增加配额",
+    errno.EROFS: "所在磁盘或文件夹是只读的，请换一个可写的位置（或取消只读）",
+    errno.EACCES: "没有写入权限，请检查文件夹权限，或关闭正在打开该文件的Excel/WPS",
+    errno.EPERM: "没有写入权限，请检查文件夹权限，或关闭正在打开该文件的Excel/WPS",
+    errno.ENOTDIR: "路径中有一段是文件而不是文件夹，请换一个位置",
+    errno.EEXIST: "路径中有一段是文件而不是文件夹，请换一个位置",
+    errno.EISDIR: "这是一个文件夹，请给出文件名",
+    errno.ENAMETOOLONG: "路径过长，请换一个较短的位置",
+    errno.ENOENT: "找不到这个文件或文件夹，请检查路径",
+}
+
+
+def os_error_text(error: OSError) -> str:
+    """What went wrong with a file, in words a secretary can act on."""
+    where = f"{error.filename}：" if error.filename else ""
+    return where + _WHY.get(error.errno, f"系统错误（错误号{error.errno}）")
+
+
+class WriteFault(CannotRun):
+    """xlflag could not write ``path``; nothing was judged on the strength of it."""
+
+    def __init__(self, path: Path, error: OSError):
+        why = _WHY.get(error.errno, f"系统错误（错误号{error.errno}）")
+        super().__init__(f"无法写入{path}：{why}。本次运行已停止，没有改动结果，也没有把任何回收件记为拒收；处理后请重新运行。")
+        self.path, self.error = Path(path), error
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
 
 @contextmanager
 def atomic_path(target: Path):
-    """Yield a temporary path beside ``target``; rename it into place only on success."""
+    """Yield a temporary path beside ``target``; rename it into place only on success.
+
+    The file gets the mode an ordinary new file would (0666 less the umask: 0644 by default),
+    not mkstemp's 0600. Any ``OSError`` on the way is a ``WriteFault``.
+    """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~" + target.stem, suffix=target.suffix, dir=target.parent)
-    os.close(fd)
+    tmp = None
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".~" + target.stem, suffix=target.suffix, dir=target.parent)
+        os.close(fd)
         yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
+    except OSError as exc:
+        raise WriteFault(target, exc) from exc
     finally:
-        if os.path.exists(tmp):
+        if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def write_private(target: Path, text: str) -> None:
+    """Create ``target`` readable by its owner only (0600), never replacing an existing file."""
+    target = Path(target)
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(text)
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        raise WriteFault(target, exc) from exc
+
+
+def ensure_writable(folder: Path) -> None:
+    """Fail now, before anything is read or stored, if nothing can be written in ``folder``."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".~xlflag", dir=folder)
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as exc:
+        raise WriteFault(folder, exc) from exc
 
 
 def sha256_file(path: Path) -> str:

@@ -34,7 +34,7 @@ from ..core.model import (
     RATER_PEERS,
     Scheme,
 )
-from ..core.problems import Code, Problem, Report
+from ..core.problems import CannotRun, Code, Problem, Report, Severity
 from ..core.ratings import AcceptedForm, RateeScores
 from ..core.values import read_score
 from ..scheme.tables import text
@@ -50,6 +50,9 @@ REJECTED = "拒收"
 SUPERSEDED = "被替代"
 DUPLICATE = "重复"
 NOT_A_FORM = "非测评表"
+VOIDED = "作废"  # withdrawn by the office (``period.withdraw``): never counted again
+SENT_BACK = "退回"
+WITHDRAWN = (VOIDED, SENT_BACK)
 
 # Spreadsheets xlflag cannot read: refused with "请另存为.xlsx". Any other unknown file (a
 # notice, a photo, Thumbs.db) is simply not a form.
@@ -84,6 +87,21 @@ class Intake:
 
 
 @dataclass(frozen=True)
+class Prior:
+    """What the period's record already holds (built by ``period.prior_of``).
+
+    ``remembered``: stored arrivals (without their bytes) and where their copy is, judged again
+    unless RETURNS holds them now; ``kept``: entries by (file, sha256) that stand as recorded —
+    withdrawn ones always, ones never stored unless judged again now; ``withdrawn``:
+    (sha256, form id) → the 作废/退回 entry, so the same bytes under another name stay out.
+    """
+
+    remembered: tuple[tuple[Arrival, Path], ...] = ()
+    kept: dict[tuple[str, str], LedgerEntry] = field(default_factory=dict)
+    withdrawn: dict[tuple[str, str], LedgerEntry] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class _Context:
     """What every file is judged against."""
 
@@ -98,45 +116,112 @@ class _Context:
 def ingest(
     scheme: Scheme,
     key: bytes,
-    root: Path,
+    root: Path | None,
     exclude: tuple[Path, ...] = (),
     *,
     blank_policy: str = BLANK_SKIP_ROW,
     limits: Limits = Limits(),
     store: EvidenceStore | None = None,
     progress: Progress | None = None,
+    prior: Prior = Prior(),
 ) -> Intake:
-    """Read every file under ``root``; files and folders in ``exclude`` are not looked at.
+    """Read every file under ``root`` (None: none) and judge it with what ``prior`` remembers.
 
-    ``blank_policy`` is the scheme's 空白处理 (``values.BLANK_POLICIES``). With ``store``, every
-    file and mail is copied into it; ingest never writes anywhere else, and never to ``root``.
+    Files and folders in ``exclude`` are not looked at. ``blank_policy`` is the scheme's 空白处理
+    (``values.BLANK_POLICIES``). With ``store``, every file and mail is copied into it; ingest
+    never writes anywhere else, and never to ``root``.
     """
     if blank_policy not in BLANK_POLICIES:
         raise ValueError(f"空白处理应为{'或'.join(BLANK_POLICIES)}，而不是“{blank_policy}”")
-    root = Path(root)
-    if not root.exists():
-        raise FileNotFoundError(f"找不到回收文件夹：{root}")
-    forms = plan_forms(scheme, key)
-    ctx = _Context(scheme, key, {f.form_id: f for f in forms}, {f.identity.code: f for f in forms}, blank_policy, limits)
-    entries = discover(root, tuple(exclude) + ((store.root,) if store else ()))
+    ctx = context(scheme, key, blank_policy, limits)
+    entries = []
+    if root is not None:
+        root = Path(root)
+        if not root.exists():
+            raise CannotRun(f"找不到回收文件夹：{root}。请检查路径（只汇总已存档的回收件时可以不给出回收文件夹）")
+        entries = discover(root, tuple(exclude) + ((store.root,) if store else ()))
     intake = Intake()
-    candidates: list[tuple[AcceptedForm, Arrival, tuple[Problem, ...]]] = []
+    run = _Run(ctx, prior, intake)
     if progress is not None:
         progress(0, len(entries), "")
     for done, entry in enumerate(entries, start=1):
         for arrival in arrivals(entry, limits, store):
-            for named, outcome in _judge(ctx, arrival):
-                if isinstance(outcome.result, AcceptedForm):
-                    candidates.append((outcome.result, named, outcome.problems))
-                else:
-                    status, problem = outcome.result
-                    intake.report.extend(outcome.problems)
-                    intake.ledger.append(_entry(named, status, _reason(problem), outcome.identity))
+            run.consider(arrival)
         if progress is not None:
             progress(done, len(entries), entry.name)
-    _settle_duplicates(candidates, intake)
+    for arrival, copy in prior.remembered:
+        if (arrival.name, arrival.sha256) not in run.seen:
+            run.consider(replace(arrival, data=_stored_bytes(copy)))
+    intake.ledger.extend(e for key, e in prior.kept.items() if key not in run.named)
+    _settle_duplicates(run.candidates, intake)
+    run.check_key()
     intake.ledger.sort(key=lambda e: (e.file, e.sha256, e.status))
     return intake
+
+
+def context(scheme: Scheme, key: bytes, blank_policy: str = BLANK_SKIP_ROW, limits: Limits = Limits()) -> _Context:
+    forms = plan_forms(scheme, key)
+    return _Context(scheme, key, {f.form_id: f for f in forms}, {f.identity.code: f for f in forms}, blank_policy, limits)
+
+
+def _stored_bytes(copy: Path) -> bytes:
+    try:
+        return copy.read_bytes()
+    except OSError as exc:
+        raise CannotRun(f"存档中的原件{copy}无法读取（{exc.strerror or exc.errno}）。请检查存档文件夹的权限后重新运行") from exc
+
+
+class _Run:
+    """One ingest: the arrivals and ledger names seen, the candidates for counting, the
+    signature tally."""
+
+    def __init__(self, ctx: _Context, prior: Prior, intake: Intake):
+        self.ctx, self.prior, self.intake = ctx, prior, intake
+        self.seen: set[tuple[str, str]] = set()  # (arrival name, sha256)
+        self.named: set[tuple[str, str]] = set()  # (ledger file, sha256)
+        self.candidates: list[tuple[AcceptedForm, Arrival, tuple[Problem, ...]]] = []
+        self.signed = self.forged = 0
+
+    def consider(self, arrival: Arrival) -> None:
+        self.seen.add((arrival.name, arrival.sha256))
+        for named, outcome in judge(self.ctx, arrival):
+            self.named.add((named.name, named.sha256))
+            withdrawn = self._withdrawn(named, outcome)
+            if withdrawn is not None:
+                self.intake.ledger.append(withdrawn)
+                continue
+            self._tally(outcome)
+            if isinstance(outcome.result, AcceptedForm):
+                self.candidates.append((outcome.result, named, outcome.problems))
+            else:
+                status, problem = outcome.result
+                self.intake.report.extend(outcome.problems)
+                self.intake.ledger.append(_entry(named, status, _reason(problem), outcome.identity))
+
+    def _withdrawn(self, named: Arrival, outcome: "_Outcome") -> LedgerEntry | None:
+        """The recorded 作废/退回 entry when this is (or has the bytes of) a withdrawn return."""
+        kept = self.prior.kept.get((named.name, named.sha256))
+        if kept is not None and kept.status in WITHDRAWN:
+            return kept
+        if outcome.identity is None or not named.sha256:
+            return None
+        withdrawn = self.prior.withdrawn.get((named.sha256, outcome.identity.form_id))
+        if withdrawn is None:
+            return None
+        return replace(withdrawn, file=named.name, mail=named.mail, sender=named.sender, date=named.date,
+                       stored=named.stored, mail_stored=named.mail_stored)
+
+    def _tally(self, outcome: "_Outcome") -> None:
+        codes = {p.code for p in outcome.problems}
+        if Code.RETURN_SIGNATURE_INVALID in codes:
+            self.forged += 1
+        elif outcome.identity is not None and Code.RETURN_IDENTITY_STRIPPED not in codes:
+            self.signed += 1
+
+    def check_key(self) -> None:
+        """Every signature failed: the key is not the one the forms were signed with."""
+        if self.forged and not self.signed:
+            self.intake.report.problems.insert(0, Problem(Code.RETURN_KEY_MISMATCH, found=str(self.forged)))
 
 
 @dataclass(frozen=True)
@@ -150,9 +235,9 @@ def _refused(status: str, problem: Problem, extra=(), identity: FormIdentity | N
     return _Outcome((status, problem), (*extra, problem), identity)
 
 
-def _judge(ctx: _Context, arrival: Arrival) -> list[tuple[Arrival, _Outcome]]:
+def judge(ctx: _Context, arrival: Arrival) -> list[tuple[Arrival, _Outcome]]:
     """What became of an arrival: one outcome, or one per form when a workbook holds several
-    (each then named ``file!sheet``)."""
+    (each then named ``file!sheet``). Never raises on a rater's file."""
     try:
         outcomes = read_return(ctx, arrival)
     except Exception as exc:  # a bug of ours must still not stop the run on one rater's file
@@ -211,7 +296,8 @@ def _read_form(ctx: _Context, arrival: Arrival, grid: WorkbookGrid, identity: Fo
     rows, problems = read_rows(ctx.scheme, identity, sheet, name, ctx.blank_policy)
     if not rows:
         shown = () if _untouched(ctx.scheme, identity, sheet) else problems
-        return _refused(REJECTED, Problem(Code.RETURN_EMPTY, name, sheet.name), (*notes, *shown), identity)
+        empty = Problem(Code.RETURN_EMPTY, name, sheet.name, found=_cells_text(shown) or "一个分数也没有填写")
+        return _refused(REJECTED, empty, (*notes, *shown), identity)
     form = AcceptedForm(identity, name, arrival.sha256, rows, grid.modified or _mail_time(arrival.date))
     return _Outcome(form, (*notes, *problems), identity)
 
@@ -226,6 +312,13 @@ def _one_of(copies: list[tuple[str, _Outcome]], name: str) -> tuple[str, _Outcom
     sheets = "与".join(f"工作表“{s}”" for s, _ in copies)
     problem = Problem(Code.RETURN_AMBIGUOUS, name, copies[1][0], found=sheets)
     return sheet, _refused(REJECTED, problem, identity=first.identity)
+
+
+def _cells_text(problems, shown: int = 3) -> str:
+    """"F6 分数6超出范围，应为…；D7:F7 …": the cells to fix, as 台账 and 催收名单 show them."""
+    errors = [p for p in problems if p.severity is Severity.ERROR]
+    text = "；".join(f"{p.cell} {p.message}" for p in errors[:shown])
+    return text + (f"；等共{len(errors)}处" if len(errors) > shown else "")
 
 
 def _not_a_spreadsheet(suffix: str, failure: ReadFailure) -> bool:

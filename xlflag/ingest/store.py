@@ -3,12 +3,12 @@
 Layout, beside the scheme so it travels with it::
 
     <scheme folder>/xlflag-存档/<period>/原件/<sha256><suffix>   every file and saved mail, once
-    <scheme folder>/xlflag-存档/<period>/台账.csv                 one line per file or attachment
+    <scheme folder>/xlflag-存档/<period>/台账.csv                 the period's events (``period``)
 
 Copies are named by content, so storing the same file twice is a no-op and a file deleted from
-the returns folder later is still here. The ledger is rewritten on every run from what the run
-saw, in a fixed order with nothing time-dependent in it: the same inputs give the same bytes.
-It is UTF-8 with a BOM so Excel opens the Chinese text correctly.
+the returns folder later is still here: the store is the record of the period. The ledger is an
+append-only log of events (``period``). It is UTF-8 with a BOM so Excel opens the Chinese text
+correctly. A copy that cannot be written is a ``WriteFault`` (the office's disk, never the rater's file).
 """
 from __future__ import annotations
 
@@ -84,25 +84,25 @@ class EvidenceStore:
                 shutil.copyfile(private_copy, tmp)
         return relative
 
-    def write_ledger(self, entries: Iterable) -> Path:
-        """台账.csv, written whole and renamed into place; identical entries → identical bytes."""
-        with atomic_path(self.ledger_path) as tmp:
-            tmp.write_bytes(ledger_csv(entries))
-        return self.ledger_path
-
 
 def ledger_csv(entries: Iterable) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([heading for heading, _ in LEDGER_COLUMNS])
     for entry in entries:
-        writer.writerow([_as_text(getattr(entry, attribute)) for _, attribute in LEDGER_COLUMNS])
+        writer.writerow([as_text(getattr(entry, attribute)) for _, attribute in LEDGER_COLUMNS])
     return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
 
 
-def _as_text(value: object) -> str:
+def as_text(value: object) -> str:
+    """A CSV field Excel shows as text: a leading quote on anything it would run as a formula
+    (and on a leading quote itself, so ``from_text`` gives back exactly what was written)."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return "'" + text if text.startswith(_FORMULA_START + ("'",)) else text
+
+
+def from_text(field: str) -> str:
+    return field[1:] if field.startswith("'") else field
 
 
 def read_ledger(path: Path) -> list[dict[str, str]]:

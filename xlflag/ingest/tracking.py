@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..core.formplan import PlannedForm
-from .returns import ACCEPTED, Intake, LedgerEntry
+from .returns import ACCEPTED, WITHDRAWN, Intake, LedgerEntry
 
 NOT_RETURNED = "未交回"
 
@@ -76,6 +76,8 @@ def _note(entry: LedgerEntry | None) -> str:
     if entry is None:
         return NOT_RETURNED
     message = entry.reason.partition(" ")[2] or entry.reason
+    if entry.status in WITHDRAWN:
+        return message
     return f"已交回但{entry.status}：{message}"
 
 

@@ -5,6 +5,7 @@ can always say which cell the clerk should fix.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from fractions import Fraction
 from functools import cached_property
@@ -36,7 +37,7 @@ from ..core.model import (
     Settings,
     StarBand,
 )
-from ..core.problems import Code, Problem, Report
+from ..core.problems import CannotRun, Code, Problem, Report
 from ..core.values import number_text
 from ..edge.files import safe_filename
 from .rules import FLAG_RULES, QUOTA_STAR, RulesParser
@@ -62,7 +63,7 @@ COLUMNS = {
 OPTIONAL_TABLES = {MODEL_STARS: ("星名", "指标体系", "类别", "门槛"), ADJUSTMENTS: ("对象", "类型", "新值", "理由", "批准人")}
 
 
-class SchemeError(Exception):
+class SchemeError(CannotRun):
     """The scheme cannot be used at all (file missing or not a workbook)."""
 
 
@@ -70,12 +71,15 @@ def load_tables(path: Path) -> dict[str, list[tuple]]:
     """Every sheet as raw rows of values (the only Excel in this module)."""
     import openpyxl
 
+    if path.is_dir():
+        raise SchemeError(f"{path}是一个文件夹，请给出方案工作簿（.xlsx）的路径，例如{path / '方案.xlsx'}")
     if not path.is_file():
-        raise SchemeError(f"找不到方案文件：{path}")
+        raise SchemeError(f"找不到方案文件：{path}。请检查路径，或先运行“xlflag init 文件夹”生成方案")
     try:
         wb = openpyxl.load_workbook(path, data_only=True, read_only=True)
     except Exception as exc:
-        raise SchemeError(f"方案文件无法打开（{type(exc).__name__}）：{path}") from exc
+        raise SchemeError(f"{path}不是可以打开的Excel工作簿（.xlsx）。请用Excel或WPS打开方案，"
+                          f"“另存为”Excel工作簿(.xlsx)后重试") from exc
     try:
         return {ws.title: [tuple(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
     finally:
@@ -330,7 +334,7 @@ class _Parser:
             if kind not in kinds:
                 self.problem(Code.SCHEME_GROUP_UNKNOWN, table, row, "评价人", kind, "、".join(kinds))
                 continue
-            weight = self.number(table, row, v, "权重", "0至100的百分数")
+            weight = self.weight(table, row, v)
             if weight is not None and not 0 <= weight <= 100:
                 self.problem(Code.SCHEME_VALUE_INVALID, table, row, "权重", number_text(weight), "0至100的百分数")
                 continue
@@ -339,7 +343,16 @@ class _Parser:
                 continue
             code, name = text(table.get(v, "代码")), text(table.get(v, "名称"))
             groups.append(RaterGroup(target, code or name, name or code, weight, kind, count))
-        return tuple(groups)
+        return _as_percent(tuple(groups))
+
+    def weight(self, table, row, values) -> Fraction | None:
+        """20, "20", "20%" → 20; 0.2 (what Excel stores for a cell typed 20%) is scaled in ``_as_percent``."""
+        raw = text(table.get(values, "权重")).replace("％", "%")
+        try:
+            return Fraction(raw[:-1]) if raw.endswith("%") else Fraction(raw)
+        except (ValueError, ZeroDivisionError):
+            self.problem(Code.SCHEME_VALUE_INVALID, table, row, "权重", raw, "0至100的百分数")
+            return None
 
     def count(self, table, row, values, kind) -> int | None:
         if kind != RATER_REPS:
@@ -451,18 +464,31 @@ def file_name_problem(name: str, file: str, sheet: str, cell: str) -> Problem | 
     return Problem(Code.SCHEME_NAME_UNSAFE_FILE, file, sheet, cell, name, safe_filename(name))
 
 
+def _as_percent(groups: tuple[RaterGroup, ...]) -> tuple[RaterGroup, ...]:
+    """Weights typed as 20% reach us as 0.2: a target whose weights are all fractions adding up
+    to 1 is read as percentages (0.2 → 20)."""
+    scaled = []
+    for target in (MEMBER_TARGET, BRANCH_TARGET):
+        weights = [g.weight for g in groups if g.target == target]
+        if weights and sum(weights) == 1 and all(w <= 1 for w in weights):
+            scaled.append(target)
+    return tuple(replace(g, weight=g.weight * 100) if g.target in scaled else g for g in groups)
+
+
 def whole_scheme_problems(scheme: Scheme, tables: dict[str, Table], file: str = "",
                           branch_rows: dict[str, int] | None = None,
                           band_cells: dict[StarBand, tuple[str, str]] | None = None) -> list[Problem]:
     problems = []
     groups = tables[GROUPS]
     weight_col = groups.cell(2, "权重")[:-1]
-    weight_range = f"{weight_col}2:{weight_col}{max([r for r, _ in groups.rows], default=2)}"
     for target in (MEMBER_TARGET, BRANCH_TARGET):
         weights = [g.weight for g in scheme.groups if g.target == target]
         if weights and sum(weights) != 100:
+            rows = [r for r, v in groups.rows if (text(groups.get(v, "对象")) or MEMBER_TARGET) == target]
+            cells = f"{weight_col}{min(rows)}:{weight_col}{max(rows)}" if rows else ""
+            shown = "、".join(map(str, rows))
             total = number_text(sum(weights))
-            problems.append(Problem(Code.SCHEME_WEIGHTS_NOT_100, file, GROUPS, weight_range, total, "100"))
+            problems.append(Problem(Code.SCHEME_WEIGHTS_NOT_100, file, GROUPS, cells, total, f"对象“{target}”（第{shown}行）"))
     if BANDS in tables:  # schemes with named stars only may have no star levels
         problems += band_problems(scheme.bands, file, band_cells or {})
     branch_table = tables[BRANCHES]
