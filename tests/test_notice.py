@@ -160,16 +160,20 @@ def returns_without_one(run, tmp_path):
 
 def test_draft_while_a_form_is_out_and_final_refuses(run, tmp_path):
     folder, code = returns_without_one(run, tmp_path)
+    scheme = tmp_path / "方案" / run.scheme_path.name  # a period of its own: run's store holds every form
+    scheme.parent.mkdir()
+    for name in (run.scheme_path.name, "xlflag.key"):
+        shutil.copyfile(run.scheme_path.parent / name, scheme.parent / name)
     out = tmp_path / "out" / "汇总结果.xlsx"
-    draft = invoke("consolidate", run.scheme_path, folder, "-o", out)
-    assert draft.exit_code == 0, draft.output
+    draft = invoke("consolidate", scheme, folder, "-o", out)
+    assert draft.exit_code == 1, draft.output  # done, with a form still out
     assert cells(out.with_name("公示.xlsx"))[0] == DRAFT and DRAFT in draft.output
     out.unlink()
-    refused = invoke("consolidate", run.scheme_path, folder, "-o", out, "--final")
+    refused = invoke("consolidate", scheme, folder, "-o", out, "--final")
     assert refused.exit_code == 2
     assert "还有1份测评表未收回，不能定稿" in refused.output and code in refused.output
     assert not out.exists()
-    waived = invoke("consolidate", run.scheme_path, folder, "-o", out, "--final", "--waive", code)
+    waived = invoke("consolidate", scheme, folder, "-o", out, "--final", "--waive", code)
     assert waived.exit_code == 0, waived.output
     assert DRAFT not in cells(out.with_name("公示.xlsx"))
 

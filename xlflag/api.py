@@ -247,11 +247,12 @@ def guard_output(output: Path, scheme_path: Path, returns: Path | None = None) -
             raise CannotRun(f"输出位置{output}在{what}{folder}之内，写入会改动回收的原件，已停止。请用 -o 写到别处")
 
 
-def needs_attention(intake: Intake, status: list[SlotStatus]) -> bool:
-    """Exit 1: a return was refused, a score cell was unusable, or a form is still missing."""
+def needs_attention(intake: Intake, outstanding: list[Reminder]) -> bool:
+    """Exit 1: a return was refused, a score cell was unusable, or a form neither accepted nor
+    waived is still out."""
     refused = any(e.status == REJECTED for e in intake.ledger)
     cells = any(p.severity is Severity.ERROR and p.code.name.startswith("SCORE_") for p in intake.report.problems)
-    return refused or cells or any(s.missing for s in status)
+    return refused or cells or bool(outstanding)
 
 
 @dataclass(frozen=True)
@@ -261,6 +262,11 @@ class ReturnStatus:
     status: list[SlotStatus]
     reminders: list[Reminder]
     output: Path | None  # the 催收名单 workbook, when one was asked for
+
+    @property
+    def outstanding(self) -> list[Reminder]:
+        """Forms neither accepted nor waived (设置 免收表单)."""
+        return [r for r in self.reminders if r.code not in self.scheme.settings.waived]
 
 
 def status(scheme_path: Path, returns: Path | None, reminder_list: Path | None = None, *,

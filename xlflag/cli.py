@@ -128,7 +128,7 @@ def consolidate(
     _print_consolidation(result)
     mark = f"（{DRAFT}，还有{len(result.outstanding)}份未收回）" if result.draft else ""
     typer.echo(f"公示：{result.notice}{mark}")
-    raise typer.Exit(int(api.needs_attention(result.intake, result.status)))
+    raise typer.Exit(int(api.needs_attention(result.intake, result.outstanding)))
 
 
 @app.command()
@@ -141,7 +141,7 @@ def status(
     result = _read_returns(lambda progress: api.status(scheme, returns, output, progress=progress), "无法统计")
     for line in status_lines(result):
         typer.echo(line)
-    raise typer.Exit(int(api.needs_attention(result.intake, result.status)))
+    raise typer.Exit(int(api.needs_attention(result.intake, result.outstanding)))
 
 
 @app.command()
@@ -220,7 +220,7 @@ def demo(
         run = run_demo(out, preset)
     typer.echo(f"方案：{run.scheme}\n测评表：{run.forms}\n回收（已模拟填写）：{run.returns}")
     _print_consolidation(run.consolidation)
-    raise typer.Exit(int(api.needs_attention(run.consolidation.intake, run.consolidation.status)))
+    raise typer.Exit(int(api.needs_attention(run.consolidation.intake, run.consolidation.outstanding)))
 
 
 # -- xlflag archive …: the 星级党员档案 ---------------------------------------------------------

@@ -151,9 +151,5 @@ def withdraw(state: list[LedgerEntry], code: str, act: str, why: str, time: str)
             for e in state if e.form_code.upper() == code.upper() and e.status not in WITHDRAWN]
 
 
-def counted(state: list[LedgerEntry]) -> list[LedgerEntry]:
-    return [e for e in state if e.status == ACCEPTED]
-
-
 __all__ = ["ACCEPTED", "ARRIVED", "SENT_BACK", "VOIDED", "WITHDRAWN", "Event", "Prior", "append_events", "changes",
-           "counted", "derive_state", "new_arrivals", "prior_of", "read_events", "withdraw"]
+           "derive_state", "new_arrivals", "prior_of", "read_events", "withdraw"]
