@@ -30,6 +30,7 @@ from xlflag.core import layout as L
 from xlflag.ingest import arrivals as arrivals_module
 from xlflag.ingest.returns import ACCEPTED, DUPLICATE, NOT_A_FORM, REJECTED, ingest
 from xlflag.ingest.safety import Limits
+from xlflag.ingest import period
 from xlflag.ingest.store import EvidenceStore, read_ledger
 from xlflag.scheme.key import load_key
 
@@ -57,7 +58,8 @@ class Run:
         self.store = EvidenceStore(store_at)
         scheme_path = forms.scheme_path
         self.intake = ingest(forms.scheme, load_key(scheme_path), returns, store=self.store, **options)
-        self.ledger = self.store.write_ledger(self.intake.ledger)  # must not fail on any name
+        events = period.changes([], self.intake.ledger, period.now_text())
+        self.ledger = period.append_events(self.store, [], events)  # must not fail on any name
 
     def line(self, name: str):
         lines = [e for e in self.intake.ledger if e.file == name]
