@@ -65,7 +65,7 @@ def test_reminder_list_matches_the_dispatch_list(run):
             assert row[chase_header.index(column)] == sent_row[header.index(column)], column
         assert row[7:] == (None, None)  # 邮箱, 催收日期: for the secretary
     notes = {row[3]: row[6] for row in chase_rows if row[1:3] == ("甲支部", "自评")}
-    assert notes == {"甲二": "已交回但拒收：测评表中没有可以计分的行（D6 “优秀”不是分数，应为0至5的整数），请改正后重新发送",
+    assert notes == {"甲二": "已交回但拒收：测评表中没有可以计分的行（E6 “优秀”不是分数，应为0至5的整数），请改正后重新发送",
                      "甲三": "已交回但拒收：被评人名单被改动：E列为“A3 甲叁”，应为“A3 甲三”"}  # a self form: items as rows, the ratee in column E
     assert {row[6] for row in chase_rows if row[1] == "乙支部"} == {"未交回"}
 
