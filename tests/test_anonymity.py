@@ -38,6 +38,7 @@ from xlflag.demo import fill_form, run_demo
 from xlflag.edge.libreoffice import formula_mismatches
 from xlflag.scheme.key import load_key
 from xlflag.scheme.read import parse_scheme
+from xlflag.scheme.key import create_key
 from xlflag.scheme.templates import write_scheme_workbook
 
 
@@ -118,6 +119,7 @@ def threshold_run(root: Path, policy: str):
     set_value(sheets, "设置", "不足门槛时", policy)
     (root / "scheme").mkdir(parents=True)
     scheme_path = write_scheme_workbook(sheets, root / "scheme" / "方案.xlsx")
+    create_key(scheme_path)  # what `xlflag init` does: forms never make a key
     written = api.make_forms(scheme_path, root / "forms")
     scheme = api.load_scheme(scheme_path)
     value_for = planned_values(scheme, PLAN)

@@ -239,11 +239,11 @@ def _archive(run):
         return run()
     except api.PeriodCommitted as exc:
         _fail(str(exc))
-    except (LookupError, SchemeError, FileNotFoundError, api.HistoryUnreadable) as exc:
-        _fail(str(exc))
     except api.SchemeInvalid as exc:
         _print_report(exc.report)
         _fail("方案有错误，未存档。")
+    except (LookupError, CannotRun, FileNotFoundError, api.HistoryUnreadable) as exc:
+        _fail(str(exc))
     except SQLAlchemyError as exc:
         _fail(f"无法访问档案数据库：{type(exc).__name__}：{exc.args[0] if exc.args else ''}")
 
