@@ -271,3 +271,13 @@ def test_committed_template_is_up_to_date(name):
     assert list(committed) == list(expected)
     for sheet in expected:
         assert committed[sheet] == expected[sheet], sheet
+
+
+@pytest.mark.parametrize("name", preset_names())
+def test_guide_sheet_describes_exactly_the_sheets_the_template_has(name):
+    """说明 has one line per sheet of this scheme, in order: S2 has no 授旗规则, so no line for it."""
+    sheets = template_sheets(name)
+    described = [row[0] for row in sheets["说明"][1:] if row[0]]
+    assert described == [s for s in sheets if s != "说明"]
+    if name == "s2":
+        assert "授旗规则" not in described and "模范星" not in described

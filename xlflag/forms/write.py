@@ -55,16 +55,25 @@ def dispatch_files(planned: list[PlannedForm]) -> dict[str, str]:
     """form id → where its file goes under OUT: <支部 or 授旗>/<评价主体>/<评价人>.xlsx.
 
     发放清单 and 催收名单 both name files by this, so a reminder points at the file sent. A clash
-    (two 张伟 in one branch, or one rater with two criteria sets) gets the rater id and set added.
+    (two 张伟 in one branch, or one rater with two criteria sets) gets only what tells the files
+    apart: the rater id (张伟_M099) when the raters differ, the set (钱书记_机关党员) when the sets do.
     """
     folders = {f.form_id: f"{safe_filename(f.folder)}/{safe_filename(f.group_name)}" for f in planned}
     plain = {f.form_id: f"{folders[f.form_id]}/{safe_filename(f.rater_name)}" for f in planned}
-    clashes = Counter(plain.values())
+    clashing: dict[str, list[PlannedForm]] = {}
+    for f in planned:
+        clashing.setdefault(plain[f.form_id], []).append(f)
     files, taken = {}, Counter()
     for f in planned:
         path = plain[f.form_id]
-        if clashes[path] > 1:
-            path = f"{folders[f.form_id]}/{safe_filename(f'{f.rater_name}_{f.identity.rater}_{f.identity.criteria_set}')}"
+        group = clashing[path]
+        if len(group) > 1:
+            parts = [f.rater_name]
+            if len({g.identity.rater for g in group}) > 1 and f.identity.rater != f.rater_name:
+                parts.append(f.identity.rater)
+            if len({g.identity.criteria_set for g in group}) > 1:
+                parts.append(f.identity.criteria_set)
+            path = f"{folders[f.form_id]}/{safe_filename('_'.join(parts))}"
         taken[path.casefold()] += 1  # names that differ only in case, or became equal when made safe
         if taken[path.casefold()] > 1:
             path += f"~{taken[path.casefold()]}"
