@@ -28,20 +28,23 @@ from .archive.store import PeriodCommitted, database_url, opened, shown_url
 from .core.adjustments import Adjusted, apply_adjustments
 from .core.awards import Awards, decide_awards
 from .core.formplan import plan_forms
+from .core.issued import Issued
 from .core.model import Scheme
 from .core.notice import build_notice
 from .core.problems import Code, Problem, Report
 from .core.scoring import MemberResult, anonymise, score_members
+from .edge.files import STORE_FOLDER
 from .edge.resources import resource_dir
 from .forms.write import FormsWritten, dispatch_files, write_forms
 from .ingest.returns import Intake, Progress, ingest
-from .ingest.store import STORE_FOLDER, EvidenceStore
+from .ingest.store import EvidenceStore
 from .ingest.tracking import Reminder, SlotStatus, reminders, return_status
 from .publish.notice import write_notice
 from .results.inputs import ResultsInput
 from .results.papers import PAPERS_FILE, write_papers
 from .results.reminders import write_reminders
 from .results.workbook import write_results
+from .scheme.issued import IssueRecordError, load_issued, save_issued
 from .scheme.key import key_path, load_key, load_or_create_key
 from .scheme.read import SchemeError, read_scheme
 
@@ -86,10 +89,26 @@ def load_scheme(path: Path) -> Scheme:
     return scheme
 
 
-def make_forms(scheme_path: Path, out: Path) -> FormsWritten:
+def make_forms(scheme_path: Path, out: Path, *, reissue: bool = False) -> FormsWritten:
+    """Write the forms and record each identity in the period's issue record.
+
+    A form keeps its version while what it asks is unchanged; an edit since the last issue gives
+    the forms it touches their next version. ``reissue`` writes only those (and 补发清单).
+    """
     scheme = load_scheme(scheme_path)
     key = load_or_create_key(scheme_path)
-    return write_forms(scheme, key, Path(out), protected=(Path(scheme_path), key_path(scheme_path)))
+    period = scheme.settings.period
+    issued = _issued(scheme_path, period)
+    written = write_forms(scheme, key, Path(out), (Path(scheme_path), key_path(scheme_path)), issued, reissue)
+    save_issued(scheme_path, period, issued.adding(form.identity for form, _ in written.forms))
+    return written
+
+
+def _issued(scheme_path: Path, period: str) -> Issued:
+    try:
+        return load_issued(scheme_path, period)
+    except IssueRecordError as exc:
+        raise SchemeError(str(exc)) from exc
 
 
 @dataclass(frozen=True)
@@ -144,7 +163,7 @@ def consolidate(scheme_path: Path, returns: Path, output: Path, *, progress: Pro
     notice = Path(notice) if notice else notice_path(output)
     store = EvidenceStore.beside(scheme_path, scheme.settings.period)
     intake = _ingest(scheme, key, scheme_path, returns, (Path(output), notice), store, progress)
-    planned = plan_forms(scheme, key)
+    planned = plan_forms(scheme, key, _issued(scheme_path, scheme.settings.period))
     waived = set(scheme.settings.waived) | set(waive)
     outstanding = [r for r in reminders(planned, intake, {}) if r.code not in waived]
     if final and outstanding:
@@ -167,8 +186,9 @@ def consolidate(scheme_path: Path, returns: Path, output: Path, *, progress: Pro
 def _ingest(scheme, key, scheme_path, returns, outputs, store=None, progress=None) -> Intake:
     """ingest with what every command shares: outputs and the evidence store are not returns."""
     archive = Path(scheme_path).parent / STORE_FOLDER
+    issued = _issued(scheme_path, scheme.settings.period)
     return ingest(scheme, key, Path(returns), exclude=(*outputs, archive), blank_policy=scheme.settings.blank_policy,
-                  store=store, progress=progress)
+                  store=store, progress=progress, issued=issued)
 
 
 @dataclass(frozen=True)
@@ -190,7 +210,7 @@ def status(scheme_path: Path, returns: Path, reminder_list: Path | None = None, 
     key = load_key(scheme_path)
     outputs = (Path(reminder_list),) if reminder_list else ()
     intake = _ingest(scheme, key, scheme_path, returns, outputs, progress=progress)
-    planned = plan_forms(scheme, key)
+    planned = plan_forms(scheme, key, _issued(scheme_path, scheme.settings.period))
     chase = reminders(planned, intake, dispatch_files(planned))
     if reminder_list:
         write_reminders(chase, Path(reminder_list))

@@ -12,6 +12,7 @@ import typer
 from . import api
 from .core.notice import DRAFT
 from .core.problems import Report
+from .core.reissue import summary
 from .demo import run_demo
 from .scheme.read import SchemeError
 
@@ -83,16 +84,24 @@ def check(scheme: Path = typer.Argument(..., help="方案工作簿 / scheme work
 def forms(
     scheme: Path = typer.Argument(..., help="方案工作簿 / scheme workbook"),
     out: Path = typer.Argument(..., help="输出文件夹 / output folder"),
+    reissue: bool = typer.Option(False, "--reissue", help="只生成方案修改后需补发的测评表及补发清单 / only the forms an edit made stale, plus a reissue list"),
 ) -> None:
     """生成测评表 / write one measurement workbook per rater, plus a dispatch list."""
     try:
-        written = api.make_forms(scheme, out)
+        written = api.make_forms(scheme, out, reissue=reissue)
     except api.SchemeInvalid as exc:
         _print_report(exc.report)
         _fail("方案有错误，未生成测评表。")
     except SchemeError as exc:
         _fail(str(exc))
-    typer.echo(f"已生成测评表{len(written.forms)}份：{out}\n发放清单：{written.dispatch}")
+    for line in summary(list(written.changes)):
+        typer.echo(line)
+    if reissue:
+        typer.echo(f"已生成需补发的测评表{len(written.forms)}份：{out}\n补发清单：{written.dispatch}")
+    else:
+        typer.echo(f"已生成测评表{len(written.forms)}份：{out}\n发放清单：{written.dispatch}")
+        if written.changes:
+            typer.echo("方案在发放后有修改：以上各表已为新版；只需补发改动的表时请用 --reissue。")
 
 
 @app.command()

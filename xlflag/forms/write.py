@@ -12,10 +12,13 @@ from pathlib import Path
 from ..core import layout as L
 from ..core.formplan import PlannedForm, form_layout_of, plan_forms
 from ..core.identity import sign
+from ..core.issued import Issued
+from ..core.reissue import FormChange, changes
 from ..core.model import BRANCH_TARGET, Scheme
 from ..core.values import blank_rule_text, number_text
 from ..edge import sheetkit
 from ..scheme.read import SchemeError
+from .reissue_list import REISSUE_FILE, write_reissue_list
 from ..edge.files import atomic_path, new_workbook, safe_filename, within
 from .sheet import formats, write_form_sheet
 
@@ -25,19 +28,26 @@ DISPATCH_FILE = "发放清单.xlsx"
 @dataclass(frozen=True)
 class FormsWritten:
     forms: list[tuple[PlannedForm, Path]]
-    dispatch: Path
+    dispatch: Path  # 发放清单, or 补发清单 for a reissue
+    changes: tuple[FormChange, ...] = ()  # what an edit since the last issue changed
 
 
-def write_forms(scheme: Scheme, key: bytes, out: Path, protected: tuple[Path, ...] = ()) -> FormsWritten:
+def write_forms(scheme: Scheme, key: bytes, out: Path, protected: tuple[Path, ...] = (),
+                issued: Issued | None = None, reissue: bool = False) -> FormsWritten:
     """All forms under OUT/<branch>/<group>/<rater>.xlsx, plus the dispatch list.
 
+    ``issued``: what went out before, so unchanged forms keep their version. With ``reissue``,
+    only the forms whose current version has not gone out are written, with 补发清单 instead.
     Every path is made from safe names and checked to lie inside OUT; none may be one of
     ``protected`` (the scheme, its key), so no roster name can make xlflag overwrite them.
     """
     out = Path(out)
-    planned = plan_forms(scheme, key)
+    planned = plan_forms(scheme, key, issued)
     files = dispatch_files(planned)
-    targets = [(form, within(out, files[form.form_id])) for form in planned] + [(None, within(out, DISPATCH_FILE))]
+    found = tuple(changes(scheme, planned, issued or Issued()))
+    chosen = [f for f in planned if not f.issued] if reissue else planned
+    listing = REISSUE_FILE if reissue else DISPATCH_FILE
+    targets = [(form, within(out, files[form.form_id])) for form in chosen] + [(None, within(out, listing))]
     keep = {Path(p).resolve() for p in protected}
     clash = next((t for _, t in targets if t.resolve() in keep), None)
     if clash is not None:
@@ -46,9 +56,12 @@ def write_forms(scheme: Scheme, key: bytes, out: Path, protected: tuple[Path, ..
     for form, path in targets[:-1]:
         write_form(scheme, key, form, path)
         written.append((form, path))
-    dispatch = targets[-1][1]
-    write_dispatch(written, out, dispatch)
-    return FormsWritten(written, dispatch)
+    listed = targets[-1][1]
+    if reissue:
+        write_reissue_list(list(found), files, listed)
+    else:
+        write_dispatch(written, out, listed)
+    return FormsWritten(written, listed, found)
 
 
 def dispatch_files(planned: list[PlannedForm]) -> dict[str, str]:
