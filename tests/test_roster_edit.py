@@ -225,3 +225,19 @@ def test_a_member_removed_withdraws_their_forms(dispatched, tmp_path):
     assert totals(result)["B1"] == before["B1"]
     written = api.make_forms(scheme, tmp_path / "补发", reissue=True)
     assert summary(list(written.changes)) == ["甲支部删除了党员甲四：互评表3份、领导点评表1份、职工参评表5份需重新发放，自评表1份、互评表1份作废"]
+
+
+def test_cli_reissue_prints_each_edit_and_the_list(dispatched, tmp_path):
+    from typer.testing import CliRunner
+
+    from xlflag.cli import app
+
+    scheme = edited(dispatched, tmp_path, "add_member")
+    out = tmp_path / "补发"
+    printed = CliRunner().invoke(app, ["forms", str(scheme), str(out), "--reissue"])
+    assert printed.exit_code == 0, printed.output
+    assert printed.output.splitlines() == [
+        SUMMARIES["add_member"][0],
+        f"已生成需补发的测评表12份：{out}",
+        f"补发清单：{out / REISSUE_FILE}",
+    ]
