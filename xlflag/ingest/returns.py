@@ -441,7 +441,7 @@ def _settle_duplicates(ctx: _Context, candidates: list[Candidate], intake: Intak
             filler = None
         planned = ctx.planned[form_id]
         merged, filled = _merge(planned, winner, filler[0] if filler else None)
-        intake.report.extend(_unblanked(winner_problems, planned, filled) if filled else winner_problems)
+        intake.report.extend(_unblanked(ctx, winner_problems, planned, filled) if filled else winner_problems)
         intake.accepted.append(merged)
         intake.ledger.append(_entry(winner_arrival, ACCEPTED, f"计入{len(merged.rows) - len(filled)}名被评人", winner.identity))
         if not ctx.is_current(winner.identity) or filled:
@@ -475,10 +475,12 @@ def _merge(planned: PlannedForm, winner: AcceptedForm, filler: AcceptedForm | No
     return AcceptedForm(winner.identity, winner.file, winner.sha256, ordered, winner.modified), filled
 
 
-def _unblanked(problems: tuple[Problem, ...], planned: PlannedForm, filled: tuple[str, ...]) -> list[Problem]:
-    """The current version's rows left blank for people the earlier version scored are no problem."""
-    rows = {str(L.FIRST_DATA_ROW + planned.identity.ratees.index(r)) for r in filled}
-    return [p for p in problems if not (p.code in _BLANKS and p.cell.split(":")[0].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ") in rows)]
+def _unblanked(ctx: _Context, problems: tuple[Problem, ...], planned: PlannedForm, filled: tuple[str, ...]) -> list[Problem]:
+    """The current version's cells left blank for people the earlier version scored are no problem."""
+    lay = form_layout_of(ctx.scheme, planned.identity)
+    ratees = planned.identity.ratees
+    cells = {L.cell_name(*lay.score_cell(ratees.index(r), i.code)) for r in filled for i in lay.items}
+    return [p for p in problems if not (p.code in _BLANKS and p.cell.split(":")[0] in cells)]
 
 
 def _old_version_note(ctx: _Context, planned: PlannedForm, old: Candidate, merged: AcceptedForm) -> Problem:
