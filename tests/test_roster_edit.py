@@ -93,7 +93,10 @@ def test_other_branch_returns_all_still_count_with_clean_totals(dispatched, tmp_
     assert {e.status for e in result.intake.ledger} == {ACCEPTED}
     clean = clean_run(tmp_path, edit)
     for member_id, total in before.items():
-        assert totals(result)[member_id] == total  # every score returned before the edit still counts
+        if edit != "add_leader" or member_id.startswith("B"):
+            # every score returned before the edit still counts (with a second 甲 leader whose form
+            # is still out, 甲's 领导点评 is below its rater threshold until it arrives: issue 10)
+            assert totals(result)[member_id] == total
         if member_id.startswith(other[0].replace("甲", "A").replace("乙", "B")):
             assert total == clean[member_id]  # and the other branch is exactly a clean run
     # whom to chase: only raters of forms the edit created, never one whose form arrived
