@@ -27,6 +27,7 @@ from .archive.sheets import write_archive, write_year
 from .archive.store import PeriodCommitted, database_url, opened, shown_url
 from .core.adjustments import Adjusted, apply_adjustments
 from .core.awards import Awards, decide_awards
+from .core.ballots import void_ballots
 from .core.formplan import plan_forms
 from .core.issued import Issued
 from .core.model import Scheme
@@ -126,6 +127,7 @@ class Consolidation:
     notice: Path | None = None  # the 公示 workbook
     outstanding: list[Reminder] = field(default_factory=list)  # forms neither accepted nor waived
     papers: Path | None = None  # 工作底稿.xlsx (内部资料) beside the evidence store
+    void: list[Problem] = field(default_factory=list)  # 废票: accepted returns the ballot rules set aside
 
     @property
     def draft(self) -> bool:
@@ -168,19 +170,21 @@ def consolidate(scheme_path: Path, returns: Path, output: Path, *, progress: Pro
     outstanding = [r for r in reminders(planned, intake, {}) if r.code not in waived]
     if final and outstanding:
         raise NotFinal(outstanding)
-    ratings = anonymise(scheme, intake.accepted)
+    counted, void = void_ballots(scheme, intake.accepted)  # 废票: returned and listed, not scored
+    ratings = anonymise(scheme, counted)
     members = score_members(scheme, ratings)
     awards = decide_awards(scheme, ratings, members)
     adjusted = apply_adjustments(scheme, members, awards, Path(scheme_path).name)
     status = return_status(planned, intake)
-    problems = intake.report.problems + _missing_group_notes(members) + adjusted.problems
+    problems = intake.report.problems + void + _missing_group_notes(members) + adjusted.problems
     results = ResultsInput(scheme, members, ratings, status, problems, intake.ledger, awards.branches, awards.stars,
                            awards.picks, adjusted)
     write_results(results, Path(output))
     write_notice(build_notice(scheme, adjusted, len(outstanding)), notice)
     ledger = store.write_ledger(intake.ledger)
     papers = write_papers(results, store.root / PAPERS_FILE)
-    return Consolidation(scheme, intake, members, status, Path(output), awards, ledger, adjusted, notice, outstanding, papers)
+    return Consolidation(scheme, intake, members, status, Path(output), awards, ledger, adjusted, notice, outstanding, papers,
+                         void)
 
 
 def _ingest(scheme, key, scheme_path, returns, outputs, store=None, progress=None) -> Intake:

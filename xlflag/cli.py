@@ -180,6 +180,8 @@ def _print_consolidation(result: api.Consolidation) -> None:
     missing = sum(len(s.missing) for s in result.status)
     typer.echo(f"应收{sum(s.expected for s in result.status)}份，未收{missing}份；问题{len(result.intake.report.problems)}条。")
     rated = [m for m in result.members if m.total is not None]
+    if result.void:
+        typer.echo(f"废票{len(result.void)}份：已计入回收，按方案的废票规则不计分（见“问题清单”）。")
     if result.adjusted is not None and result.adjusted.records:
         done = len(result.adjusted.applied)
         typer.echo(f"调整：执行{done}条，未执行{len(result.adjusted.records) - done}条（见“调整记录”“问题清单”）。")

@@ -157,6 +157,10 @@ class Settings:
     min_raters: int = DEFAULT_MIN_RATERS  # a group's mean is shown only from this many raters
     short_policy: str = SHORT_RESCALE  # one of SHORT_POLICIES
     award_min_stars: int | None = None  # 表彰最低星级: a 表彰 candidate holds at least this every period
+    # ballot rules (core.ballots), each off unless set
+    star_quotas: tuple[tuple[int, Fraction], ...] = ()  # 星级名额: (level, share of members)
+    quota_tie_break: tuple[str, ...] = ()  # 星级名额并列规则: rater group names, in order
+    void_rules: tuple[str, ...] = ()  # 废票规则: 全满分, 超名额
 
     @property
     def period_label(self) -> str:

@@ -56,6 +56,7 @@ class Code(Enum):
     RETURN_SUPERSEDED = (Severity.WARNING, "同一测评表提交了不同内容，以较晚保存的版本为准（被替代：{found}）")
     RETURN_CODE_UNKNOWN = (Severity.ERROR, "表单编号“{found}”不属于本次测评（隐藏标识已丢失，无法按编号识别）")
     RETURN_SELF_RATED = (Severity.ERROR, "互评表中出现了评价人本人（{found}），互评不能给自己打分")
+    RETURN_VOID_BALLOT = (Severity.ERROR, "废票：{found}，按方案的废票规则不计分（表单{expected}，已计入回收）")
     RETURN_EMPTY = (Severity.ERROR, "测评表中没有可以计分的行，请填写完整、改正后重新发送")
     RETURN_AMBIGUOUS = (Severity.ERROR, "同一测评表出现两次且分数不同（{found}），无法确定以哪份为准，请只保留一份后重新发送")
     RETURN_LINK_OUTSIDE = (Severity.ERROR, "这是指向回收文件夹之外的链接（{found}），未读取也未存档；请把文件本身放进回收文件夹")
