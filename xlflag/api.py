@@ -5,7 +5,7 @@ Each returns a result object and prints nothing; only the CLI talks to the termi
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .archive.history import (
@@ -40,6 +40,7 @@ from .forms.write import FormsWritten, dispatch_files, write_forms
 from .ingest.returns import Intake, Progress, ingest
 from .ingest.store import EvidenceStore
 from .ingest.tracking import Reminder, SlotStatus, reminders, return_status
+from .publish.bulletin import Bulletin, BulletinData, write_bulletin
 from .publish.notice import write_notice
 from .results.inputs import ResultsInput
 from .results.papers import PAPERS_FILE, write_papers
@@ -128,6 +129,7 @@ class Consolidation:
     outstanding: list[Reminder] = field(default_factory=list)  # forms neither accepted nor waived
     papers: Path | None = None  # 工作底稿.xlsx (内部资料) beside the evidence store
     void: list[Problem] = field(default_factory=list)  # 废票: accepted returns the ballot rules set aside
+    bulletin: Path | None = None  # the 简报 .docx, when asked for
 
     @property
     def draft(self) -> bool:
@@ -148,9 +150,10 @@ def notice_path(output: Path) -> Path:
 
 
 def consolidate(scheme_path: Path, returns: Path, output: Path, *, progress: Progress | None = None,
-                final: bool = False, waive: tuple[str, ...] = (), notice: Path | None = None) -> Consolidation:
+                final: bool = False, waive: tuple[str, ...] = (), notice: Path | None = None,
+                bulletin: Path | None = None) -> Consolidation:
     """Ingest every file under RETURNS, score, apply the 调整 rows, and write the results
-    workbook and the 公示 (``notice``, default 公示.xlsx beside OUTPUT).
+    workbook, the 公示 (``notice``, default 公示.xlsx beside OUTPUT) and, when asked, the 简报.
 
     Every file seen is copied into the evidence store beside the scheme and accounted for in
     its 台账.csv (``store``); ``progress(done, total, name)`` is called after each file.
@@ -161,10 +164,38 @@ def consolidate(scheme_path: Path, returns: Path, output: Path, *, progress: Pro
     the evidence store's folder.
     """
     scheme = load_scheme(scheme_path)
-    key = load_key(scheme_path)
     notice = Path(notice) if notice else notice_path(output)
     store = EvidenceStore.beside(scheme_path, scheme.settings.period)
-    intake = _ingest(scheme, key, scheme_path, returns, (Path(output), notice), store, progress)
+    outputs = (Path(output), notice) + ((Path(bulletin),) if bulletin else ())
+    done, results = _evaluate(scheme, scheme_path, returns, outputs, store, progress, final, waive)
+    write_results(results, Path(output))
+    write_notice(build_notice(scheme, done.adjusted, len(done.outstanding)), notice)
+    if bulletin:
+        write_bulletin(bulletin_data(done), Path(bulletin))
+    ledger = store.write_ledger(done.intake.ledger)
+    papers = write_papers(results, store.root / PAPERS_FILE)
+    return replace(done, output=Path(output), notice=notice, ledger=ledger, papers=papers,
+                   bulletin=bulletin and Path(bulletin))
+
+
+def make_bulletin(scheme_path: Path, returns: Path, output: Path, *, progress: Progress | None = None) -> Bulletin:
+    """The 简报 alone (.docx): reads RETURNS as consolidate does, stores nothing, writes OUTPUT."""
+    scheme = load_scheme(scheme_path)
+    done, _ = _evaluate(scheme, scheme_path, returns, (Path(output),), None, progress, False, ())
+    return write_bulletin(bulletin_data(done), Path(output))
+
+
+def bulletin_data(done: Consolidation) -> BulletinData:
+    expected = sum(s.expected for s in done.status)
+    counted = sum(s.accepted for s in done.status) - len(done.void)
+    return BulletinData(done.scheme, done.adjusted, done.awards.branches, expected, counted)
+
+
+def _evaluate(scheme, scheme_path, returns, outputs, store, progress, final, waive) -> tuple[Consolidation, ResultsInput]:
+    """Everything consolidate decides, nothing written: (the consolidation, what the results
+    workbook is written from)."""
+    key = load_key(scheme_path)
+    intake = _ingest(scheme, key, scheme_path, returns, outputs, store, progress)
     planned = plan_forms(scheme, key, _issued(scheme_path, scheme.settings.period))
     waived = set(scheme.settings.waived) | set(waive)
     outstanding = [r for r in reminders(planned, intake, {}) if r.code not in waived]
@@ -179,12 +210,8 @@ def consolidate(scheme_path: Path, returns: Path, output: Path, *, progress: Pro
     problems = intake.report.problems + void + _missing_group_notes(members) + adjusted.problems
     results = ResultsInput(scheme, members, ratings, status, problems, intake.ledger, awards.branches, awards.stars,
                            awards.picks, adjusted)
-    write_results(results, Path(output))
-    write_notice(build_notice(scheme, adjusted, len(outstanding)), notice)
-    ledger = store.write_ledger(intake.ledger)
-    papers = write_papers(results, store.root / PAPERS_FILE)
-    return Consolidation(scheme, intake, members, status, Path(output), awards, ledger, adjusted, notice, outstanding, papers,
-                         void)
+    done = Consolidation(scheme, intake, members, status, Path(), awards, None, adjusted, None, outstanding, None, void)
+    return done, results
 
 
 def _ingest(scheme, key, scheme_path, returns, outputs, store=None, progress=None) -> Intake:

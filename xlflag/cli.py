@@ -112,10 +112,12 @@ def consolidate(
     final: bool = typer.Option(False, "--final", help="定稿：测评表未收齐（且未列为免收）时拒绝汇总 / refuse while forms are out"),
     waive: list[str] = typer.Option([], "--waive", help="免收的表单编号，可多次使用 / form code not waited for"),
     notice: Path = typer.Option(None, "--notice", help="公示工作簿，默认为结果旁的公示.xlsx / the 公示 workbook"),
+    bulletin: Path = typer.Option(None, "--bulletin", help="同时写出简报（.docx）/ also write the 简报"),
 ) -> None:
     """汇总回收的测评表 / ingest returns, write the results workbook and the 公示."""
     def run(progress):
-        return api.consolidate(scheme, returns, output, progress=progress, final=final, waive=tuple(waive), notice=notice)
+        return api.consolidate(scheme, returns, output, progress=progress, final=final, waive=tuple(waive),
+                               notice=notice, bulletin=bulletin)
 
     try:
         result = _read_returns(run, "未汇总")
@@ -129,6 +131,20 @@ def consolidate(
     _print_consolidation(result)
     mark = f"（{DRAFT}，还有{len(result.outstanding)}份未收回）" if result.draft else ""
     typer.echo(f"公示：{result.notice}{mark}")
+    if result.bulletin:
+        typer.echo(f"简报：{result.bulletin}")
+
+
+@app.command()
+def bulletin(
+    scheme: Path = typer.Argument(..., help="方案工作簿 / scheme workbook"),
+    returns: Path = typer.Argument(..., help="回收文件夹（含子文件夹）/ folder of returned files"),
+    output: Path = typer.Option(Path("简报.docx"), "--output", "-o", help="简报 / bulletin (.docx)"),
+) -> None:
+    """写出简报 / write the 简报: summary, star distribution, flag ranking, charts (.docx)."""
+    made = _read_returns(lambda progress: api.make_bulletin(scheme, returns, output, progress=progress), "未生成简报")
+    charts = f"图表{len(made.charts)}幅（字体：{made.font}）" if made.font else "未找到中文字体，图表从略"
+    typer.echo(f"简报：{made.path}；{charts}")
 
 
 @app.command()
