@@ -43,10 +43,13 @@ ROSTER = [
 XLSX_MIME = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
-def build_scheme(folder: Path, period: str = "2026Q4", item_text: str | None = None, key_from: Path | None = None) -> Path:
-    """The S2 preset with a two-branch roster; ``item_text`` rewrites item 1.1 (a new version)."""
+def build_scheme(folder: Path, period: str = "2026Q4", item_text: str | None = None, key_from: Path | None = None,
+                 branches: list[tuple] = BRANCHES, roster: list[tuple] = ROSTER) -> Path:
+    """The S2 preset with a two-branch roster; ``item_text`` rewrites item 1.1 (a new version).
+
+    Built again in the same folder it is the office editing its scheme: the key stays."""
     sheets = {name: list(rows) for name, rows in template_sheets("s2").items()}
-    sheets["支部"], sheets["党员名册"] = BRANCHES, ROSTER
+    sheets["支部"], sheets["党员名册"] = list(branches), list(roster)
     sheets["设置"] = [(k, period) if k == "期次" else (k, v) for k, v in sheets["设置"]]
     if item_text:
         sheets["测评项目"] = [row[:3] + (item_text,) + row[4:] if row[2] == "1.1" else row for row in sheets["测评项目"]]

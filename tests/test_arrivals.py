@@ -414,6 +414,26 @@ def test_archive_bombs_are_refused_and_the_rest_counts(office, tmp_path, clean_t
     assert run.totals() == clean_totals
 
 
+def test_small_archives_nested_in_an_archive_share_one_unpacking_budget(office, tmp_path, clean_totals):
+    """Three tiny zips in a zip, each inflating to 3 MB: each is under every limit (set to 4 MB
+    here, the ratio guard off), together they are 9 MB. The second one inflated is refused."""
+    returns = returns_with_genuine(office, tmp_path / "回收")
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("大.xlsx", bytes(3 * 2**20))
+    with zipfile.ZipFile(returns / "外.zip", "w") as zf:
+        for n in range(3):
+            zf.writestr(f"{n}.zip", inner.getvalue())
+
+    run = Run(office, returns, tmp_path / "存档", limits=Limits(max_unzipped_bytes=4 * 2**20, max_ratio=10**6))
+
+    assert run.line("外.zip/0.zip/大.xlsx").status == REJECTED  # zeros: inflated, then not a workbook
+    assert run.codes("外.zip/1.zip/大.xlsx") == ["RETURN_TOO_LARGE"]
+    assert "总量" in run.line("外.zip/1.zip/大.xlsx").reason
+    assert not [e for e in run.intake.ledger if e.file.startswith("外.zip/2.zip")]  # left unpacked
+    assert run.totals() == clean_totals
+
+
 def test_a_rar_that_cannot_be_unpacked_is_refused_in_chinese(office, tmp_path, clean_totals):
     returns = returns_with_genuine(office, tmp_path / "回收")
     (returns / "坏.rar").write_bytes(b"Rar!\x1a\x07\x00" + bytes(40))

@@ -96,7 +96,7 @@ def test_demo_prints_the_library_counts(tmp_path):
 def test_top_level_help_lists_every_command():
     result = invoke("--help")
     assert result.exit_code == 0
-    assert set(command_names()) == {"init", "check", "forms", "consolidate", "status", "void", "sendback", "demo"}
+    assert set(command_names()) == {"init", "check", "forms", "consolidate", "status", "void", "sendback", "demo", "bulletin"}
     for name in command_names():
         assert name in result.output
 

@@ -324,4 +324,19 @@ def test_two_members_of_one_name_get_files_of_their_own(tmp_path):
     paths = [p for _, p in written.forms]
     assert len(set(paths)) == len(paths) == 39 + 2  # one more self form and one more peer form
     peers = sorted(p.name for p in (tmp_path / "out" / "第一党支部" / "互评").iterdir())
-    assert "张伟_M001_党员.xlsx" in peers and "张伟_M099_党员.xlsx" in peers and "张伟.xlsx" not in peers
+    assert "张伟_M001.xlsx" in peers and "张伟_M099.xlsx" in peers and "张伟.xlsx" not in peers  # one set: no 党员
+
+
+def test_a_leader_rating_two_criteria_sets_gets_files_named_by_set_only(tmp_path):
+    """王书记 rates 第一党支部, which now has an enterprise member too: one form per set, named
+    王书记_机关党员 and 王书记_企业党员 — never 王书记_王书记_机关党员 (the leader's id is the name)."""
+    from xlflag.scheme.templates import template_sheets, write_scheme_workbook
+
+    sheets = template_sheets("s3")
+    head, *rows = sheets["党员名册"]
+    moved = next(r for r in rows if r[0] == "第二党支部")
+    sheets["党员名册"] = [head] + [(("第一党支部",) + r[1:]) if r is moved else r for r in rows]
+    written = api.make_forms(write_scheme_workbook(sheets, tmp_path / "方案.xlsx"), tmp_path / "out")
+    names = sorted(p.name for p in (tmp_path / "out" / "第一党支部" / "领导点评").iterdir())
+    assert names == ["李主任_企业党员.xlsx", "李主任_机关党员.xlsx", "王书记_企业党员.xlsx", "王书记_机关党员.xlsx"]
+    assert all(p.exists() for _, p in written.forms)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from datetime import date
 
 import openpyxl
 import pytest
@@ -187,3 +186,12 @@ def test_libreoffice_prints_one_a4_page_with_the_notice(run, tmp_path):
     flat = "".join(text.split())
     assert "授旗评星结果公示" in flat and "公示期：2026年7月10日至2026年7月13日" in flat
     assert "流动红旗：本期空缺" in flat and "—1—" in flat
+
+
+def test_params_are_locked_and_say_where_to_change_them(run):
+    """Item 4, one truth: 参数 is protected, so no derived column can disagree with the scheme."""
+    from xlflag.results.workbook import PARAMS_LOCKED
+
+    ws = openpyxl.load_workbook(run.results)["参数"]
+    assert ws.protection.sheet and ws["F1"].value == PARAMS_LOCKED
+    assert "请在方案中修改后重新汇总" in PARAMS_LOCKED

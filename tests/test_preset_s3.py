@@ -187,7 +187,7 @@ def test_flag_ranking_tie_and_satisfaction(run):
 
 
 def test_flag_sheet_caches_the_same(run):
-    rows = {r["支部"]: r for r in sheet_rows(run.results, "流动红旗")}
+    rows = {r["支部"]: r for r in sheet_rows(run.results, "XX先锋旗")}
     columns = ("综合得分", "群众反映好小计", "群众满意率", "名次", "排序", "结果")
     assert {name: tuple(r[c] for c in columns) for name, r in rows.items()} == FLAG_EXPECTED
     assert "满意率" in rows[X]["说明"] and TIE in rows[Y]["说明"] and TIE in rows[Z]["说明"]

@@ -100,7 +100,7 @@ def test_half_year_label_in_titles(run):
     assert all(HALF in t for t in titles.values())
     assert sheet_title(run.results, "汇总") == f"{ORG}{HALF}党员授旗评星综合测评表"
     assert sheet_title(run.results, "模范星") == f"{ORG}{HALF}模范星评定"
-    assert sheet_title(run.results, "流动红旗") == f"{ORG}{HALF}“建设先锋旗”评比排名"
+    assert sheet_title(run.results, "建设先锋旗") == f"{ORG}{HALF}“建设先锋旗”评比排名"
 
 
 def test_named_stars_hand_worked(run):
@@ -133,7 +133,7 @@ def test_flag_tie_settled_by_satisfaction(run):
                "授旗" if b.winner else "") for n, b in branches.items()}
     assert got == EXPECTED_FLAG
     assert TIE in branches[ONE].reason and TWO in branches[ONE].reason and "名额" in branches[ONE].reason
-    rows = {r["支部"]: r for r in sheet_rows(run.results, "流动红旗")}
+    rows = {r["支部"]: r for r in sheet_rows(run.results, "建设先锋旗")}
     columns = ("综合得分", "群众反映好小计", "群众满意率", "名次", "排序", "结果")
     assert {n: tuple(r[c] for c in columns) for n, r in rows.items()} == EXPECTED_FLAG
     assert TIE in rows[TWO]["说明"]

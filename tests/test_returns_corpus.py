@@ -27,6 +27,7 @@ import returns_kit as kit
 from xlflag import api
 from xlflag.core import layout as L
 from xlflag.core.model import BLANK_AS_ZERO
+from xlflag.core.problems import Code
 from xlflag.edge.libreoffice import convert_many, find_soffice
 from xlflag.ingest.mail import is_mail_source, iter_attachments
 from xlflag.ingest.readers import read_safely
@@ -380,8 +381,10 @@ def test_mail_attachments_keep_sender_and_date(run):
 def test_another_scheme_version_is_refused_naming_both_versions(run):
     ctx, _, result, _, _ = run
     [problem] = [p for p in result.intake.report.problems if p.file == "版本/旧版方案.xlsx"]
-    old, current = ctx.other_version.scheme.fingerprint(), ctx.forms.scheme.fingerprint()
-    assert old != current and old in problem.message and current in problem.message
+    # item 1.1 was reworded: every form of the criteria set asks something else now
+    old, current = ctx.other_version.get(*A_SELF[0])[0].identity, ctx.form(*A_SELF[0])[0].identity
+    assert problem.code is Code.RETURN_WRONG_SCHEME
+    assert old.scheme != current.scheme and old.scheme in problem.message and current.scheme in problem.message
 
 
 def test_rejected_forms_keep_their_identity_in_the_ledger(run):

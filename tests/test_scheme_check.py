@@ -20,6 +20,7 @@ import openpyxl
 import pytest
 
 from xlflag import api
+from xlflag.core.formplan import plan_forms
 from xlflag.core.problems import Code
 from xlflag.edge.resources import resource_dir
 from xlflag.scheme.presets import preset_names
@@ -221,7 +222,9 @@ def test_columns_in_another_order_read_the_same(tmp_path):
     reordered = scheme_file(tmp_path / "reordered", reverse_columns)
     assert located(reordered) == []
     assert api.load_scheme(reordered) == api.load_scheme(plain)
-    assert api.load_scheme(reordered).fingerprint() == api.load_scheme(plain).fingerprint()
+    key = b"k" * 32  # what every form asks is the same: the same fingerprints
+    assert [f.identity.scheme for f in plan_forms(api.load_scheme(reordered), key)] == [
+        f.identity.scheme for f in plan_forms(api.load_scheme(plain), key)]
 
 
 def test_columns_in_another_order_locate_problems_in_their_own_column(tmp_path):
@@ -271,3 +274,13 @@ def test_committed_template_is_up_to_date(name):
     assert list(committed) == list(expected)
     for sheet in expected:
         assert committed[sheet] == expected[sheet], sheet
+
+
+@pytest.mark.parametrize("name", preset_names())
+def test_guide_sheet_describes_exactly_the_sheets_the_template_has(name):
+    """说明 has one line per sheet of this scheme, in order: S2 has no 授旗规则, so no line for it."""
+    sheets = template_sheets(name)
+    described = [row[0] for row in sheets["说明"][1:] if row[0]]
+    assert described == [s for s in sheets if s != "说明"]
+    if name == "s2":
+        assert "授旗规则" not in described and "模范星" not in described

@@ -77,7 +77,9 @@ def test_progress_is_reported_per_file(run):
 
 def test_status_only_looks(run):
     root, forms, returns, _, _ = run
-    assert not (forms.scheme_path.parent / "xlflag-存档").exists()
+    # nothing stored, no ledger: the period's folder holds only the issue record `forms` wrote
+    period = forms.scheme_path.parent / "xlflag-存档" / "2026Q4"
+    assert sorted(p.name for p in period.iterdir()) == ["发放记录.json"]
     assert sorted(p.name for p in returns.iterdir()) == ["互评A1.xlsx", "自评A1.xlsx", "自评A2.xlsx", "自评A3.xlsx", "自评A4.xlsx"]
 
 

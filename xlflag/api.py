@@ -27,25 +27,29 @@ from .archive.sheets import write_archive, write_year
 from .archive.store import PeriodCommitted, database_url, opened, shown_url
 from .core.adjustments import Adjusted, apply_adjustments
 from .core.awards import Awards, decide_awards
+from .core.ballots import void_ballots
 from .core.formplan import plan_forms
+from .core.issued import Issued
 from .core.model import Scheme
 from .core.notice import build_notice
 from .core.problems import CannotRun, Code, Problem, Report, Severity
 from .core.scoring import MemberResult, anonymise, score_members
-from .edge.files import WriteFault, atomic_path, ensure_writable, safe_filename
+from .edge.files import STORE_FOLDER, WriteFault, atomic_path, ensure_writable, safe_filename
 from .edge.lock import lock_path, scheme_lock
 from .edge.resources import resource_dir
 from .forms.write import FormsWritten, dispatch_files, write_forms
 from .ingest import period
 from .ingest.returns import REJECTED, Intake, LedgerEntry, Progress, context, ingest, judge
-from .ingest.store import STORE_FOLDER, EvidenceStore
+from .ingest.store import EvidenceStore
 from .ingest.tracking import Reminder, SlotStatus, reminders, return_status
+from .publish.bulletin import Bulletin, BulletinData, write_bulletin
 from .publish.notice import write_notice
 from .results.inputs import ResultsInput
 from .results.papers import PAPERS_FILE, write_papers
 from .results.reminders import write_reminders
 from .results.sendback import write_sendback
 from .results.workbook import write_results
+from .scheme.issued import IssueRecordError, load_issued, save_issued
 from .scheme.key import create_key, key_path, load_key
 from .scheme.read import SchemeError, read_scheme
 
@@ -117,14 +121,31 @@ def load_scheme(path: Path) -> Scheme:
     return scheme
 
 
-def make_forms(scheme_path: Path, out: Path) -> FormsWritten:
+def make_forms(scheme_path: Path, out: Path, *, reissue: bool = False) -> FormsWritten:
+    """Write the forms and record each identity in the period's issue record.
+
+    A form keeps its version while what it asks is unchanged; an edit since the last issue gives
+    the forms it touches their next version. ``reissue`` writes only those (and 补发清单).
+    The key must exist (``init`` makes it): a new key would make every return unreadable.
+    """
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise CannotRun(f"{out}是一个文件，测评表要写进一个文件夹：请给出文件夹路径")
     with scheme_lock(scheme_path):
         scheme = load_scheme(scheme_path)
         key = load_key(scheme_path)
-        return write_forms(scheme, key, out, protected=(Path(scheme_path), key_path(scheme_path)))
+        period_name = scheme.settings.period
+        issued = _issued(scheme_path, period_name)
+        written = write_forms(scheme, key, out, (Path(scheme_path), key_path(scheme_path)), issued, reissue)
+        save_issued(scheme_path, period_name, issued.adding(form.identity for form, _ in written.forms))
+        return written
+
+
+def _issued(scheme_path: Path, period_name: str) -> Issued:
+    try:
+        return load_issued(scheme_path, period_name)
+    except IssueRecordError as exc:
+        raise SchemeError(str(exc)) from exc
 
 
 @dataclass(frozen=True)
@@ -142,6 +163,8 @@ class Consolidation:
     notice: Path | None = None  # the 公示 workbook
     outstanding: list[Reminder] = field(default_factory=list)  # forms neither accepted nor waived
     papers: Path | None = None  # 工作底稿.xlsx (内部资料) beside the evidence store
+    void: list[Problem] = field(default_factory=list)  # 废票: accepted returns the ballot rules set aside
+    bulletin: Path | None = None  # the 简报 .docx, when asked for
     added: int = 0  # arrivals recorded for the first time by this run
 
     @property
@@ -169,9 +192,10 @@ def notice_path(output: Path) -> Path:
 
 def consolidate(scheme_path: Path, returns: Path | None, output: Path, *, progress: Progress | None = None,
                 final: bool = False, waive: tuple[str, ...] = (), notice: Path | None = None,
-                now: str | None = None) -> Consolidation:
+                bulletin: Path | None = None, now: str | None = None) -> Consolidation:
     """Ingest what RETURNS adds to the period's store, score the whole period, apply the 调整
-    rows, and write the results workbook and the 公示 (``notice``, default 公示.xlsx beside OUTPUT).
+    rows, and write the results workbook, the 公示 (``notice``, default 公示.xlsx beside OUTPUT)
+    and, when asked, the 简报.
 
     Every file seen is copied into the evidence store beside the scheme and its events appended
     to 台账.csv; then the results are written from the state the log now gives. When the store or
@@ -186,37 +210,68 @@ def consolidate(scheme_path: Path, returns: Path | None, output: Path, *, progre
     """
     scheme_path, output = Path(scheme_path), Path(output)
     notice = Path(notice) if notice else notice_path(output)
-    for path in (output, notice):
+    outputs = (output, notice) + ((Path(bulletin),) if bulletin else ())
+    for path in outputs:
         guard_output(path, scheme_path, returns)
     with scheme_lock(scheme_path):
         scheme = load_scheme(scheme_path)
-        key = load_key(scheme_path)
         store = EvidenceStore.beside(scheme_path, scheme.settings.period)
-        for folder in (output.parent, notice.parent, store.root):
+        for folder in dict.fromkeys([*(p.parent for p in outputs), store.root]):
             ensure_writable(folder)
         events = period.read_events(store)
         state = period.derive_state(events)
-        intake = _ingest(scheme, key, scheme_path, returns, (output, notice), store, progress,
-                         period.prior_of(store, state))
-        planned = plan_forms(scheme, key)
-        waived = set(scheme.settings.waived) | set(waive)
-        outstanding = [r for r in reminders(planned, intake, {}) if r.code not in waived]
-        if final and outstanding:  # the originals are stored; their events come with the next run
-            raise NotFinal(outstanding)
-        ratings = anonymise(scheme, intake.accepted)
-        members = score_members(scheme, ratings)
-        awards = decide_awards(scheme, ratings, members)
-        adjusted = apply_adjustments(scheme, members, awards, scheme_path.name)
-        status = return_status(planned, intake)
-        problems = intake.report.problems + _missing_group_notes(members) + adjusted.problems
-        results = ResultsInput(scheme, members, ratings, status, problems, intake.ledger, awards.branches, awards.stars,
-                               awards.picks, adjusted)
-        ledger = period.append_events(store, events, period.changes(state, intake.ledger, now or period.now_text()))
+        done, results = _evaluate(scheme, scheme_path, returns, outputs, store, progress, final, waive,
+                                  period.prior_of(store, state))
+        ledger = period.append_events(store, events, period.changes(state, done.intake.ledger, now or period.now_text()))
         write_results(results, output)
-        write_notice(build_notice(scheme, adjusted, len(outstanding)), notice)
+        write_notice(build_notice(scheme, done.adjusted, len(done.outstanding)), notice)
+        if bulletin:
+            write_bulletin(bulletin_data(done), Path(bulletin))
         papers = write_papers(results, store.root / PAPERS_FILE)
-    return Consolidation(scheme, intake, members, status, output, awards, ledger, adjusted, notice, outstanding, papers,
-                         period.new_arrivals(state, intake.ledger))
+    return replace(done, output=output, notice=notice, ledger=ledger, papers=papers,
+                   bulletin=bulletin and Path(bulletin), added=period.new_arrivals(state, done.intake.ledger))
+
+
+def make_bulletin(scheme_path: Path, returns: Path | None, output: Path, *,
+                  progress: Progress | None = None) -> Bulletin:
+    """The 简报 alone (.docx): the period's stored returns plus RETURNS, as consolidate reads
+    them; stores nothing, writes OUTPUT."""
+    guard_output(Path(output), Path(scheme_path), returns)
+    scheme = load_scheme(scheme_path)
+    store = EvidenceStore.beside(scheme_path, scheme.settings.period)
+    prior = period.prior_of(store, period.derive_state(period.read_events(store)))
+    done, _ = _evaluate(scheme, scheme_path, returns, (Path(output),), None, progress, False, (), prior)
+    return write_bulletin(bulletin_data(done), Path(output))
+
+
+def bulletin_data(done: Consolidation) -> BulletinData:
+    expected = sum(s.expected for s in done.status)
+    counted = sum(s.accepted for s in done.status) - len(done.void)
+    return BulletinData(done.scheme, done.adjusted, done.awards.branches, expected, counted)
+
+
+def _evaluate(scheme, scheme_path, returns, outputs, store, progress, final, waive,
+              prior=None) -> tuple[Consolidation, ResultsInput]:
+    """Everything consolidate decides, nothing written: (the consolidation, what the results
+    workbook is written from)."""
+    key = load_key(scheme_path)
+    intake = _ingest(scheme, key, scheme_path, returns, outputs, store, progress, prior)
+    planned = plan_forms(scheme, key, _issued(scheme_path, scheme.settings.period))
+    waived = set(scheme.settings.waived) | set(waive)
+    outstanding = [r for r in reminders(planned, intake, {}) if r.code not in waived]
+    if final and outstanding:  # the originals are stored; their events come with the next run
+        raise NotFinal(outstanding)
+    counted, void = void_ballots(scheme, intake.accepted)  # 废票: returned and listed, not scored
+    ratings = anonymise(scheme, counted)
+    members = score_members(scheme, ratings)
+    awards = decide_awards(scheme, ratings, members)
+    adjusted = apply_adjustments(scheme, members, awards, Path(scheme_path).name)
+    status = return_status(planned, intake)
+    problems = intake.report.problems + void + _missing_group_notes(members) + adjusted.problems
+    results = ResultsInput(scheme, members, ratings, status, problems, intake.ledger, awards.branches, awards.stars,
+                           awards.picks, adjusted)
+    done = Consolidation(scheme, intake, members, status, Path(), awards, None, adjusted, None, outstanding, None, void)
+    return done, results
 
 
 def _ingest(scheme, key, scheme_path, returns, outputs, store=None, progress=None, prior=None) -> Intake:
@@ -226,7 +281,7 @@ def _ingest(scheme, key, scheme_path, returns, outputs, store=None, progress=Non
     own = (scheme_path.parent / STORE_FOLDER, scheme_path, key_path(scheme_path), lock_path(scheme_path))
     return ingest(scheme, key, returns and Path(returns), exclude=(*outputs, *own),
                   blank_policy=scheme.settings.blank_policy, store=store, progress=progress,
-                  prior=prior or period.Prior())
+                  prior=prior or period.Prior(), issued=_issued(scheme_path, scheme.settings.period))
 
 
 def guard_output(output: Path, scheme_path: Path, returns: Path | None = None) -> None:
@@ -285,7 +340,7 @@ def status(scheme_path: Path, returns: Path | None, reminder_list: Path | None =
     store = EvidenceStore.beside(scheme_path, scheme.settings.period)
     prior = period.prior_of(store, period.derive_state(period.read_events(store)))
     intake = _ingest(scheme, key, scheme_path, returns, outputs, progress=progress, prior=prior)
-    planned = plan_forms(scheme, key)
+    planned = plan_forms(scheme, key, _issued(scheme_path, scheme.settings.period))
     chase = reminders(planned, intake, dispatch_files(planned))
     if reminder_list:
         write_reminders(chase, Path(reminder_list))

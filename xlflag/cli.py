@@ -13,6 +13,7 @@ import typer
 from . import api
 from .core.notice import DRAFT
 from .core.problems import CannotRun, Report
+from .core.reissue import summary
 from .demo import run_demo
 from .edge.files import os_error_text
 
@@ -96,11 +97,19 @@ def check(scheme: Path = typer.Argument(..., help="方案工作簿 / scheme work
 def forms(
     scheme: Path = typer.Argument(..., help="方案工作簿 / scheme workbook"),
     out: Path = typer.Argument(..., help="输出文件夹 / output folder"),
+    reissue: bool = typer.Option(False, "--reissue", help="只生成方案修改后需补发的测评表及补发清单 / only the forms an edit made stale, plus a reissue list"),
 ) -> None:
     """生成测评表 / write one measurement workbook per rater, plus a dispatch list."""
     with _runs("未生成测评表"):
-        written = api.make_forms(scheme, out)
-    typer.echo(f"已生成测评表{len(written.forms)}份：{out}\n发放清单：{written.dispatch}")
+        written = api.make_forms(scheme, out, reissue=reissue)
+    for line in summary(list(written.changes)):
+        typer.echo(line)
+    if reissue:
+        typer.echo(f"已生成需补发的测评表{len(written.forms)}份：{out}\n补发清单：{written.dispatch}")
+    else:
+        typer.echo(f"已生成测评表{len(written.forms)}份：{out}\n发放清单：{written.dispatch}")
+        if written.changes:
+            typer.echo("方案在发放后有修改：以上各表已为新版；只需补发改动的表时请用 --reissue。")
 
 
 @app.command()
@@ -111,10 +120,12 @@ def consolidate(
     final: bool = typer.Option(False, "--final", help="定稿：测评表未收齐（且未列为免收）时拒绝汇总 / refuse while forms are out"),
     waive: list[str] = typer.Option([], "--waive", help="免收的表单编号，可多次使用 / form code not waited for"),
     notice: Path = typer.Option(None, "--notice", help="公示工作簿，默认为结果旁的公示.xlsx / the 公示 workbook"),
+    bulletin: Path = typer.Option(None, "--bulletin", help="同时写出简报（.docx）/ also write the 简报"),
 ) -> None:
     """汇总本期全部回收件 / ingest new returns into the period, write the results workbook and the 公示."""
     def run(progress):
-        return api.consolidate(scheme, returns, output, progress=progress, final=final, waive=tuple(waive), notice=notice)
+        return api.consolidate(scheme, returns, output, progress=progress, final=final, waive=tuple(waive),
+                               notice=notice, bulletin=bulletin)
 
     try:
         result = _read_returns(run, "未汇总")
@@ -128,7 +139,22 @@ def consolidate(
     _print_consolidation(result)
     mark = f"（{DRAFT}，还有{len(result.outstanding)}份未收回）" if result.draft else ""
     typer.echo(f"公示：{result.notice}{mark}")
+    if result.bulletin:
+        typer.echo(f"简报：{result.bulletin}")
+
     raise typer.Exit(int(api.needs_attention(result.intake, result.outstanding)))
+
+
+@app.command()
+def bulletin(
+    scheme: Path = typer.Argument(..., help="方案工作簿 / scheme workbook"),
+    returns: Optional[Path] = typer.Argument(None, help="本次回收文件夹（不给出则只用已存档的）/ folder of returned files"),
+    output: Path = typer.Option(Path("简报.docx"), "--output", "-o", help="简报 / bulletin (.docx)"),
+) -> None:
+    """写出简报 / write the 简报: summary, star distribution, flag ranking, charts (.docx)."""
+    made = _read_returns(lambda progress: api.make_bulletin(scheme, returns, output, progress=progress), "未生成简报")
+    charts = f"图表{len(made.charts)}幅（字体：{made.font}）" if made.font else "未找到中文字体，图表从略"
+    typer.echo(f"简报：{made.path}；{charts}")
 
 
 @app.command()
@@ -204,6 +230,8 @@ def _print_consolidation(result: api.Consolidation) -> None:
     missing = sum(len(s.missing) for s in result.status)
     typer.echo(f"应收{sum(s.expected for s in result.status)}份，未收{missing}份；问题{len(result.intake.report.problems)}条。")
     rated = [m for m in result.members if m.total is not None]
+    if result.void:
+        typer.echo(f"废票{len(result.void)}份：已计入回收，按方案的废票规则不计分（见“问题清单”）。")
     if result.adjusted is not None and result.adjusted.records:
         done = len(result.adjusted.applied)
         typer.echo(f"调整：执行{done}条，未执行{len(result.adjusted.records) - done}条（见“调整记录”“问题清单”）。")

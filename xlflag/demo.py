@@ -15,7 +15,7 @@ from pathlib import Path
 import openpyxl
 
 from .api import SCHEME_FILE, Consolidation, consolidate, load_scheme, make_forms
-from .ingest.store import STORE_FOLDER
+from .edge.files import STORE_FOLDER
 from .core import layout as L
 from .core.formplan import form_layout_of
 from .core.identity import FormIdentity

@@ -7,6 +7,7 @@ everything that reads the archive (history.py, sheets.py) sees only these record
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from decimal import Decimal
 from fractions import Fraction
 
@@ -96,7 +97,11 @@ class PeriodRecord:
     committed_at: str = ""
 
     def member(self, member_id: str) -> MemberRecord | None:
-        return next((m for m in self.members if m.member_id == member_id), None)
+        return self._members_by_id.get(member_id)
+
+    @cached_property  # looked up once per member per period: a county has 9,000 (not a field, not compared)
+    def _members_by_id(self) -> dict[str, MemberRecord]:
+        return {m.member_id: m for m in self.members}
 
     @property
     def flag_holders(self) -> tuple[str, ...]:

@@ -1,5 +1,8 @@
 """Adjustments and appeals, applied after scoring (S1 增星升级/降级摘星, S3 撤旗、摘星, S2 更正). Pure.
 
+The final result: the score-based levels, then the 星级名额 (core.ballots) where the scheme sets
+one, then the 调整 rows.
+
 The scheme's 调整 sheet says, one row each, what the office decided beyond the scores. A row is
 applied only when it names a member (by 编号) or a branch the scheme knows, has a reason and an
 approver, fits what it adjusts and contradicts no other row; otherwise it is a Problem, located
@@ -21,6 +24,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from .awards import Awards
+from .ballots import apply_star_quotas
 from .model import Adjustment, Scheme
 from .problems import Code, Problem
 from .scoring import MemberResult
@@ -42,6 +46,8 @@ class MemberOutcome:
     named: tuple[str, ...]  # final named stars (模范星, 党员之星)
     named_by_score: tuple[str, ...]
     applied: tuple[Adjustment, ...] = ()
+    stars_by_quota: int | None = None  # after the 星级名额 (core.ballots), before the 调整 rows
+    quota_note: str = ""  # why the quota moved the member down
 
     @property
     def stars_by_score(self) -> int | None:
@@ -114,7 +120,9 @@ def named_by_score(scheme: Scheme, awards: Awards) -> dict[str, tuple[str, ...]]
 def apply_adjustments(scheme: Scheme, members: list[MemberResult], awards: Awards, file: str = "") -> Adjusted:
     """``file`` names the scheme workbook in the problems (the rows are its 调整 sheet's)."""
     named = named_by_score(scheme, awards)
-    state = _State(file, scheme, {m.member.member_id: m for m in members}, named, {b.branch: b.winner for b in awards.branches})
+    quota_members, moves = apply_star_quotas(scheme, members)
+    notes = {q.member_id: q.note for q in moves}
+    state = _State(file, scheme, {m.member.member_id: m for m in quota_members}, named, {b.branch: b.winner for b in awards.branches})
     checked = [(a, state.check(a)) for a in scheme.adjustments]
     records = _settle_conflicts(checked, file)
     for record in records:
@@ -122,8 +130,9 @@ def apply_adjustments(scheme: Scheme, members: list[MemberResult], awards: Award
             state.apply(record)
     outcomes = [
         MemberOutcome(m, state.levels[m.member.member_id], state.named[m.member.member_id],
-                      named.get(m.member.member_id, ()), state.applied_to(m.member.member_id))
-        for m in members
+                      named.get(m.member.member_id, ()), state.applied_to(m.member.member_id),
+                      q.stars, notes.get(m.member.member_id, ""))
+        for m, q in zip(members, quota_members)
     ]
     branches = [BranchOutcome(b.branch, b.winner, state.flags[b.branch], state.applied_to(b.branch)) for b in awards.branches]
     return Adjusted(outcomes, branches, state.final_records(records))

@@ -6,9 +6,12 @@ writing, the dispatch list, recognising returns and the return-tracking table, s
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import asdict, dataclass
 
 from .identity import FormIdentity, form_code
+from .issued import Issued
 from .layout import FormLayout, form_layout
 from .model import (
     BRANCH_TARGET,
@@ -33,6 +36,7 @@ class PlannedForm:
     group_name: str
     rater_name: str  # what the title and dispatch list show: a name or 职工代表3
     asks_answer: bool = False  # the masses' flag questionnaire also asks 满意/基本满意/不满意
+    issued: bool = True  # this version went out (False: a roster edit made it, not reissued yet)
 
     @property
     def form_id(self) -> str:
@@ -44,9 +48,11 @@ class PlannedForm:
         return self.identity.branch or FLAG_FOLDER
 
 
-def plan_forms(scheme: Scheme, key: bytes) -> list[PlannedForm]:
+def plan_forms(scheme: Scheme, key: bytes, issued: Issued | None = None) -> list[PlannedForm]:
+    """Every form the scheme needs now; with ``issued`` (what went out), each form keeps the
+    version it was issued as while what it asks is unchanged, and takes the next one otherwise."""
     forms = []
-    fingerprint = scheme.fingerprint()
+    issued = issued or Issued()
     for branch in scheme.branches:
         for group in scheme.member_groups:
             for rater_id, rater_name, ratees in _member_raters(scheme, branch.name, group):
@@ -54,21 +60,24 @@ def plan_forms(scheme: Scheme, key: bytes) -> list[PlannedForm]:
                 for criteria_set in dict.fromkeys(scheme.member(r).criteria_set for r in ratees):
                     subset = tuple(r for r in ratees if scheme.member(r).criteria_set == criteria_set)
                     slot = (branch.name, group, rater_id, rater_name, subset, criteria_set, MEMBER_TARGET)
-                    forms.append(_planned(scheme, key, fingerprint, *slot))
+                    forms.append(_planned(scheme, key, issued, *slot))
     if scheme.flag:
         for group in scheme.flag_groups:
             for branch, rater_id, rater_name, ratees in _flag_raters(scheme, group):
                 slot = (branch, group, rater_id, rater_name, ratees, scheme.flag.set_name, BRANCH_TARGET)
-                forms.append(_planned(scheme, key, fingerprint, *slot))
+                forms.append(_planned(scheme, key, issued, *slot))
     return forms
 
 
-def _planned(scheme, key, fingerprint, branch, group, rater_id, rater_name, ratees, criteria_set, target):
+def _planned(scheme, key, issued: Issued, branch, group, rater_id, rater_name, ratees, criteria_set, target):
     period = scheme.settings.period
     form_id = "/".join((period, branch or FLAG_FOLDER, group.code, rater_id, criteria_set))
+    labels = _labels(scheme, target, ratees)
+    fingerprint = form_fingerprint(scheme, target, group.code, criteria_set, labels)
+    version = issued.version_for(form_id, fingerprint)
     identity = FormIdentity(
         form_id=form_id,
-        code=form_code(key, period, form_id),
+        code=form_code(key, period, form_id, version),
         scheme=fingerprint,
         period=period,
         branch=branch,
@@ -77,8 +86,37 @@ def _planned(scheme, key, fingerprint, branch, group, rater_id, rater_name, rate
         ratees=ratees,
         criteria_set=criteria_set,
         target=target,
+        version=version,
+        labels=labels,
     )
-    return PlannedForm(identity, group.name, rater_name, asks_answer(scheme, identity))
+    was_issued = not issued or issued.has(identity)
+    return PlannedForm(identity, group.name, rater_name, asks_answer(scheme, identity), was_issued)
+
+
+def form_fingerprint(scheme: Scheme, target: str, group_code: str, criteria_set: str, labels) -> str:
+    """A short hash of what one form asks: its period, items, scoring step, rater group and
+    the rows it lists. A roster edit elsewhere, weights, star bands or the 突出 mark leave it be,
+    so they never make a returned form another version."""
+    group = scheme.group(group_code)
+    answers = scheme.flag.answers if target == BRANCH_TARGET and group.rater_kind == RATER_REPS else ()
+    data = {
+        "period": scheme.settings.period,
+        "step": str(scheme.settings.step),
+        "items": [asdict(i) for i in scheme.items_of(criteria_set)],
+        "group": (group.target, group.code, group.name, group.rater_kind),
+        "rows": [list(label) for label in labels],
+        "answers": list(answers),
+    }
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def asks_the_same(scheme: Scheme, identity: FormIdentity) -> bool:
+    """The form still asks what it asked when issued, apart from whom it lists: the same items,
+    rules and group (its fingerprint recomputed from today's scheme with its own rows)."""
+    if not any(g.code == identity.group for g in scheme.groups):
+        return False
+    return form_fingerprint(scheme, identity.target, identity.group, identity.criteria_set, identity.labels) == identity.scheme
 
 
 def expected_raters(scheme: Scheme) -> dict[tuple[str, str], int]:
@@ -152,7 +190,11 @@ def _flag_raters(scheme: Scheme, group: RaterGroup):
 
 
 def ratee_labels(scheme: Scheme, identity: FormIdentity) -> list[tuple[str, str]]:
-    """(编号, 名称) printed on each ratee row, and checked again on return."""
-    if identity.target == BRANCH_TARGET:
-        return [(scheme.branch_code(b), b) for b in identity.ratees]
-    return [(m, scheme.member(m).name) for m in identity.ratees]
+    """(编号, 名称) printed on each ratee row, and checked again on return: as the form was issued."""
+    return list(identity.labels or _labels(scheme, identity.target, identity.ratees))
+
+
+def _labels(scheme: Scheme, target: str, ratees: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    if target == BRANCH_TARGET:
+        return tuple((scheme.branch_code(b), b) for b in ratees)
+    return tuple((m, scheme.member(m).name) for m in ratees)

@@ -12,14 +12,14 @@ import hmac
 import json
 from dataclasses import asdict, dataclass
 
-IDENTITY_VERSION = 1
+IDENTITY_VERSION = 2  # 2: the form's own fingerprint, its version and the labels it was issued with
 
 
 @dataclass(frozen=True)
 class FormIdentity:
-    form_id: str  # period/branch/group/rater: unique within a scheme
-    code: str  # the short code printed on the sheet
-    scheme: str  # Scheme.fingerprint()
+    form_id: str  # period/branch/group/rater: unique within a scheme, the same in every version
+    code: str  # the short code printed on the sheet: one per version
+    scheme: str  # formplan.form_fingerprint: what this form asks (its items, rules and rows), no more
     period: str
     branch: str
     group: str  # RaterGroup.code
@@ -27,16 +27,25 @@ class FormIdentity:
     ratees: tuple[str, ...]  # member ids (or branch names, for flag forms) in row order
     criteria_set: str
     target: str = "党员"  # 党员: a member form (评星); 支部: a flag form (授旗)
+    version: int = 1  # 1 when first issued; a reissue after a roster edit carries the next one
+    labels: tuple[tuple[str, str], ...] = ()  # (编号, 名称) printed on each row, as issued
 
     def to_json(self) -> str:
-        data = asdict(self) | {"v": IDENTITY_VERSION, "ratees": list(self.ratees)}
-        return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        return json.dumps(self.as_dict(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+    def as_dict(self) -> dict:
+        return asdict(self) | {"v": IDENTITY_VERSION, "ratees": list(self.ratees), "labels": [list(x) for x in self.labels]}
 
     @classmethod
     def from_json(cls, text: str) -> "FormIdentity":
-        data = json.loads(text)
+        return cls.from_dict(json.loads(text))
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "FormIdentity":
+        data = dict(data)
         data.pop("v", None)
         data["ratees"] = tuple(data["ratees"])
+        data["labels"] = tuple((str(a), str(b)) for a, b in data.get("labels", ()))
         return cls(**data)
 
 
@@ -48,7 +57,11 @@ def verify(key: bytes, text: str, signature: str) -> bool:
     return hmac.compare_digest(sign(key, text), str(signature).strip())
 
 
-def form_code(key: bytes, period: str, form_id: str) -> str:
-    """E.g. 2026Q4-K3J9QX2A: short enough to read out on the phone, keyed so it can't be guessed."""
-    digest = hmac.new(key, ("code:" + form_id).encode(), hashlib.sha256).digest()
+def form_code(key: bytes, period: str, form_id: str, version: int = 1) -> str:
+    """E.g. 2026Q4-K3J9QX2A: short enough to read out on the phone, keyed so it can't be guessed.
+
+    Each version of a form has its own code, so a reissued form is told from the one it replaces.
+    """
+    seed = form_id if version == 1 else f"{form_id}#{version}"
+    digest = hmac.new(key, ("code:" + seed).encode(), hashlib.sha256).digest()
     return f"{period}-{base64.b32encode(digest[:5]).decode()}"

@@ -5,9 +5,7 @@ Numbers that feed scores are ``Fraction`` so Python and Excel agree to the last 
 """
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
 from functools import cached_property
@@ -159,6 +157,10 @@ class Settings:
     min_raters: int = DEFAULT_MIN_RATERS  # a group's mean is shown only from this many raters
     short_policy: str = SHORT_RESCALE  # one of SHORT_POLICIES
     award_min_stars: int | None = None  # 表彰最低星级: a 表彰 candidate holds at least this every period
+    # ballot rules (core.ballots), each off unless set
+    star_quotas: tuple[tuple[int, Fraction], ...] = ()  # 星级名额: (level, share of members)
+    quota_tie_break: tuple[str, ...] = ()  # 星级名额并列规则: rater group names, in order
+    void_rules: tuple[str, ...] = ()  # 废票规则: 全满分, 超名额
 
     @property
     def period_label(self) -> str:
@@ -246,25 +248,3 @@ class Scheme:
     @property
     def top_star(self) -> int:
         return max((b.stars for b in self.bands), default=0)
-
-    def fingerprint(self) -> str:
-        """A short hash of what the forms ask: editing it makes returned forms another version.
-
-        Weights, star bands and the 突出 mark are left out on purpose: the office may settle
-        them after the forms went out without invalidating a single return.
-        """
-        return self._fingerprint
-
-    @cached_property
-    def _fingerprint(self) -> str:  # checked against every returned file: hash the scheme once
-        data = {
-            "period": self.settings.period,
-            "step": str(self.settings.step),
-            "items": [asdict(i) for i in self.items],
-            "groups": [(g.target, g.code, g.name, g.rater_kind, g.count) for g in self.groups],
-            "branches": [asdict(b) for b in self.branches],
-            "members": [(m.branch, m.member_id, m.name, m.criteria_set) for m in self.members],
-            "flag": [self.flag.set_name, self.flag.answers, self.flag.leaders, self.flag.superior] if self.flag else None,
-        }
-        text = json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
-        return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -144,6 +144,14 @@ def within(root: Path, relative: str) -> Path:
     return target
 
 
+STORE_FOLDER = "xlflag-存档"  # beside the scheme: one folder per period, the record of the period
+
+
+def period_folder(scheme_path: Path, period: str) -> Path:
+    """<scheme folder>/xlflag-存档/<period>: the period's originals, ledger and issue record."""
+    return Path(scheme_path).parent / STORE_FOLDER / safe_filename(period)
+
+
 # XlsxWriter stamps "now" into docProps; a fixed date makes the same inputs give the same bytes.
 FIXED_CREATED = datetime(2000, 1, 1)
 

@@ -12,10 +12,13 @@ from pathlib import Path
 from ..core import layout as L
 from ..core.formplan import PlannedForm, form_layout_of, plan_forms
 from ..core.identity import sign
+from ..core.issued import Issued
+from ..core.reissue import FormChange, changes
 from ..core.model import BRANCH_TARGET, Scheme
 from ..core.values import blank_rule_text, number_text
 from ..edge import sheetkit
 from ..scheme.read import SchemeError
+from .reissue_list import REISSUE_FILE, write_reissue_list
 from ..edge.files import atomic_path, new_workbook, safe_filename, within
 from .sheet import formats, write_form_sheet
 
@@ -25,19 +28,26 @@ DISPATCH_FILE = "发放清单.xlsx"
 @dataclass(frozen=True)
 class FormsWritten:
     forms: list[tuple[PlannedForm, Path]]
-    dispatch: Path
+    dispatch: Path  # 发放清单, or 补发清单 for a reissue
+    changes: tuple[FormChange, ...] = ()  # what an edit since the last issue changed
 
 
-def write_forms(scheme: Scheme, key: bytes, out: Path, protected: tuple[Path, ...] = ()) -> FormsWritten:
+def write_forms(scheme: Scheme, key: bytes, out: Path, protected: tuple[Path, ...] = (),
+                issued: Issued | None = None, reissue: bool = False) -> FormsWritten:
     """All forms under OUT/<branch>/<group>/<rater>.xlsx, plus the dispatch list.
 
+    ``issued``: what went out before, so unchanged forms keep their version. With ``reissue``,
+    only the forms whose current version has not gone out are written, with 补发清单 instead.
     Every path is made from safe names and checked to lie inside OUT; none may be one of
     ``protected`` (the scheme, its key), so no roster name can make xlflag overwrite them.
     """
     out = Path(out)
-    planned = plan_forms(scheme, key)
+    planned = plan_forms(scheme, key, issued)
     files = dispatch_files(planned)
-    targets = [(form, within(out, files[form.form_id])) for form in planned] + [(None, within(out, DISPATCH_FILE))]
+    found = tuple(changes(scheme, planned, issued or Issued()))
+    chosen = [f for f in planned if not f.issued] if reissue else planned
+    listing = REISSUE_FILE if reissue else DISPATCH_FILE
+    targets = [(form, within(out, files[form.form_id])) for form in chosen] + [(None, within(out, listing))]
     keep = {Path(p).resolve() for p in protected}
     clash = next((t for _, t in targets if t.resolve() in keep), None)
     if clash is not None:
@@ -46,25 +56,37 @@ def write_forms(scheme: Scheme, key: bytes, out: Path, protected: tuple[Path, ..
     for form, path in targets[:-1]:
         write_form(scheme, key, form, path)
         written.append((form, path))
-    dispatch = targets[-1][1]
-    write_dispatch(written, out, dispatch)
-    return FormsWritten(written, dispatch)
+    listed = targets[-1][1]
+    if reissue:
+        write_reissue_list(list(found), files, listed)
+    else:
+        write_dispatch(written, out, listed)
+    return FormsWritten(written, listed, found)
 
 
 def dispatch_files(planned: list[PlannedForm]) -> dict[str, str]:
     """form id → where its file goes under OUT: <支部 or 授旗>/<评价主体>/<评价人>.xlsx.
 
     发放清单 and 催收名单 both name files by this, so a reminder points at the file sent. A clash
-    (two 张伟 in one branch, or one rater with two criteria sets) gets the rater id and set added.
+    (two 张伟 in one branch, or one rater with two criteria sets) gets only what tells the files
+    apart: the rater id (张伟_M099) when the raters differ, the set (钱书记_机关党员) when the sets do.
     """
     folders = {f.form_id: f"{safe_filename(f.folder)}/{safe_filename(f.group_name)}" for f in planned}
     plain = {f.form_id: f"{folders[f.form_id]}/{safe_filename(f.rater_name)}" for f in planned}
-    clashes = Counter(plain.values())
+    clashing: dict[str, list[PlannedForm]] = {}
+    for f in planned:
+        clashing.setdefault(plain[f.form_id], []).append(f)
     files, taken = {}, Counter()
     for f in planned:
         path = plain[f.form_id]
-        if clashes[path] > 1:
-            path = f"{folders[f.form_id]}/{safe_filename(f'{f.rater_name}_{f.identity.rater}_{f.identity.criteria_set}')}"
+        group = clashing[path]
+        if len(group) > 1:
+            parts = [f.rater_name]
+            if len({g.identity.rater for g in group}) > 1 and f.identity.rater != f.rater_name:
+                parts.append(f.identity.rater)
+            if len({g.identity.criteria_set for g in group}) > 1:
+                parts.append(f.identity.criteria_set)
+            path = f"{folders[f.form_id]}/{safe_filename('_'.join(parts))}"
         taken[path.casefold()] += 1  # names that differ only in case, or became equal when made safe
         if taken[path.casefold()] > 1:
             path += f"~{taken[path.casefold()]}"

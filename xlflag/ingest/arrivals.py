@@ -257,8 +257,14 @@ def _unreadable(entry: Entry, exc: OSError) -> Arrival:
     return Arrival(entry.name, None, refusal=Problem(code, entry.name, found=found), notes=entry.notes)
 
 
-def _expand(name: str, data: bytes, origin: dict, limits: Limits, store: EvidenceStore | None, depth: int) -> Iterator[Arrival]:
-    """A file's bytes: one arrival, or, for a mail or an archive, one for each file inside it."""
+def _expand(name: str, data: bytes, origin: dict, limits: Limits, store: EvidenceStore | None, depth: int,
+            budget: list[int] | None = None) -> Iterator[Arrival]:
+    """A file's bytes: one arrival, or, for a mail or an archive, one for each file inside it.
+
+    ``budget`` holds the bytes still to be unpacked from this entry, all levels together: small
+    archives nested in an archive may each be under every limit and still add up to a bomb.
+    """
+    budget = [limits.max_unzipped_bytes] if budget is None else budget
     suffix = PurePosixPath(name).suffix.lower()
     kind = "eml" if suffix == ".eml" else archives.container_kind(name, data)
     sha256 = hashlib.sha256(data).hexdigest()
@@ -277,11 +283,19 @@ def _expand(name: str, data: bytes, origin: dict, limits: Limits, store: Evidenc
     else:
         found_parts = archives.members(kind, data, limits, taken)
     for count, part in enumerate(found_parts, start=1):
+        if budget[0] < 0:  # spent further down: the refusal there says so
+            break
         if isinstance(part, Attachment):
             envelope = {"sender": part.sender, "date": part.date}
-            yield from _expand(f"{name}/{part.filename}", part.data, {**inner, **envelope}, limits, store, depth + 1)
+            yield from _expand(f"{name}/{part.filename}", part.data, {**inner, **envelope}, limits, store, depth + 1, budget)
         elif isinstance(part, archives.Member):
-            yield from _expand(f"{name}/{part.name}", part.data, inner, limits, store, depth + 1)
+            budget[0] -= len(part.data)
+            if budget[0] < 0:
+                found = f"压缩包解压总量超过{limits.max_unzipped_bytes // 2**20} MB，其余文件未解压"
+                problem = Problem(Code.RETURN_TOO_LARGE, f"{name}/{part.name}", found=found)
+                yield Arrival(f"{name}/{part.name}", None, refusal=problem, **inner)
+                break
+            yield from _expand(f"{name}/{part.name}", part.data, inner, limits, store, depth + 1, budget)
         else:
             yield _part_problem(name, part, inner)
     if count == 0:

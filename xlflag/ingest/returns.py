@@ -9,7 +9,9 @@ cell. The pipeline for one file:
 3. ``identify``: the signed hidden identity, or else the visible form code (``stripped``);
 4. ``check_layout``: the form rates exactly the people and items it was issued for;
 5. ``read_rows``: each score cell through ``values.read_score`` and the blank policy;
-6. ``_settle_duplicates``: the same form twice counts once, a different later save wins.
+6. ``_settle_duplicates``: the same form twice counts once, a different later save wins; the
+   current version wins over one issued before a roster edit, which still gives the rows it
+   alone scores.
 
 A workbook holding several forms (pasted onto more sheets) gives one line per form, named
 ``file!sheet``; one form on two sheets with different scores is refused as ambiguous.
@@ -25,8 +27,9 @@ from pathlib import Path
 from typing import Callable
 
 from ..core import layout as L
-from ..core.formplan import PlannedForm, form_layout_of, plan_forms, ratee_labels
+from ..core.formplan import PlannedForm, asks_the_same, form_layout_of, plan_forms, ratee_labels
 from ..core.identity import FormIdentity, verify
+from ..core.issued import Issued
 from ..core.model import (
     BLANK_AS_ZERO,
     BLANK_POLICIES,
@@ -36,6 +39,7 @@ from ..core.model import (
 )
 from ..core.problems import CannotRun, Code, Problem, Report, Severity
 from ..core.ratings import AcceptedForm, RateeScores
+from ..core.reissue import change_of, withdrawal_of
 from ..core.values import read_score
 from ..scheme.tables import text
 from .arrivals import Arrival, arrivals, discover
@@ -107,10 +111,15 @@ class _Context:
 
     scheme: Scheme
     key: bytes
-    planned: dict[str, PlannedForm]  # form id → form
-    by_code: dict[str, PlannedForm]  # visible code → form
+    planned: dict[str, PlannedForm]  # form id → form, as the scheme needs it now
+    by_code: dict[str, FormIdentity]  # visible code → identity: every version issued, and the current ones
     blank_policy: str
     limits: Limits
+    issued: Issued = Issued()
+
+    def is_current(self, identity: FormIdentity) -> bool:
+        planned = self.planned.get(identity.form_id)
+        return planned is not None and planned.identity.scheme == identity.scheme
 
 
 def ingest(
@@ -124,16 +133,18 @@ def ingest(
     store: EvidenceStore | None = None,
     progress: Progress | None = None,
     prior: Prior = Prior(),
+    issued: Issued | None = None,
 ) -> Intake:
     """Read every file under ``root`` (None: none) and judge it with what ``prior`` remembers.
 
     Files and folders in ``exclude`` are not looked at. ``blank_policy`` is the scheme's 空白处理
     (``values.BLANK_POLICIES``). With ``store``, every file and mail is copied into it; ingest
-    never writes anywhere else, and never to ``root``.
+    never writes anywhere else, and never to ``root``. ``issued`` (the issue record) lets an
+    earlier version be known by its code alone.
     """
     if blank_policy not in BLANK_POLICIES:
         raise ValueError(f"空白处理应为{'或'.join(BLANK_POLICIES)}，而不是“{blank_policy}”")
-    ctx = context(scheme, key, blank_policy, limits)
+    ctx = context(scheme, key, blank_policy, limits, issued)
     entries = []
     if root is not None:
         root = Path(root)
@@ -153,15 +164,18 @@ def ingest(
         if (arrival.name, arrival.sha256) not in run.seen:
             run.consider(replace(arrival, data=_stored_bytes(copy)))
     intake.ledger.extend(e for key, e in prior.kept.items() if key not in run.named)
-    _settle_duplicates(run.candidates, intake)
+    _settle_duplicates(ctx, run.candidates, intake)
     run.check_key()
     intake.ledger.sort(key=lambda e: (e.file, e.sha256, e.status))
     return intake
 
 
-def context(scheme: Scheme, key: bytes, blank_policy: str = BLANK_SKIP_ROW, limits: Limits = Limits()) -> _Context:
-    forms = plan_forms(scheme, key)
-    return _Context(scheme, key, {f.form_id: f for f in forms}, {f.identity.code: f for f in forms}, blank_policy, limits)
+def context(scheme: Scheme, key: bytes, blank_policy: str = BLANK_SKIP_ROW, limits: Limits = Limits(),
+            issued: Issued | None = None) -> _Context:
+    issued = issued or Issued()
+    forms = plan_forms(scheme, key, issued)
+    by_code = issued.by_code() | {f.identity.code: f.identity for f in forms}
+    return _Context(scheme, key, {f.form_id: f for f in forms}, by_code, blank_policy, limits, issued)
 
 
 def _stored_bytes(copy: Path) -> bytes:
@@ -290,6 +304,9 @@ def read_return(ctx: _Context, arrival: Arrival) -> list[tuple[str, _Outcome]]:
 
 def _read_form(ctx: _Context, arrival: Arrival, grid: WorkbookGrid, identity: FormIdentity, sheet: FormSheet, notes) -> _Outcome:
     name = arrival.name
+    problem = _check_version(ctx, identity, name)
+    if problem is not None:
+        return _refused(REJECTED, problem, notes, identity)
     problem = check_layout(ctx.scheme, identity, sheet, name)
     if problem is not None:
         return _refused(REJECTED, problem, notes, identity)
@@ -345,9 +362,8 @@ def identify(ctx: _Context, grid: WorkbookGrid, name: str) -> list[Identified] |
         identity = FormIdentity.from_json(text)
     except (ValueError, TypeError, KeyError):
         return Problem(Code.RETURN_SIGNATURE_INVALID, name, hidden.name, "A1")
-    problem = _check_version(ctx, identity, name)
-    if problem is not None:
-        return problem
+    if identity.period != ctx.scheme.settings.period:
+        return Problem(Code.RETURN_WRONG_PERIOD, name, found=identity.period, expected=ctx.scheme.settings.period)
     sheet = form_sheet(grid, identity.code)
     if sheet is None:
         return Problem(Code.RETURN_LAYOUT_CHANGED, name, found="缺少测评表工作表", expected=f"工作表“{L.FORM_SHEET}”")
@@ -356,12 +372,17 @@ def identify(ctx: _Context, grid: WorkbookGrid, name: str) -> list[Identified] |
 
 
 def _check_version(ctx: _Context, identity: FormIdentity, name: str) -> Problem | None:
-    settings, fingerprint = ctx.scheme.settings, ctx.scheme.fingerprint()
-    if identity.period != settings.period:
-        return Problem(Code.RETURN_WRONG_PERIOD, name, found=identity.period, expected=settings.period)
-    if identity.scheme != fingerprint or identity.form_id not in ctx.planned:
-        return Problem(Code.RETURN_WRONG_SCHEME, name, found=identity.scheme, expected=fingerprint)
-    return None
+    """The current version counts; an earlier one counts where it still asks the same questions
+    (its rows are settled against the current form later); a withdrawn form never counts."""
+    planned = ctx.planned.get(identity.form_id)
+    if planned is None:
+        causes = withdrawal_of(ctx.scheme, identity, ctx.issued).causes
+        return Problem(Code.RETURN_FORM_WITHDRAWN, name, found="；".join(causes))
+    if ctx.is_current(identity) or asks_the_same(ctx.scheme, identity):
+        return None
+    current = planned.identity
+    return Problem(Code.RETURN_WRONG_SCHEME, name, found=f"第{identity.version}版 {identity.scheme}",
+                   expected=f"第{current.version}版 {current.scheme}，表单编号{current.code}")
 
 
 def _by_code(ctx: _Context, grid: WorkbookGrid, name: str, besides: str | None = None) -> list[Identified] | Problem:
@@ -372,9 +393,9 @@ def _by_code(ctx: _Context, grid: WorkbookGrid, name: str, besides: str | None =
         if found.sheet.name == besides:
             continue
         where = (name, found.sheet.name, found.cell)
-        planned = ctx.by_code.get(found.code)
-        if planned is not None:
-            known.append((planned.identity, found.sheet, (Problem(Code.RETURN_IDENTITY_STRIPPED, *where, found=found.code),)))
+        identity = ctx.by_code.get(found.code)
+        if identity is not None:
+            known.append((identity, found.sheet, (Problem(Code.RETURN_IDENTITY_STRIPPED, *where, found=found.code),)))
         elif trouble is None:
             period = ctx.scheme.settings.period
             if code_period(found.code) != period:
@@ -487,23 +508,47 @@ def _untouched(scheme: Scheme, identity: FormIdentity, sheet: FormSheet) -> bool
 
 # -- the same form more than once --------------------------------------------------------------
 
-def _settle_duplicates(candidates: list[tuple[AcceptedForm, Arrival, tuple[Problem, ...]]], intake: Intake) -> None:
+Candidate = tuple[AcceptedForm, Arrival, tuple[Problem, ...]]
+
+
+def _settle_duplicates(ctx: _Context, candidates: list[Candidate], intake: Intake) -> None:
     """Same form twice: identical counts once; different, the later save wins and both are listed.
 
-    Cell problems are reported for the copy that counts only, so a duplicate never doubles them.
+    Versions first: the current version wins over any earlier one, whenever saved. An earlier
+    version (issued before a roster edit) still gives the scores of the people it rates who are
+    still on the form and whom the current version does not score: a rater who returned the old
+    form is asked only for the new rows. Cell problems are reported for the copies that count
+    only, so a duplicate never doubles them.
     """
-    by_form: dict[str, list[tuple[AcceptedForm, Arrival, tuple[Problem, ...]]]] = {}
+    by_form: dict[str, list[Candidate]] = {}
     for candidate in candidates:
         by_form.setdefault(candidate[0].identity.form_id, []).append(candidate)
-    for copies in by_form.values():
+    for form_id, copies in by_form.items():
         # the later save wins; file name and hash break ties so reruns choose the same one
-        copies.sort(key=lambda c: (c[0].modified or datetime.min, c[0].file, c[0].sha256))
+        copies.sort(key=lambda c: (ctx.is_current(c[0].identity), c[0].modified or datetime.min, c[0].file, c[0].sha256))
         winner, winner_arrival, winner_problems = copies[-1]
-        intake.report.extend(winner_problems)
-        intake.accepted.append(winner)
-        intake.ledger.append(_entry(winner_arrival, ACCEPTED, f"计入{len(winner.rows)}名被评人", winner.identity))
-        for form, arrival, _ in copies[:-1]:
-            if form.rows == winner.rows:
+        losers = copies[:-1]
+        if ctx.is_current(winner.identity):
+            old = [c for c in losers if not ctx.is_current(c[0].identity)]
+            filler = old[-1] if old else None
+        else:
+            filler = None
+        planned = ctx.planned[form_id]
+        merged, filled = _merge(planned, winner, filler[0] if filler else None)
+        intake.report.extend(_unblanked(ctx, winner_problems, planned, filled) if filled else winner_problems)
+        intake.accepted.append(merged)
+        intake.ledger.append(_entry(winner_arrival, ACCEPTED, f"计入{len(merged.rows) - len(filled)}名被评人", winner.identity))
+        if not ctx.is_current(winner.identity) or filled:
+            intake.report.add(_old_version_note(ctx, planned, filler or copies[-1], merged))
+        for form, arrival, problems in losers:
+            if filler is not None and form is filler[0] and filled:
+                intake.report.extend(problems)
+                intake.ledger.append(_entry(arrival, ACCEPTED, f"旧版，补入新版未评的{len(filled)}名被评人", form.identity))
+                continue
+            if ctx.is_current(winner.identity) and not ctx.is_current(form.identity):
+                found = f"{form.file}（第{form.identity.version}版）→ 采用第{winner.identity.version}版 {winner.file}"
+                problem, status = Problem(Code.RETURN_OLD_VERSION_REPLACED, form.file, found=found), SUPERSEDED
+            elif form.rows == winner.rows:
                 problem, status = Problem(Code.RETURN_DUPLICATE, form.file, found=winner.file), DUPLICATE
             else:
                 problem = Problem(Code.RETURN_SUPERSEDED, form.file, found=f"{form.file} → 采用 {winner.file}")
@@ -511,6 +556,38 @@ def _settle_duplicates(candidates: list[tuple[AcceptedForm, Arrival, tuple[Probl
             intake.ledger.append(_entry(arrival, status, _reason(problem), form.identity))
             intake.report.add(problem)
     intake.accepted.sort(key=lambda f: f.identity.form_id)
+
+
+def _merge(planned: PlannedForm, winner: AcceptedForm, filler: AcceptedForm | None):
+    """The winner's rows for the people the current form rates, plus the earlier version's rows
+    for those the winner left unscored; (merged form, ratee ids taken from the earlier version)."""
+    wanted = planned.identity.ratees
+    rows = {r.ratee: r for r in winner.rows if r.ratee in wanted}
+    filled = tuple(r.ratee for r in (filler.rows if filler else ()) if r.ratee in wanted and r.ratee not in rows)
+    rows |= {r.ratee: r for r in (filler.rows if filler else ()) if r.ratee in filled}
+    ordered = tuple(rows[r] for r in wanted if r in rows)
+    return AcceptedForm(winner.identity, winner.file, winner.sha256, ordered, winner.modified), filled
+
+
+def _unblanked(ctx: _Context, problems: tuple[Problem, ...], planned: PlannedForm, filled: tuple[str, ...]) -> list[Problem]:
+    """The current version's cells left blank for people the earlier version scored are no problem."""
+    lay = form_layout_of(ctx.scheme, planned.identity)
+    ratees = planned.identity.ratees
+    cells = {L.cell_name(*lay.score_cell(ratees.index(r), i.code)) for r in filled for i in lay.items}
+    return [p for p in problems if not (p.code in _BLANKS and p.cell.split(":")[0] in cells)]
+
+
+def _old_version_note(ctx: _Context, planned: PlannedForm, old: Candidate, merged: AcceptedForm) -> Problem:
+    """What an earlier version counted for, and whom the rater still has to score."""
+    form, _, _ = old
+    change = change_of(ctx.scheme, planned, form.identity, ctx.issued)
+    names = dict(zip(planned.identity.ratees, (n for _, n in planned.identity.labels)))
+    scored = {r.ratee for r in merged.rows}
+    missing = [names[r] for r in planned.identity.ratees if r not in scored]
+    said = f"已计入{len(merged.rows)}名被评人的评分"
+    said += f"；{'、'.join(missing)}尚无评分，请用新版（表单编号{planned.identity.code}）只为其补评" if missing else "，无需重填"
+    found = f"第{form.identity.version}版；{'；'.join(change.causes)}"
+    return Problem(Code.RETURN_OLD_VERSION_USED, form.file, found=found, expected=said)
 
 
 def _reason(problem: Problem) -> str:

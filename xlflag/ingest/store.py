@@ -18,9 +18,7 @@ import shutil
 from pathlib import Path
 from typing import Iterable
 
-from ..edge.files import atomic_path, safe_filename
-
-STORE_FOLDER = "xlflag-存档"
+from ..edge.files import atomic_path, period_folder
 ORIGINALS = "原件"
 LEDGER_FILE = "台账.csv"
 
@@ -51,7 +49,7 @@ class EvidenceStore:
 
     @classmethod
     def beside(cls, scheme_path: Path, period: str) -> "EvidenceStore":
-        return cls(Path(scheme_path).parent / STORE_FOLDER / safe_filename(period))
+        return cls(period_folder(scheme_path, period))
 
     @property
     def ledger_path(self) -> Path:

@@ -59,8 +59,10 @@ def write_notice(notice: Notice, target: Path) -> Path:
         head = _fmt(wb, "黑体", 14, align="center", border=1)
         cell = _fmt(wb, BODY_FONT, 14, align="center", border=1)
         last = len(notice.headers) - 1
-        for col, width in enumerate(_widths(notice.headers)):
+        widths = _widths(notice.headers)
+        for col, width in enumerate(widths):
             ws.set_column(col, col, width)
+        per_line = [max(1, int(w * 1.9 / 5.2)) for w in widths]  # 4号 characters across each column
         r = 0
 
         def paragraph(text, style, lines=None):
@@ -83,7 +85,7 @@ def write_notice(notice: Notice, target: Path) -> Path:
         for row in notice.rows:
             for c, value in enumerate(row):
                 ws.write(r, c, value, cell)
-            ws.set_row(r, ROW_PT * max(1, *(ceil(len(str(v)) / 8) for v in row[1:])))
+            ws.set_row(r, ROW_PT * max(1, *(ceil(len(str(v)) / n) for v, n in zip(row, per_line))))
             r += 1
         r += 1
         for line in notice.awards:

@@ -4,6 +4,7 @@ office's decisions, not arithmetic on 参数."""
 from __future__ import annotations
 
 from ..core.adjustments import Adjusted, stars_text
+from ..core.ballots import quota_rule_text
 from ..core.model import Scheme
 from ..edge.sheetkit import page, table_head, titled
 
@@ -20,9 +21,10 @@ def _write_results(ws, fmt, scheme: Scheme, adjusted: Adjusted) -> None:
     with_levels, with_named = bool(scheme.bands), bool(scheme.model_stars or scheme.quota_star)
     headers = ["序号", "支部", "编号", "姓名"]
     widths = [5, 16, 8, 9]
+    with_quota = with_levels and bool(scheme.settings.star_quotas)
     if with_levels:
-        headers += ["按得分星级", "最终星级"]
-        widths += [11, 11]
+        headers += ["按得分星级"] + (["名额限制后"] if with_quota else []) + ["最终星级"]
+        widths += [11] + ([11] if with_quota else []) + [11]
     if with_named:
         headers += ["按得分星名", "最终星名"]
         widths += [24, 24]
@@ -30,6 +32,8 @@ def _write_results(ws, fmt, scheme: Scheme, adjusted: Adjusted) -> None:
     widths.append(40)
     title = f"{scheme.settings.organisation}{scheme.settings.period_label}评定结果（按得分与调整后）"
     note = "“按得分”为测评汇总的结果；“最终”为执行方案“调整”工作表中各条调整（增星、摘星、降级、撤旗、更正）后的结果，依据见“调整记录”。"
+    if scheme.settings.star_quotas:
+        note += quota_rule_text(scheme)
     titled(ws, fmt, title, note, len(headers) - 1)
     table_head(ws, fmt, HEADER_ROW - 1, headers, widths)
     r = HEADER_ROW
@@ -37,10 +41,11 @@ def _write_results(ws, fmt, scheme: Scheme, adjusted: Adjusted) -> None:
         m = outcome.result.member
         cells = [n, m.branch, m.member_id, m.name]
         if with_levels:
-            cells += [stars_text(outcome.stars_by_score), stars_text(outcome.stars)]
+            quota = [stars_text(outcome.stars_by_quota)] if with_quota else []
+            cells += [stars_text(outcome.stars_by_score), *quota, stars_text(outcome.stars)]
         if with_named:
             cells += ["、".join(outcome.named_by_score), "、".join(outcome.named)]
-        cells.append("；".join(_basis(a) for a in outcome.applied))
+        cells.append("；".join([outcome.quota_note] * bool(outcome.quota_note) + [_basis(a) for a in outcome.applied]))
         _row(ws, fmt, r, cells, changed=outcome.changed)
         r += 1
     if adjusted.branches:

@@ -31,6 +31,13 @@ from .inputs import ResultsInput, SummaryCells
 FLAG_SHEET, STARS_SHEET, QUOTA_SHEET = "流动红旗", "模范星", "党员之星"
 
 
+def flag_sheet_name(scheme) -> str:
+    """The flag's own name (XX先锋旗, 建设先锋旗), as Excel allows a sheet name: ≤31 characters,
+    none of []:*?/\\; 流动红旗 when the name is unusable or taken by another sheet."""
+    name = "".join(c for c in scheme.flag.flag_name if c not in "[]:*?/\\'").strip()[:31]
+    return name if name and name not in (STARS_SHEET, QUOTA_SHEET, "汇总", "公示", "参数", "数据") else FLAG_SHEET
+
+
 @dataclass(frozen=True)
 class AwardSheets:
     flag: object | None
@@ -42,7 +49,7 @@ def add_sheets(wb, data: "ResultsInput") -> AwardSheets:
     """Create the award sheets up front so they sit right after 汇总 and 公示."""
     scheme = data.scheme
     return AwardSheets(
-        wb.add_worksheet(FLAG_SHEET) if scheme.flag else None,
+        wb.add_worksheet(flag_sheet_name(scheme)) if scheme.flag else None,
         wb.add_worksheet(STARS_SHEET) if scheme.model_stars else None,
         wb.add_worksheet(QUOTA_SHEET) if scheme.quota_star else None,
     )
@@ -65,7 +72,7 @@ def write_flag(sheets: AwardSheets, fmt, data: "ResultsInput", data_rows: DataRo
     table_head(ws, fmt, F_HEADER - 1, headers, widths)
     total_col = 4 + 2 * len(groups)
     first, last = F_HEADER + 1, F_HEADER + len(data.branches)
-    totals = F.absolute(FLAG_SHEET, total_col, first, last)
+    totals = F.absolute(ws.name, total_col, first, last)
     rescale = scheme.settings.short_policy == SHORT_RESCALE
     for n, br in enumerate(data.branches, start=1):
         row = F_HEADER + n

@@ -21,6 +21,7 @@ from ..edge.sheetkit import formats, page, table_head, titled
 from ..ingest.tracking import SlotStatus
 from . import award_sheets as awards_sheets
 from .adjust_sheets import write_adjusted
+from .chart_sheet import write_charts
 from .columns import (
     SUMMARY,
     ParamCells,
@@ -56,6 +57,8 @@ def write_results(data: ResultsInput, target: Path) -> Path:
             flag_rows = write_sums(wb.add_worksheet(FLAG_DATA), fmt, scheme, data.ratings_for(BRANCH_TARGET), BRANCH_TARGET)
             awards_sheets.write_flag(award_sheets, fmt, data, flag_rows, params)
         awards_sheets.write_member_awards(award_sheets, fmt, data, rows, params, cells)
+        if data.adjusted is not None:
+            write_charts(wb, fmt, scheme, data.adjusted, data.branches)
         _write_tracking(wb.add_worksheet(TRACKING), fmt, data.status)
         summary.activate()
         wb.close()
@@ -68,7 +71,15 @@ def _title(scheme: Scheme) -> str:
 
 # -- 参数 --------------------------------------------------------------------------------
 
+PARAMS_LOCKED = "参数已锁定：权重、星级标准等请在方案中修改后重新汇总。"
+
+
 def _write_params(ws, fmt, scheme: Scheme) -> ParamCells:
+    """The values the formulas read, locked: one truth, the scheme. Every derived column —
+    formula or value (名次, 当选, ★, 模范星, 排序, the rule sentences) — was decided from these
+    numbers, so they are changed in the scheme and consolidated again, never here."""
+    ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})
+    ws.merge_range(0, 5, 2, 9, PARAMS_LOCKED, fmt["note"])
     ws.write(0, 0, "评价主体及权重", fmt["head"])
     table_head(ws, fmt, 1, ("对象", "代码", "评价主体", "权重(%)"), (10, 10, 14, 10))
     weights = {}

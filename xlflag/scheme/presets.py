@@ -128,6 +128,9 @@ def _settings(organisation, period, cycle, outstanding, note) -> list[tuple]:
         ("公示结束", None),
         ("申诉方式", None),
         ("免收表单", None),
+        ("星级名额", None),
+        ("星级名额并列规则", None),
+        ("废票规则", None),
     ]
 
 

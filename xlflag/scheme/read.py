@@ -6,12 +6,14 @@ can always say which cell the clerk should fix.
 from __future__ import annotations
 
 from dataclasses import replace
+import re
 from datetime import datetime
 from fractions import Fraction
 from functools import cached_property
 from pathlib import Path
 
 from ..core.adjustments import COLUMNS as ADJUSTMENT_COLUMNS
+from ..core.ballots import VOID_RULES
 from ..core.formulas import col_letter
 from ..core.model import (
     BLANK_POLICIES,
@@ -40,7 +42,7 @@ from ..core.model import (
 from ..core.problems import CannotRun, Code, Problem, Report
 from ..core.values import number_text
 from ..edge.files import safe_filename
-from .rules import FLAG_RULES, QUOTA_STAR, RulesParser
+from .rules import FLAG_RULES, QUOTA_STAR, RulesParser, tie_clauses
 from .tables import YES, Table, blank, day, names, share, text
 
 SETTINGS = "设置"
@@ -205,7 +207,34 @@ def _settings(sheets, file, report) -> Settings | None:
         min_raters=min_raters,
         short_policy=short_policy,
         award_min_stars=award_min_stars,
+        **_ballot_settings(found, file, report),
     )
+
+
+def _ballot_settings(found, file, report) -> dict:
+    """星级名额 / 星级名额并列规则, 废票规则 (core.ballots)."""
+    def bad(key, expected):
+        row, value = found[key]
+        report.add(Problem(Code.SCHEME_VALUE_INVALID, file, SETTINGS, f"B{row}", value, expected))
+
+    quotas = []
+    for clause in (c.strip() for c in re.split("[；;，,、]", found.get("星级名额", (0, ""))[1]) if c.strip()):
+        level, _, amount = clause.replace("：", ":").partition(":")
+        level = level.strip().removesuffix("星").removesuffix("级")
+        quota = share(amount.strip())
+        if not level.isdigit() or quota is None:
+            bad("星级名额", "如“5星:5%”或“5星:1/3”，多项用分号分隔")
+            continue
+        quotas.append((int(level), quota))
+    rules = names(found.get("废票规则", (0, ""))[1])
+    if any(r not in VOID_RULES for r in rules):
+        bad("废票规则", "、".join(VOID_RULES) + "中的一项或两项")
+    ties = tuple(c.removesuffix("平均分") for c in tie_clauses(found.get("星级名额并列规则", (0, ""))[1]))
+    return {
+        "star_quotas": tuple(sorted(quotas)),
+        "quota_tie_break": ties,
+        "void_rules": tuple(r for r in rules if r in VOID_RULES),
+    }
 
 
 PUBLISH_LEVELS, PUBLISH_SCORES = "星级", "星级和得分"

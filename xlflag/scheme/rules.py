@@ -20,7 +20,7 @@ FLAG_RULES = "授旗规则"
 QUOTA_STAR = "党员之星"
 
 
-def _tie_clauses(text: str) -> list[str]:
+def tie_clauses(text: str) -> list[str]:
     """"群众反映好小计高者优先；满意率高者优先" → ["群众反映好小计", "满意率"]."""
     clauses = text.replace(";", "；").replace("，", "；").replace(",", "；").split("；")
     return [c.strip().removesuffix("优先").removesuffix("高者").removesuffix("较高").strip() for c in clauses if c.strip()]
@@ -71,7 +71,7 @@ class RulesParser:
             self.problem(FLAG_RULES, row, text, "、".join(answers) + "中的若干项")
         ties = []
         row, text = kv.get("并列规则", (0, ""))
-        for clause in _tie_clauses(text):
+        for clause in tie_clauses(text):
             key = SATISFACTION if clause == SATISFACTION else clause.removesuffix("小计")
             if key != SATISFACTION and key not in categories:
                 self.problem(FLAG_RULES, row, clause, "“某类别小计”或“满意率”，类别须在" + set_name + "中")
@@ -91,7 +91,7 @@ class RulesParser:
         group_names = {g.name for g in groups if g.target == MEMBER_TARGET}
         ties = []
         row, text = kv.get("并列规则", (0, ""))
-        for clause in _tie_clauses(text):
+        for clause in tie_clauses(text):
             name = clause.removesuffix("平均分")
             if name not in group_names:
                 self.problem(QUOTA_STAR, row, clause, "“某评价主体平均分”，如群众参评平均分")
