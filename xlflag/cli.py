@@ -212,6 +212,7 @@ def demo(
     """用内置样例演示全流程 / run the whole flow on the bundled sample."""
     run = run_demo(out, preset)
     typer.echo(f"方案：{run.scheme}\n测评表：{run.forms}\n回收（已模拟填写）：{run.returns}")
+    typer.echo(f"工作底稿（内部资料，含评价人姓名，不得公示）：{run.consolidation.papers}")
     _print_consolidation(run.consolidation)
 
 
