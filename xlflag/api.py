@@ -151,7 +151,7 @@ def notice_path(output: Path) -> Path:
 
 def consolidate(scheme_path: Path, returns: Path, output: Path, *, progress: Progress | None = None,
                 final: bool = False, waive: tuple[str, ...] = (), notice: Path | None = None,
-                bulletin: Path | None = None) -> Consolidation:
+                bulletin: Path | None = None, workers: int | None = None, dask: str | None = None) -> Consolidation:
     """Ingest every file under RETURNS, score, apply the 调整 rows, and write the results
     workbook, the 公示 (``notice``, default 公示.xlsx beside OUTPUT) and, when asked, the 简报.
 
@@ -162,12 +162,14 @@ def consolidate(scheme_path: Path, returns: Path, output: Path, *, progress: Pro
     OUTPUT (汇总结果, what is posted) names no rater; the working papers 工作底稿.xlsx (file
     list, problems with file names, who still owes a form, per-rater scores) are written into
     the evidence store's folder.
+    Files are read on ``workers`` processes (default one per core) or the Dask cluster at ``dask``.
     """
     scheme = load_scheme(scheme_path)
     notice = Path(notice) if notice else notice_path(output)
     store = EvidenceStore.beside(scheme_path, scheme.settings.period)
     outputs = (Path(output), notice) + ((Path(bulletin),) if bulletin else ())
-    done, results = _evaluate(scheme, scheme_path, returns, outputs, store, progress, final, waive)
+    done, results = _evaluate(scheme, scheme_path, returns, outputs, store, progress, final, waive,
+                              workers, dask)
     write_results(results, Path(output))
     write_notice(build_notice(scheme, done.adjusted, len(done.outstanding)), notice)
     if bulletin:
@@ -191,11 +193,11 @@ def bulletin_data(done: Consolidation) -> BulletinData:
     return BulletinData(done.scheme, done.adjusted, done.awards.branches, expected, counted)
 
 
-def _evaluate(scheme, scheme_path, returns, outputs, store, progress, final, waive) -> tuple[Consolidation, ResultsInput]:
+def _evaluate(scheme, scheme_path, returns, outputs, store, progress, final, waive, workers=None, dask=None) -> tuple[Consolidation, ResultsInput]:
     """Everything consolidate decides, nothing written: (the consolidation, what the results
     workbook is written from)."""
     key = load_key(scheme_path)
-    intake = _ingest(scheme, key, scheme_path, returns, outputs, store, progress)
+    intake = _ingest(scheme, key, scheme_path, returns, outputs, store, progress, workers, dask)
     planned = plan_forms(scheme, key, _issued(scheme_path, scheme.settings.period))
     waived = set(scheme.settings.waived) | set(waive)
     outstanding = [r for r in reminders(planned, intake, {}) if r.code not in waived]
@@ -214,12 +216,13 @@ def _evaluate(scheme, scheme_path, returns, outputs, store, progress, final, wai
     return done, results
 
 
-def _ingest(scheme, key, scheme_path, returns, outputs, store=None, progress=None) -> Intake:
+def _ingest(scheme, key, scheme_path, returns, outputs, store=None, progress=None, workers=None, dask=None) -> Intake:
     """ingest with what every command shares: outputs and the evidence store are not returns."""
     archive = Path(scheme_path).parent / STORE_FOLDER
     issued = _issued(scheme_path, scheme.settings.period)
     return ingest(scheme, key, Path(returns), exclude=(*outputs, archive), blank_policy=scheme.settings.blank_policy,
-                  store=store, progress=progress, issued=issued)
+                  store=store, progress=progress, issued=issued,
+                  workers=workers, dask=dask)
 
 
 @dataclass(frozen=True)
@@ -232,7 +235,7 @@ class ReturnStatus:
 
 
 def status(scheme_path: Path, returns: Path, reminder_list: Path | None = None, *,
-           progress: Progress | None = None) -> ReturnStatus:
+           progress: Progress | None = None, workers: int | None = None, dask: str | None = None) -> ReturnStatus:
     """Who has returned what, and whom to chase; writes the 催收名单 when a path is given.
 
     Looks only: nothing is stored and no ledger is written (consolidate does that).
@@ -240,7 +243,7 @@ def status(scheme_path: Path, returns: Path, reminder_list: Path | None = None, 
     scheme = load_scheme(scheme_path)
     key = load_key(scheme_path)
     outputs = (Path(reminder_list),) if reminder_list else ()
-    intake = _ingest(scheme, key, scheme_path, returns, outputs, progress=progress)
+    intake = _ingest(scheme, key, scheme_path, returns, outputs, progress=progress, workers=workers, dask=dask)
     planned = plan_forms(scheme, key, _issued(scheme_path, scheme.settings.period))
     chase = reminders(planned, intake, dispatch_files(planned))
     if reminder_list:

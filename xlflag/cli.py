@@ -113,11 +113,13 @@ def consolidate(
     waive: list[str] = typer.Option([], "--waive", help="免收的表单编号，可多次使用 / form code not waited for"),
     notice: Path = typer.Option(None, "--notice", help="公示工作簿，默认为结果旁的公示.xlsx / the 公示 workbook"),
     bulletin: Path = typer.Option(None, "--bulletin", help="同时写出简报（.docx）/ also write the 简报"),
+    workers: int = typer.Option(None, "--workers", "-j", help="读取进程数，默认每核一个 / reading processes"),
+    dask: str = typer.Option(None, "--dask", help="Dask集群地址 / Dask scheduler address, e.g. tcp://host:8786"),
 ) -> None:
     """汇总回收的测评表 / ingest returns, write the results workbook and the 公示."""
     def run(progress):
         return api.consolidate(scheme, returns, output, progress=progress, final=final, waive=tuple(waive),
-                               notice=notice, bulletin=bulletin)
+                               notice=notice, bulletin=bulletin, workers=workers, dask=dask)
 
     try:
         result = _read_returns(run, "未汇总")
@@ -152,9 +154,12 @@ def status(
     scheme: Path = typer.Argument(..., help="方案工作簿 / scheme workbook"),
     returns: Path = typer.Argument(..., help="回收文件夹（含子文件夹）/ folder of returned files"),
     output: Path = typer.Option(Path("催收名单.xlsx"), "--output", "-o", help="催收名单 / reminder list workbook"),
+    workers: int = typer.Option(None, "--workers", "-j", help="读取进程数，默认每核一个 / reading processes"),
+    dask: str = typer.Option(None, "--dask", help="Dask集群地址 / Dask scheduler address, e.g. tcp://host:8786"),
 ) -> None:
     """回收进度与催收名单 / who has returned what; write the reminder list."""
-    result = _read_returns(lambda progress: api.status(scheme, returns, output, progress=progress), "无法统计")
+    result = _read_returns(lambda progress: api.status(scheme, returns, output, progress=progress,
+                                                       workers=workers, dask=dask), "无法统计")
     for line in status_lines(result):
         typer.echo(line)
     raise typer.Exit(int(bool(result.reminders) or not result.intake.report.valid))

@@ -41,9 +41,10 @@ from ..core.problems import Code, Problem, Report
 from ..core.ratings import AcceptedForm, RateeScores
 from ..core.reissue import change_of, withdrawal_of
 from ..core.values import read_score
+from ..edge.pool import map_files
 from ..scheme.tables import text
 from .arrivals import Arrival, arrivals, discover
-from .readers import SUPPORTED_SUFFIXES, ReadFailure, WorkbookGrid, read_safely
+from .readers import SUPPORTED_SUFFIXES, ReadFailure, WorkbookGrid, read_in_process, read_safely
 from .safety import Limits
 from .store import EvidenceStore
 from .stripped import FormSheet, code_period, find_codes, form_sheet
@@ -115,8 +116,13 @@ def ingest(
     store: EvidenceStore | None = None,
     progress: Progress | None = None,
     issued: Issued | None = None,
+    workers: int | None = None,
+    dask: str | None = None,
 ) -> Intake:
     """Read every file under ``root``; files and folders in ``exclude`` are not looked at.
+
+    Files are judged on ``workers`` processes (default: one per core; 1 judges here), or on
+    the Dask cluster at ``dask``; the outcome is the same either way (``pool.map_files``).
 
     ``blank_policy`` is the scheme's 空白处理 (``values.BLANK_POLICIES``). With ``store``, every
     file and mail is copied into it; ingest never writes anywhere else, and never to ``root``.
@@ -134,22 +140,50 @@ def ingest(
     entries = discover(root, tuple(exclude) + ((store.root,) if store else ()))
     intake = Intake()
     candidates: list[tuple[AcceptedForm, Arrival, tuple[Problem, ...]]] = []
-    if progress is not None:
-        progress(0, len(entries), "")
-    for done, entry in enumerate(entries, start=1):
-        for arrival in arrivals(entry, limits, store):
-            for named, outcome in _judge(ctx, arrival):
-                if isinstance(outcome.result, AcceptedForm):
-                    candidates.append((outcome.result, named, outcome.problems))
-                else:
-                    status, problem = outcome.result
-                    intake.report.extend(outcome.problems)
-                    intake.ledger.append(_entry(named, status, _reason(problem), outcome.identity))
-        if progress is not None:
-            progress(done, len(entries), entry.name)
+    for named, outcome in _judged(ctx, entries, store, progress, workers, dask):
+        if isinstance(outcome.result, AcceptedForm):
+            candidates.append((outcome.result, named, outcome.problems))
+        else:
+            status, problem = outcome.result
+            intake.report.extend(outcome.problems)
+            intake.ledger.append(_entry(named, status, _reason(problem), outcome.identity))
     _settle_duplicates(ctx, candidates, intake)
     intake.ledger.sort(key=lambda e: (e.file, e.sha256, e.status))
     return intake
+
+
+def _judged(ctx: _Context, entries: list, store, progress, workers, dask):
+    """(arrival, outcome) for every form of every arrival, in order: ``_judge`` mapped over the
+    arrivals (``pool.map_files``: here, on a process pool or on a Dask cluster), the bytes read
+    as the map asks for them. ``progress(done, total, name)`` after each entry."""
+    def tagged():
+        for n, entry in enumerate(entries):
+            for arrival in arrivals(entry, ctx.limits, store):
+                yield n, arrival
+
+    if progress is not None:
+        progress(0, len(entries), "")
+    reported = 0
+    for n, judged in map_files(_judge_tagged, ctx, tagged(), count=len(entries), workers=workers, dask=dask,
+                               init=_in_worker):
+        if progress is not None and n + 1 > reported:
+            for done in range(reported + 1, n + 2):
+                progress(done, len(entries), entries[done - 1].name)
+            reported = n + 1
+        yield from judged
+    if progress is not None:
+        for done in range(reported + 1, len(entries) + 1):
+            progress(done, len(entries), entries[done - 1].name)
+
+
+def _judge_tagged(ctx: _Context, tagged: tuple[int, Arrival]) -> tuple[int, list[tuple[Arrival, "_Outcome"]]]:
+    n, arrival = tagged
+    return n, _judge(ctx, arrival)
+
+
+def _in_worker() -> None:
+    """In a worker of ``map_files``, calamine reads right there: the worker is the isolation."""
+    read_in_process(True)
 
 
 @dataclass(frozen=True)
@@ -365,7 +399,7 @@ def read_rows(scheme: Scheme, identity: FormIdentity, sheet: FormSheet, name: st
                 problem = Problem(code, name, sheet.name, sheet.cell(*cell), reading.found, reading.expected)
                 (ratee_blanks if code in _BLANKS else problems).append(problem)
             usable = usable and score is not None
-            scores.append((item.code, score))
+            scores.append(_pair(item.code, score))
         blanks.append(ratee_blanks)
         answer = ""
         if lay.answer_pos:
@@ -376,6 +410,14 @@ def read_rows(scheme: Scheme, identity: FormIdentity, sheet: FormSheet, name: st
         if usable:
             rows.append(RateeScores(ratee, tuple(scores), answer))
     return tuple(rows), problems + _fold_blanks(blanks)
+
+
+_PAIRS: dict = {}
+
+
+def _pair(code: str, score):
+    """One shared (item, score) tuple per distinct pair: a county holds millions of them."""
+    return _PAIRS.setdefault((code, score), (code, score)) if len(_PAIRS) < 100_000 else (code, score)
 
 
 def read_answer(answers: tuple[str, ...], sheet: FormSheet, row: int, col: int, name: str) -> tuple[str, Problem | None]:
