@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
+from ..core import layout as L
 from ..core.formplan import PlannedForm, form_layout_of, ratee_labels
 from ..core.identity import sign
 from ..core.model import Scheme
@@ -43,10 +44,52 @@ WriteForm = Callable[[Scheme, bytes, PlannedForm, Path], None]
 
 
 def shape_of(scheme: Scheme, form: PlannedForm) -> tuple:
-    """Forms of one shape share a template."""
+    """Forms of one shape share a template: the same cells, widths and rows, whatever heights
+    the rows have (those are patched, ``_heights``)."""
     ident = form.identity
+    lay = form_layout_of(scheme, ident)
+    default = tuple(r for r, h in sorted(lay.row_heights.items()) if _pixels(h) == _DEFAULT_ROW_PX)
     return (ident.target, ident.group, ident.criteria_set, bool(ident.branch), form.group_name, form.asks_answer,
-            repr(form_layout_of(scheme, ident)))
+            repr(replace(lay, row_heights={})), tuple(sorted(lay.row_heights)), default)
+
+
+_DEFAULT_ROW_PX = 20  # XlsxWriter writes no height for a row of the default height
+
+
+def _pixels(height: float) -> int:
+    return int(height * 4.0 / 3.0 + 0.5)
+
+
+def _height_text(height: float) -> str:
+    """A row height as XlsxWriter writes it (rounded to whole pixels); the verification of
+    each shape checks this against what write_form really wrote."""
+    return f"{_pixels(height) * 0.75:.16g}"
+
+
+def _heights(scheme: Scheme, form: PlannedForm) -> dict[str, str]:
+    lay = form_layout_of(scheme, form.identity)
+    return {f"H{r}": _height_text(h) for r, h in lay.row_heights.items() if _pixels(h) != _DEFAULT_ROW_PX}
+
+
+_WORKBOOK_SHEET = re.compile(rb'<sheet [^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"')
+_RELATIONSHIP = re.compile(rb'<Relationship [^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"')
+
+
+def _form_part(zf: zipfile.ZipFile) -> str:
+    """The zip member of the score sheet (L.FORM_SHEET), through workbook.xml and its rels."""
+    sheets = dict(_WORKBOOK_SHEET.findall(zf.read("xl/workbook.xml")))
+    targets = {rid: target for rid, target in _RELATIONSHIP.findall(zf.read("xl/_rels/workbook.xml.rels"))}
+    target = targets[sheets[_escape(L.FORM_SHEET)]].decode()
+    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+
+
+def _mark_heights(body: bytes, heights: dict[str, str]) -> bytes | None:
+    for tag, text in heights.items():
+        pattern = re.compile(rb'(<row r="' + tag[1:].encode() + rb'"[^>]*? ht=")' + re.escape(text.encode()) + rb'"')
+        body, found = pattern.subn(lambda m: m.group(1) + _mark(tag).encode() + b'"', body)
+        if found != 1:
+            return None
+    return body
 
 
 def _mark(tag: str) -> str:
@@ -72,6 +115,7 @@ def _values(scheme: Scheme, key: bytes, form: PlannedForm) -> dict[bytes, bytes]
               "J": text, "S": sign(key, text)}
     for n, (code, name) in enumerate(ratee_labels(scheme, ident)):
         values[f"I{n}"], values[f"L{n}"] = code, name
+    values |= _heights(scheme, form)
     return {_mark(tag).encode(): _escape(value) for tag, value in values.items()}
 
 
@@ -173,14 +217,17 @@ def build_template(scheme: Scheme, key: bytes, form: PlannedForm, write_form: Wr
     labels = ratee_labels(scheme, form.identity)
     parts = []
     with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+        form_part = _form_part(zf)
         for info in zf.infolist():
             body = zf.read(info)
             for found, tag in derived.items():
                 body = body.replace(found, tag)
             if info.filename == _SHARED_STRINGS:
                 body = _mark_labels(body, labels)
-                if body is None:
-                    return None
+            elif info.filename == form_part:
+                body = _mark_heights(body, _heights(scheme, form))
+            if body is None:
+                return None
             if OPEN.encode() not in body:
                 parts.append(_Part(info, _raw_member(raw, info), info.CRC, info.file_size, None))
                 continue
