@@ -18,7 +18,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from preset_kit import needs_soffice, planned_values, preset_sheets, set_value, sheet_rows
+from preset_kit import (
+    needs_soffice,
+    planned_values,
+    preset_sheets,
+    set_value,
+    sheet_rows,
+)
 from returns_kit import message, write_eml
 
 from xlflag import api
@@ -150,7 +156,7 @@ def test_a_short_group_reads_not_enough_and_the_total_is_rescaled(rescaled):
 
 def test_a_short_group_has_no_sums_in_the_data_sheet(rescaled):
     ws = openpyxl.load_workbook(rescaled.output, data_only=True)["数据"]
-    header, *rows = ws.iter_rows(min_row=2, values_only=True)
+    _, *rows = ws.iter_rows(min_row=2, values_only=True)
     at = {(r[1], r[4]): r for r in rows}
     a1_peers, a1_leaders, a4_peers = at[("A1", "互评")], at[("A1", "领导点评")], at[("A4", "互评")]
     assert a1_peers[5:8] == (3, 3, 2) and set(a1_peers[8:]) == {None}  # counts only
@@ -184,7 +190,7 @@ LEAK = "张秘书"  # the mail sender
 def demo(request, tmp_path_factory):
     out = tmp_path_factory.mktemp(f"demo_{request.param}")
     run = run_demo(out, request.param)
-    first = sorted(run.returns.rglob("*.xlsx"))[0]
+    first = min(run.returns.rglob("*.xlsx"))
     msg = message(f"{LEAK} <zhang.mishu@example.cn>", "Mon, 23 Nov 2026 09:00:00 +0800", [(first.name, first.read_bytes())])
     write_eml(run.returns / "收件箱" / "回复 测评表.eml", msg)
     result = api.consolidate(run.scheme, run.returns, out / "汇总结果.xlsx")
@@ -210,6 +216,12 @@ def forbidden(run, result) -> set[str]:
     return {t for t in texts if t and len(t) >= 2} - members | {LEAK}
 
 
+def label_pattern(scheme) -> re.Pattern:
+    """A rater label such as 互评03 or 职工参评2: a group's name and a number."""
+    names = "|".join(re.escape(g.name) for g in scheme.groups)
+    return re.compile(rf"^({names})\d+$")
+
+
 def header_of(ws, col: int) -> set[str]:
     return {str(ws.cell(r, col).value or "").replace("\n", "") for r in range(1, 5)}
 
@@ -219,7 +231,7 @@ def test_the_results_workbook_holds_nothing_that_names_a_rater(demo):
     scheme = result.scheme
     members = {m.name for m in scheme.members}
     banned = forbidden(run, result)
-    label = re.compile(r"^(%s)\d+$" % "|".join(re.escape(g.name) for g in scheme.groups))
+    label = label_pattern(scheme)
     wb = openpyxl.load_workbook(result.output)
     leaks = []
     for ws in wb.worksheets:
@@ -237,6 +249,17 @@ def test_the_results_workbook_holds_nothing_that_names_a_rater(demo):
     assert not {"问题清单", "文件清单"} & set(wb.sheetnames)
 
 
+def test_the_notice_holds_nothing_that_names_a_rater(demo):
+    """公示.xlsx is posted too: no rater name, code, id, file, sender or label anywhere."""
+    run, result = demo
+    banned = forbidden(run, result)
+    label = label_pattern(result.scheme)
+    wb = openpyxl.load_workbook(result.notice)
+    leaks = [(ws.title, c.coordinate, c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row
+             if isinstance(c.value, str) and (any(b in c.value for b in banned) or label.match(c.value))]
+    assert leaks == []
+
+
 def test_the_data_sheets_have_one_row_per_ratee_and_group_and_sums_only_from_the_threshold(demo):
     _, result = demo
     scheme = result.scheme
@@ -247,7 +270,7 @@ def test_the_data_sheets_have_one_row_per_ratee_and_group_and_sums_only_from_the
         if not groups:
             assert sheet not in wb.sheetnames
             continue
-        header, *rows = wb[sheet].iter_rows(min_row=2, values_only=True)
+        _, *rows = wb[sheet].iter_rows(min_row=2, values_only=True)
         keys = [(r[1], r[4]) for r in rows]
         assert len(keys) == len(set(keys)) == len(ratees) * len(groups)  # no per-rater row
         for r in rows:
@@ -259,7 +282,7 @@ def test_the_data_sheets_have_one_row_per_ratee_and_group_and_sums_only_from_the
 
 
 def test_status_and_tracking_count_without_names(demo):
-    run, result = demo
+    _, result = demo
     ws = openpyxl.load_workbook(result.output, read_only=True)["回收情况"]
     assert next(ws.iter_rows(values_only=True)) == ("支部", "评价主体", "应收", "已交", "已采用", "问题", "未采用")
     papers = openpyxl.load_workbook(result.papers)

@@ -192,7 +192,8 @@ def notice_path(output: Path) -> Path:
 
 def consolidate(scheme_path: Path, returns: Path | None, output: Path, *, progress: Progress | None = None,
                 final: bool = False, waive: tuple[str, ...] = (), notice: Path | None = None,
-                bulletin: Path | None = None, now: str | None = None) -> Consolidation:
+                bulletin: Path | None = None, now: str | None = None, workers: int | None = None,
+                dask: str | None = None) -> Consolidation:
     """Ingest what RETURNS adds to the period's store, score the whole period, apply the 调整
     rows, and write the results workbook, the 公示 (``notice``, default 公示.xlsx beside OUTPUT)
     and, when asked, the 简报.
@@ -207,6 +208,7 @@ def consolidate(scheme_path: Path, returns: Path | None, output: Path, *, progre
     OUTPUT (汇总结果, what is posted) names no rater; the working papers 工作底稿.xlsx (file
     list, problems with file names, who still owes a form, per-rater scores) are written into
     the evidence store's folder.
+    Files are read on ``workers`` processes (default one per core) or the Dask cluster at ``dask``.
     """
     scheme_path, output = Path(scheme_path), Path(output)
     notice = Path(notice) if notice else notice_path(output)
@@ -221,7 +223,7 @@ def consolidate(scheme_path: Path, returns: Path | None, output: Path, *, progre
         events = period.read_events(store)
         state = period.derive_state(events)
         done, results = _evaluate(scheme, scheme_path, returns, outputs, store, progress, final, waive,
-                                  period.prior_of(store, state))
+                                  period.prior_of(store, state), workers, dask)
         ledger = period.append_events(store, events, period.changes(state, done.intake.ledger, now or period.now_text()))
         write_results(results, output)
         write_notice(build_notice(scheme, done.adjusted, len(done.outstanding)), notice)
@@ -251,11 +253,11 @@ def bulletin_data(done: Consolidation) -> BulletinData:
 
 
 def _evaluate(scheme, scheme_path, returns, outputs, store, progress, final, waive,
-              prior=None) -> tuple[Consolidation, ResultsInput]:
+              prior=None, workers=None, dask=None) -> tuple[Consolidation, ResultsInput]:
     """Everything consolidate decides, nothing written: (the consolidation, what the results
     workbook is written from)."""
     key = load_key(scheme_path)
-    intake = _ingest(scheme, key, scheme_path, returns, outputs, store, progress, prior)
+    intake = _ingest(scheme, key, scheme_path, returns, outputs, store, progress, prior, workers, dask)
     planned = plan_forms(scheme, key, _issued(scheme_path, scheme.settings.period))
     waived = set(scheme.settings.waived) | set(waive)
     outstanding = [r for r in reminders(planned, intake, {}) if r.code not in waived]
@@ -274,14 +276,16 @@ def _evaluate(scheme, scheme_path, returns, outputs, store, progress, final, wai
     return done, results
 
 
-def _ingest(scheme, key, scheme_path, returns, outputs, store=None, progress=None, prior=None) -> Intake:
+def _ingest(scheme, key, scheme_path, returns, outputs, store=None, progress=None, prior=None,
+            workers=None, dask=None) -> Intake:
     """ingest with what every command shares: outputs, the store, the key and the scheme itself
     are never returns."""
     scheme_path = Path(scheme_path)
     own = (scheme_path.parent / STORE_FOLDER, scheme_path, key_path(scheme_path), lock_path(scheme_path))
     return ingest(scheme, key, returns and Path(returns), exclude=(*outputs, *own),
                   blank_policy=scheme.settings.blank_policy, store=store, progress=progress,
-                  prior=prior or period.Prior(), issued=_issued(scheme_path, scheme.settings.period))
+                  prior=prior or period.Prior(), issued=_issued(scheme_path, scheme.settings.period),
+                  workers=workers, dask=dask)
 
 
 def guard_output(output: Path, scheme_path: Path, returns: Path | None = None) -> None:
@@ -325,7 +329,8 @@ class ReturnStatus:
 
 
 def status(scheme_path: Path, returns: Path | None, reminder_list: Path | None = None, *,
-           progress: Progress | None = None) -> ReturnStatus:
+           progress: Progress | None = None, workers: int | None = None,
+           dask: str | None = None) -> ReturnStatus:
     """Who has returned what over the whole period, and whom to chase; writes the 催收名单 when
     a path is given.
 
@@ -339,7 +344,8 @@ def status(scheme_path: Path, returns: Path | None, reminder_list: Path | None =
         guard_output(Path(reminder_list), Path(scheme_path), returns)
     store = EvidenceStore.beside(scheme_path, scheme.settings.period)
     prior = period.prior_of(store, period.derive_state(period.read_events(store)))
-    intake = _ingest(scheme, key, scheme_path, returns, outputs, progress=progress, prior=prior)
+    intake = _ingest(scheme, key, scheme_path, returns, outputs, progress=progress, prior=prior,
+                     workers=workers, dask=dask)
     planned = plan_forms(scheme, key, _issued(scheme_path, scheme.settings.period))
     chase = reminders(planned, intake, dispatch_files(planned))
     if reminder_list:

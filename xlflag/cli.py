@@ -121,11 +121,13 @@ def consolidate(
     waive: list[str] = typer.Option([], "--waive", help="免收的表单编号，可多次使用 / form code not waited for"),
     notice: Path = typer.Option(None, "--notice", help="公示工作簿，默认为结果旁的公示.xlsx / the 公示 workbook"),
     bulletin: Path = typer.Option(None, "--bulletin", help="同时写出简报（.docx）/ also write the 简报"),
+    workers: int = typer.Option(None, "--workers", "-j", help="读取进程数，默认每核一个 / reading processes"),
+    dask: str = typer.Option(None, "--dask", help="Dask集群地址 / Dask scheduler address, e.g. tcp://host:8786"),
 ) -> None:
     """汇总本期全部回收件 / ingest new returns into the period, write the results workbook and the 公示."""
     def run(progress):
         return api.consolidate(scheme, returns, output, progress=progress, final=final, waive=tuple(waive),
-                               notice=notice, bulletin=bulletin)
+                               notice=notice, bulletin=bulletin, workers=workers, dask=dask)
 
     try:
         result = _read_returns(run, "未汇总")
@@ -162,9 +164,12 @@ def status(
     scheme: Path = typer.Argument(..., help="方案工作簿 / scheme workbook"),
     returns: Optional[Path] = typer.Argument(None, help="本次回收文件夹（不给出则只看已存档的）/ folder of returned files"),
     output: Path = typer.Option(Path("催收名单.xlsx"), "--output", "-o", help="催收名单 / reminder list workbook"),
+    workers: int = typer.Option(None, "--workers", "-j", help="读取进程数，默认每核一个 / reading processes"),
+    dask: str = typer.Option(None, "--dask", help="Dask集群地址 / Dask scheduler address, e.g. tcp://host:8786"),
 ) -> None:
     """回收进度与催收名单 / who has returned what; write the reminder list."""
-    result = _read_returns(lambda progress: api.status(scheme, returns, output, progress=progress), "无法统计")
+    result = _read_returns(lambda progress: api.status(scheme, returns, output, progress=progress,
+                                                       workers=workers, dask=dask), "无法统计")
     for line in status_lines(result):
         typer.echo(line)
     raise typer.Exit(int(api.needs_attention(result.intake, result.outstanding)))
@@ -247,6 +252,7 @@ def demo(
     with _runs("演示未完成"):
         run = run_demo(out, preset)
     typer.echo(f"方案：{run.scheme}\n测评表：{run.forms}\n回收（已模拟填写）：{run.returns}")
+    typer.echo(f"工作底稿（内部资料，含评价人姓名，不得公示）：{run.consolidation.papers}")
     _print_consolidation(run.consolidation)
     raise typer.Exit(int(api.needs_attention(run.consolidation.intake, run.consolidation.outstanding)))
 

@@ -235,7 +235,14 @@ class Scheme:
         return next(b for b in self.branches if b.name == name)
 
     def members_of(self, branch: str) -> tuple[Member, ...]:
-        return tuple(m for m in self.members if m.branch == branch)
+        return self._members_by_branch.get(branch, ())
+
+    @cached_property  # asked per branch and rater group: a scan each time is quadratic at county scale
+    def _members_by_branch(self) -> dict[str, tuple[Member, ...]]:
+        by_branch: dict[str, list[Member]] = {}
+        for m in self.members:
+            by_branch.setdefault(m.branch, []).append(m)
+        return {b: tuple(ms) for b, ms in by_branch.items()}
 
     def member(self, member_id: str) -> Member:
         return self._members_by_id[member_id]

@@ -94,11 +94,13 @@ def required_raters(group: RaterGroup, expected: int, threshold: int) -> int:
     return max(1, min(threshold, expected))
 
 
-def thresholds(scheme: Scheme) -> dict[tuple[str, str], int]:
-    """(ratee, group code) → raters required, for every pair the plan has raters for."""
+def thresholds(scheme: Scheme, expected: dict[tuple[str, str], int] | None = None) -> dict[tuple[str, str], int]:
+    """(ratee, group code) → raters required, for every pair the plan has raters for
+    (``expected``: ``formplan.expected_raters(scheme)`` when the caller has it already)."""
     groups = {g.code: g for g in scheme.groups}
     n = scheme.settings.min_raters
-    return {key: required_raters(groups[key[1]], count, n) for key, count in expected_raters(scheme).items()}
+    expected = expected_raters(scheme) if expected is None else expected
+    return {key: required_raters(groups[key[1]], count, n) for key, count in expected.items()}
 
 
 def anonymise(scheme: Scheme, accepted: list[AcceptedForm]) -> list[Rating]:

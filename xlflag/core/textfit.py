@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from functools import lru_cache
 
 DIGIT_PX = 7  # max digit width of Calibri 11, the unit of column widths
 CELL_PADDING_PX = 5
@@ -30,6 +31,7 @@ def char_pt(ch: str, font_pt: float) -> float:
     return font_pt * 0.6
 
 
+@lru_cache(maxsize=65536)  # a county measures the same names and item texts thousands of times
 def text_pt(text: str, font_pt: float = 11) -> float:
     """Width of the longest line of ``text`` in points."""
     return max((sum(char_pt(c, font_pt) for c in line) for line in str(text).split("\n")), default=0.0)
@@ -55,6 +57,7 @@ def fit_width(texts, font_pt: float = 11, least: float = 4, most: float = 60) ->
     return min(most, max(least, chars_for_pt(need)))
 
 
+@lru_cache(maxsize=65536)
 def line_count(text: str, points: float, font_pt: float = 11) -> int:
     """Lines ``text`` wraps to in a cell ``points`` wide (greedy, per character, as CJK wraps)."""
     room = max(points - CELL_PADDING_PX * 0.75 - 2, font_pt)

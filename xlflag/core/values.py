@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 from .model import BLANK_AS_ZERO, BLANK_SKIP_ROW
 from .problems import Code
@@ -51,7 +52,24 @@ def expected_text(maximum: int, step: Fraction = Fraction(1)) -> str:
 def read_score(
     raw: object, maximum: int, step: Fraction = Fraction(1), formula: str | None = None
 ) -> Reading:
-    """Read one score cell; never raises on what a rater typed."""
+    """Read one score cell; never raises on what a rater typed.
+
+    A county's returns hold millions of score cells but only a few distinct ones (0–5, "5分"),
+    so readings are remembered: the same cell content gives the same Reading object, which also
+    keeps one Fraction per distinct score in memory instead of one per cell.
+    """
+    try:
+        return _remembered(raw, maximum, step, formula)
+    except TypeError:  # an unhashable value: read it afresh
+        return _read_score(raw, maximum, step, formula)
+
+
+@lru_cache(maxsize=4096, typed=True)  # 5, 5.0 and True are equal keys otherwise
+def _remembered(raw: object, maximum: int, step: Fraction, formula: str | None) -> Reading:
+    return _read_score(raw, maximum, step, formula)
+
+
+def _read_score(raw: object, maximum: int, step: Fraction, formula: str | None) -> Reading:
     step = Fraction(step)
     if step <= 0:
         raise ValueError(f"step must be positive, got {step}")

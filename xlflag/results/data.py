@@ -13,9 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..core import formulas as F
-from ..core.formplan import expected_raters
 from ..core.model import BRANCH_TARGET, RATER_REPS, Scheme
-from ..core.scoring import GroupSums, Rating, group_sums, thresholds
+from ..core.scoring import GroupSums, Rating, group_sums
 from ..edge.sheetkit import page, table_head
 
 DATA_COLUMNS = ("支部", "被评编号", "被评名称", "指标体系", "评价主体", "应评人数", "计分门槛", "已评人数")
@@ -48,7 +47,9 @@ def _ratees(scheme: Scheme, target: str):
     return [(m.member_id, m.branch, m.member_id, m.name, m.criteria_set) for m in scheme.members]
 
 
-def write_sums(ws, fmt, scheme: Scheme, ratings: list[Rating], target: str) -> DataRows:
+def write_sums(ws, fmt, scheme: Scheme, ratings: list[Rating], target: str,
+               expected: dict[tuple[str, str], int], required: dict[tuple[str, str], int]) -> DataRows:
+    """``expected``: raters planned per (ratee, group code); ``required``: the threshold of each."""
     groups = scheme.groups_for(target)
     sets = _sets_for(scheme, target)
     items = [i for s in sets for i in scheme.items_of(s)]
@@ -66,7 +67,8 @@ def write_sums(ws, fmt, scheme: Scheme, ratings: list[Rating], target: str) -> D
     ws.merge_range(NOTE_ROW - 1, 0, NOTE_ROW - 1, min(len(headers), 12) - 1, NOTE, fmt["note"])
     ws.set_row(NOTE_ROW - 1, 30)
     table_head(ws, fmt, HEAD_ROW - 1, headers, widths)
-    sums, required, expected = group_sums(ratings), thresholds(scheme), expected_raters(scheme)
+    sums = group_sums(ratings)
+    layouts = {s: _SetColumns.of(scheme, s, item_cols, cat_cols) for s in sets}
     sheet, cells, row = ws.get_name(), {}, HEAD_ROW
     for ratee, branch, code, name, set_name in _ratees(scheme, target):
         for group in groups:
@@ -80,12 +82,12 @@ def write_sums(ws, fmt, scheme: Scheme, ratings: list[Rating], target: str) -> D
             group_answers = answer_cols if group.rater_kind == RATER_REPS else {}
             for answer, col in group_answers.items():
                 ws.write(row - 1, col - 1, got.answers.get(answer, 0) if shown else "", fmt["center"])
-            set_cats = {k: c for k, c in cat_cols.items() if k[0] == set_name}
+            layout = layouts[set_name]
             if shown:
-                _write_sums(ws, fmt, scheme, row, set_name, got, item_cols, set_cats, total_col)
+                _write_sums(ws, fmt, row, got, layout, total_col)
             cells[key] = F.GroupCells(
                 F.cell(sheet, C_COUNT, row), F.cell(sheet, C_REQUIRED, row), F.cell(sheet, total_col, row),
-                {k: F.cell(sheet, c, row) for k, c in set_cats.items()},
+                {k: F.cell(sheet, c, row) for k, c in layout.categories.items()},
                 {a: F.cell(sheet, c, row) for a, c in group_answers.items()},
             )
     ws.autofilter(HEAD_ROW - 1, 0, max(row, HEAD_ROW), len(headers) - 1)
@@ -93,14 +95,31 @@ def write_sums(ws, fmt, scheme: Scheme, ratings: list[Rating], target: str) -> D
     return DataRows(cells)
 
 
-def _write_sums(ws, fmt, scheme, row, set_name, got: GroupSums, item_cols, set_cats, total_col) -> None:
+@dataclass(frozen=True)
+class _SetColumns:
+    """Where one criteria set's items and category sums sit in the row (1-based columns)."""
+
+    items: dict[str, int]  # item code → column
+    categories: dict[tuple[str, str], int]  # (set, category) → column of its sum
+    spans: dict[tuple[str, str], tuple[str, ...]]  # (set, category) → its item codes
+
+    @classmethod
+    def of(cls, scheme: Scheme, set_name: str, item_cols, cat_cols) -> _SetColumns:
+        items = scheme.items_of(set_name)
+        categories = {k: c for k, c in cat_cols.items() if k[0] == set_name}
+        spans = {k: tuple(i.code for i in items if i.category == k[1]) for k in categories}
+        return cls({i.code: item_cols[(set_name, i.code)] for i in items}, categories, spans)
+
+
+def _write_sums(ws, fmt, row: int, got: GroupSums, layout: _SetColumns, total_col: int) -> None:
     """Item sums as values; category and grand sums as SUM formulas over them."""
-    cols = {i.code: item_cols[(set_name, i.code)] for i in scheme.items_of(set_name)}
+    cols = layout.items
     for code, col in cols.items():
         ws.write_number(row - 1, col - 1, float(got.items.get(code, 0)), fmt["center"])
     total = sum(got.items.values())
     ws.write_formula(row - 1, total_col - 1, F.row_sum(row, min(cols.values()), max(cols.values())), fmt["center"], float(total))
-    for (_, category), col in set_cats.items():
-        span = [cols[i.code] for i in scheme.items_of(set_name) if i.category == category]
-        subtotal = sum(got.items.get(i.code, 0) for i in scheme.items_of(set_name) if i.category == category)
+    for key, col in layout.categories.items():
+        codes = layout.spans[key]
+        span = [cols[c] for c in codes]
+        subtotal = sum(got.items.get(c, 0) for c in codes)
         ws.write_formula(row - 1, col - 1, F.row_sum(row, min(span), max(span)), fmt["center"], float(subtotal))

@@ -1,0 +1,242 @@
+"""A whole county's quarter: forms out, returns in, at three county sizes, as ratios.
+
+    python bench/county.py [--sizes 10,20,40] [--naive-limit 2000] [--keep DIR]
+
+For each size (branches of the fixed-seed synthetic S4 county, ``xlflag.county``) it times, in one
+run on the same files:
+- writing every form (``api.make_forms``);
+- filling every form as a rater would (not a target; the scores patched into the sheet XML);
+- ingest + consolidate of every return (``api.consolidate``, results workbook included);
+- (a) a naive reader: pandas.read_excel(engine="openpyxl"), file after file, the score sheet and
+  the identity sheet of each return (on at most ``--naive-limit`` files, the rest extrapolated);
+- (b) the floor: only unzipping each return's score sheet XML.
+Each step runs in a fresh process; "peak" is the largest RSS of that process and all its workers
+together, "cpu" CPU seconds of them all over wall seconds (2.0 = both cores busy all along).
+
+Targets (issue 14, county = 387 branches on 2 cores): forms ≤ 20 s; ingest + consolidate ≤ 15 s,
+≤ 5× (b) and ≥ 20× faster than (a); peak RSS ≤ 1 GiB; time and memory linear in score cells.
+"""
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+import zipfile
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+# this worktree's xlflag, in this process and in every process it starts
+_ROOT = str(Path(__file__).resolve().parents[1])
+sys.path.insert(0, _ROOT)
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, (_ROOT, os.environ.get("PYTHONPATH"))))
+
+
+class _TreeWatch:
+    """CPU seconds and peak RSS of this process and every process under it (pool workers are
+    the forkserver's children, which getrusage never sees), sampled every 50 ms."""
+
+    def __init__(self):
+        import psutil
+
+        self._me = psutil.Process()
+        self._cpu: dict[int, float] = {}
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> None:
+        import psutil
+
+        total = 0
+        for proc in [self._me, *self._me.children(recursive=True)]:
+            try:
+                times, rss = proc.cpu_times(), proc.memory_info().rss
+            except psutil.Error:
+                continue
+            self._cpu[proc.pid] = times.user + times.system
+            total += rss
+        self.peak = max(self.peak, total)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.05):
+            self._sample()
+
+    def __enter__(self):
+        self._sample()
+        self._start = dict(self._cpu)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+
+    @property
+    def cpu(self) -> float:
+        return sum(self._cpu.values()) - sum(self._start.values())
+
+
+def _measured(fn, *args):
+    """Run in a fresh process: (result, wall s, cpu s of the process tree, peak RSS MiB of the tree)."""
+    with _TreeWatch() as watch:
+        start = time.perf_counter()
+        result = fn(*args)
+        wall = time.perf_counter() - start
+    return result, wall, watch.cpu, watch.peak / 2**20
+
+
+def _in_fresh_process(fn, *args):
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(_measured, fn, *args).result()
+
+
+# -- the steps (each runs in its own process) --------------------------------------------------
+
+def step_build(root: Path, branches: int) -> int:
+    from xlflag import api
+    from xlflag.county import write_county_scheme
+    from xlflag.scheme.key import load_or_create_key
+
+    path = write_county_scheme(root, branches)
+    load_or_create_key(path)
+    return len(api.load_scheme(path).members)
+
+
+def step_write(root: Path) -> int:
+    from xlflag import api
+
+    return len(api.make_forms(root / "方案.xlsx", root / "forms").forms)
+
+
+def _fill_chunk(root: Path, jobs: list[tuple[int, str]]) -> int:
+    from xlflag import api
+    from xlflag.core.formplan import plan_forms
+    from xlflag.county import fill_fast
+    from xlflag.forms.write import dispatch_files
+    from xlflag.scheme.key import load_key
+
+    scheme = api.load_scheme(root / "方案.xlsx")
+    forms = plan_forms(scheme, load_key(root / "方案.xlsx"))
+    planned, files = {f.form_id: f for f in forms}, dispatch_files(forms)
+    cells = 0
+    for n, form_id in jobs:
+        rel = files[form_id]
+        cells += fill_fast(scheme, planned[form_id], root / "forms" / rel, root / "returns" / f"{n // 1000:03d}" / f"r{n:06d}.xlsx")
+    return cells
+
+
+def step_fill(root: Path) -> int:
+    from xlflag import api
+    from xlflag.core.formplan import plan_forms
+    from xlflag.scheme.key import load_key
+
+    ids = [f.form_id for f in plan_forms(api.load_scheme(root / "方案.xlsx"), load_key(root / "方案.xlsx"))]
+    jobs = list(enumerate(ids))
+    workers = os.cpu_count() or 2
+    with ProcessPoolExecutor(workers) as pool:
+        return sum(pool.map(_fill_chunk, [root] * workers, [jobs[w::workers] for w in range(workers)]))
+
+
+def step_consolidate(root: Path) -> tuple[int, int]:
+    from xlflag import api
+
+    from xlflag.ingest.readers import close_pool
+
+    result = api.consolidate(root / "方案.xlsx", root / "returns", root / "结果.xlsx")
+    close_pool()  # a pool's worker process runs no atexit: stop the calamine worker here
+    return len(result.intake.accepted), (root / "结果.xlsx").stat().st_size
+
+
+def _returns(root: Path) -> list[Path]:
+    return sorted((root / "returns").rglob("*.xlsx"))
+
+
+def step_floor(root: Path) -> int:
+    """(b): only unzip each return's score sheet XML."""
+    from xlflag.core import layout as L
+    from xlflag.ingest.xlsx_scan import sheet_parts
+
+    files = _returns(root)
+    with zipfile.ZipFile(files[0]) as zf:
+        part = sheet_parts(zf)[L.FORM_SHEET]
+    total = 0
+    for path in files:
+        with zipfile.ZipFile(path) as zf:
+            total += len(zf.read(part))
+    return total
+
+
+def step_naive(root: Path, limit: int) -> int:
+    """(a): pandas.read_excel with openpyxl, file after file (score sheet and identity sheet)."""
+    import pandas
+
+    from xlflag.core import layout as L
+
+    files = _returns(root)[:limit]
+    for path in files:
+        pandas.read_excel(path, sheet_name=[L.FORM_SHEET, L.IDENTITY_SHEET], engine="openpyxl", header=None)
+    return len(files)
+
+
+# -- the run -----------------------------------------------------------------------------------
+
+def run_size(root: Path, branches: int, naive_limit: int) -> dict:
+    members, *_ = _in_fresh_process(step_build, root, branches)
+    forms, write_s, write_cpu, write_rss = _in_fresh_process(step_write, root)
+    cells, fill_s, *_ = _in_fresh_process(step_fill, root)
+    (accepted, size), ingest_s, ingest_cpu, ingest_rss = _in_fresh_process(step_consolidate, root)
+    _, floor_s, *_ = _in_fresh_process(step_floor, root)
+    naive_n, naive_s, *_ = _in_fresh_process(step_naive, root, naive_limit)
+    naive_s *= forms / max(naive_n, 1)
+    return dict(branches=branches, members=members, forms=forms, cells=cells, accepted=accepted, size=size,
+                write_s=write_s, write_cpu=write_cpu / write_s, write_rss=write_rss, fill_s=fill_s,
+                ingest_s=ingest_s, ingest_cpu=ingest_cpu / ingest_s, ingest_rss=ingest_rss,
+                floor_s=floor_s, naive_s=naive_s, naive_n=naive_n)
+
+
+def report(r: dict) -> str:
+    return "\n".join((
+        f"{r['branches']} branches, {r['members']} members, {r['forms']} forms, {r['cells']:,} score cells "
+        f"({r['accepted']} accepted; results {r['size'] / 2**20:.1f} MB)",
+        f"  write forms     {r['write_s']:7.1f} s  {r['forms'] / r['write_s']:7.0f} forms/s  cpu {r['write_cpu']:.2f}  peak {r['write_rss']:.0f} MiB",
+        f"  fill (rater)    {r['fill_s']:7.1f} s",
+        f"  ingest+consol.  {r['ingest_s']:7.1f} s  {r['forms'] / r['ingest_s']:7.0f} files/s  cpu {r['ingest_cpu']:.2f}  peak {r['ingest_rss']:.0f} MiB"
+        f"  {r['ingest_s'] * 1e6 / r['cells']:.2f} µs/score cell",
+        f"  (a) naive       {r['naive_s']:7.1f} s  (pandas+openpyxl on {r['naive_n']} files, scaled)",
+        f"  (b) floor       {r['floor_s']:7.2f} s",
+        f"  ingest/(b) = {r['ingest_s'] / r['floor_s']:.1f}×   (a)/ingest = {r['naive_s'] / r['ingest_s']:.1f}×",
+    ))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="10,20,40", help="branches per county, comma-separated (county: 387)")
+    parser.add_argument("--naive-limit", type=int, default=2000, help="files read by (a); the rest extrapolated")
+    parser.add_argument("--keep", type=Path, help="keep the counties under this folder")
+    args = parser.parse_args()
+    base = args.keep or Path(tempfile.mkdtemp(prefix="xlflag-county-"))
+    try:
+        rows = []
+        for branches in (int(s) for s in args.sizes.split(",")):
+            root = base / f"county{branches}"
+            shutil.rmtree(root, ignore_errors=True)
+            rows.append(run_size(root, branches, args.naive_limit))
+            print(report(rows[-1]), flush=True)
+        if len(rows) > 1:
+            first, last = rows[0], rows[-1]
+            print(f"growth {first['branches']}→{last['branches']} branches: score cells ×{last['cells'] / first['cells']:.2f}, "
+                  f"ingest time ×{last['ingest_s'] / first['ingest_s']:.2f}, write time ×{last['write_s'] / first['write_s']:.2f}, "
+                  f"ingest peak RSS ×{last['ingest_rss'] / first['ingest_rss']:.2f}")
+    finally:
+        if not args.keep:
+            shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

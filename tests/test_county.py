@@ -1,0 +1,130 @@
+"""A small county (5 branches of the synthetic S4 county) proves that the fast paths give what
+the plain paths give, cell for cell: forms copied from a template vs written one by one with
+XlsxWriter; returns judged here vs on a process pool vs on a Dask cluster; the results workbook.
+
+Speed is not tested here (bench/county.py measures it); only sameness.
+"""
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from xlflag import api
+from xlflag.core.formplan import plan_forms
+from xlflag.county import county_sheets, fill_fast, write_county_scheme
+from xlflag.edge.libreoffice import convert_many, find_soffice
+from xlflag.forms.template import shape_of
+from xlflag.forms.write import write_forms
+from xlflag.scheme.key import load_key, load_or_create_key
+
+BRANCHES = 5
+
+
+@pytest.fixture(scope="module")
+def county(tmp_path_factory):
+    root = tmp_path_factory.mktemp("county")
+    scheme_path = write_county_scheme(root / "scheme", BRANCHES)
+    key = load_or_create_key(scheme_path)
+    scheme = api.load_scheme(scheme_path)
+    fast = write_forms(scheme, key, root / "fast")  # by template, on the pool
+    plain = write_forms(scheme, key, root / "plain", direct=True)
+    returns = root / "returns"
+    cells = sum(fill_fast(scheme, form, path, returns / f"{n:04d}.xlsx") for n, (form, path) in enumerate(fast.forms))
+    return scheme_path, scheme, key, fast, plain, returns, cells
+
+
+def parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as zf:
+        return {name: zf.read(name) for name in zf.namelist()}
+
+
+def test_the_county_is_shaped_like_s4():
+    sheets = county_sheets(BRANCHES)
+    sizes = [sum(row[0] == f"第{b:03d}党支部" for row in sheets["党员名册"][1:]) for b in range(1, BRANCHES + 1)]
+    assert all(3 <= s <= 40 for s in sizes) and sheets == county_sheets(BRANCHES)  # fixed seed: same county
+    assert ("点评领导", "县委书记、县长、组织部长") in sheets["授旗规则"]
+
+
+def test_forms_from_templates_are_the_forms_xlsxwriter_writes(county):
+    scheme_path, scheme, key, fast, plain, *_ = county
+    assert [f.form_id for f, _ in fast.forms] == [f.form_id for f, _ in plain.forms]
+    # per branch: a self form per member, a peer form per member, 2 leaders, 5 staff representatives;
+    # the flag: a self form and 10 masses' questionnaires per branch, 3 county leaders, 1 superior
+    members = len(scheme.members)
+    assert len(fast.forms) == 2 * members + BRANCHES * (2 + 5) + BRANCHES * (1 + 10) + 3 + 1
+    shapes = {shape_of(scheme, f) for f, _ in fast.forms}
+    assert len(shapes) < len(fast.forms) / 4  # most forms really were copied from a template
+    for (_, a), (_, b) in zip(fast.forms, plain.forms):
+        assert parts(a) == parts(b), a  # every part of every file, byte for byte once unzipped
+
+
+def test_a_filled_template_form_opens_in_libreoffice_and_comes_back_accepted(county, tmp_path):
+    if not find_soffice():
+        pytest.skip("LibreOffice is not installed")
+    scheme_path, scheme, key, fast, plain, returns, _ = county
+    first = sorted(returns.iterdir())[0]
+    resaved = convert_many([first], "xlsx", tmp_path / "resaved")[0]
+    wb = openpyxl.load_workbook(resaved)
+    assert wb["测评表"]["D6"].value is not None  # the score typed by fill_fast survived
+    (tmp_path / "in").mkdir()
+    shutil.copyfile(resaved, tmp_path / "in" / "r.xlsx")
+    intake = api.status(scheme_path, tmp_path / "in", workers=1).intake
+    assert [e.status for e in intake.ledger] == ["已采用"]
+
+
+def intake_of(county, **how):
+    scheme_path, scheme, key, *_, returns, _ = county
+    from xlflag.ingest.returns import ingest
+
+    return ingest(scheme, key, returns, blank_policy=scheme.settings.blank_policy, **how)
+
+
+def test_the_pool_judges_every_return_as_this_process_does(county):
+    serial = intake_of(county, workers=1)
+    pooled = intake_of(county, workers=2)
+    cells = county[-1]
+    assert len(serial.accepted) == len(county[3].forms)  # every form returned and accepted
+    assert sum(len(r.scores) for f in serial.accepted for r in f.rows) == cells
+    assert pooled.accepted == serial.accepted
+    assert pooled.ledger == serial.ledger
+    assert pooled.report.problems == serial.report.problems
+
+
+def test_a_dask_cluster_judges_every_return_as_this_process_does(county):
+    distributed = pytest.importorskip("distributed")  # in the dev install, so CI runs this
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        on_dask = intake_of(county, dask=cluster.scheduler_address)
+    serial = intake_of(county, workers=1)
+    assert on_dask.accepted == serial.accepted
+    assert on_dask.ledger == serial.ledger
+
+
+def workbook_cells(path: Path) -> dict:
+    wb = openpyxl.load_workbook(path)
+    return {ws.title: {c.coordinate: c.value for row in ws.iter_rows() for c in row if c.value is not None}
+            for ws in wb.worksheets}
+
+
+def test_results_are_the_same_cell_for_cell(county, tmp_path):
+    scheme_path, scheme, key, fast, plain, returns, _ = county
+    plain_returns = tmp_path / "plain_returns"
+    for n, (form, path) in enumerate(plain.forms):  # the same scores typed into the directly written forms
+        fill_fast(scheme, form, path, plain_returns / f"{n:04d}.xlsx")
+    fast_out, plain_out = tmp_path / "fast" / "结果.xlsx", tmp_path / "plain" / "结果.xlsx"
+    for folder in (fast_out.parent, plain_out.parent):
+        folder.mkdir()
+        for name in ("方案.xlsx", "xlflag.key"):
+            shutil.copyfile(scheme_path.parent / name, folder / name)
+    fast_run = api.consolidate(fast_out.parent / "方案.xlsx", returns, fast_out, workers=2)
+    plain_run = api.consolidate(plain_out.parent / "方案.xlsx", plain_returns, plain_out, workers=1)
+    assert [m.total for m in fast_run.members] == [m.total for m in plain_run.members]
+    assert workbook_cells(fast_out) == workbook_cells(plain_out)
+
+
+def test_the_plan_is_the_one_the_forms_were_written_for(county):
+    scheme_path, scheme, key, fast, *_ = county
+    assert [f for f, _ in fast.forms] == plan_forms(scheme, load_key(scheme_path))

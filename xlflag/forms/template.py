@@ -1,0 +1,332 @@
+"""Forms by template: one workbook per form shape, written once, then copied and patched per form.
+
+Building a form with XlsxWriter costs tens of milliseconds; a county needs ~25,000 of them. Forms
+of one *shape* (same rater group, criteria set, target and the same ``FormLayout``: cells,
+widths, heights) differ only in the strings that name the form: its id and code, branch, rater,
+the identity JSON and its signature, and the ratees' 编号 and 名称. So the shape's template is
+written by ``write.write_form`` itself, for its first form with the naming fields replaced by
+unique markers (private-use characters) and the ratees as they are (the layout is measured on
+their names, so they must stay real); each ratee label is then found as a whole shared string
+and marked too. Each form of the shape is the template's zip parts with the markers replaced by
+its own XML-escaped strings.
+
+Nothing here knows where a cell sits: whatever ``write_form`` does with those fields (today's
+layout or a later one), the template carries it. Before a shape is trusted, its second form is
+rendered from the template and also written directly, and the two must agree part for part
+(``_verified``); a shape that does not (a layout that prints a name inside another text, say)
+is written directly, form by form. ``write_form`` stays the plain path; this module is only
+ever a faster way to the same bytes.
+"""
+from __future__ import annotations
+
+import io
+import re
+import struct
+import tempfile
+import zipfile
+import zlib
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable
+
+from ..core import layout as L
+from ..core.formplan import PlannedForm, form_layout_of, ratee_labels
+from ..core.identity import sign
+from ..core.model import Scheme
+from ..edge.files import atomic_path
+from ..edge.pool import map_files
+
+OPEN, CLOSE = "\ue000", "\ue001"  # private use: never in a scheme's names
+_MARKER = re.compile(f"{OPEN}[^{CLOSE}]*{CLOSE}".encode())
+_SHARED_STRINGS = "xl/sharedStrings.xml"
+
+WriteForm = Callable[[Scheme, bytes, PlannedForm, Path], None]
+
+
+def shape_of(scheme: Scheme, form: PlannedForm) -> tuple:
+    """Forms of one shape share a template: the same cells, widths and rows, whatever heights
+    the rows have (those are patched, ``_heights``)."""
+    ident = form.identity
+    lay = form_layout_of(scheme, ident)
+    default = tuple(r for r, h in sorted(lay.row_heights.items()) if _pixels(h) == _DEFAULT_ROW_PX)
+    return (ident.target, ident.group, ident.criteria_set, bool(ident.branch), form.group_name, form.asks_answer,
+            repr(replace(lay, row_heights={})), tuple(sorted(lay.row_heights)), default)
+
+
+_DEFAULT_ROW_PX = 20  # XlsxWriter writes no height for a row of the default height
+
+
+def _pixels(height: float) -> int:
+    return int(height * 4.0 / 3.0 + 0.5)
+
+
+def _height_text(height: float) -> str:
+    """A row height as XlsxWriter writes it (rounded to whole pixels); the verification of
+    each shape checks this against what write_form really wrote."""
+    return f"{_pixels(height) * 0.75:.16g}"
+
+
+def _heights(scheme: Scheme, form: PlannedForm) -> dict[str, str]:
+    lay = form_layout_of(scheme, form.identity)
+    return {f"H{r}": _height_text(h) for r, h in lay.row_heights.items() if _pixels(h) != _DEFAULT_ROW_PX}
+
+
+_WORKBOOK_SHEET = re.compile(rb'<sheet [^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"')
+_RELATIONSHIP = re.compile(rb'<Relationship [^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"')
+
+
+def _form_part(zf: zipfile.ZipFile) -> str:
+    """The zip member of the score sheet (L.FORM_SHEET), through workbook.xml and its rels."""
+    sheets = dict(_WORKBOOK_SHEET.findall(zf.read("xl/workbook.xml")))
+    targets = {rid: target for rid, target in _RELATIONSHIP.findall(zf.read("xl/_rels/workbook.xml.rels"))}
+    target = targets[sheets[_escape(L.FORM_SHEET)]].decode()
+    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+
+
+def _mark_heights(body: bytes, heights: dict[str, str]) -> bytes | None:
+    for tag, text in heights.items():
+        pattern = re.compile(rb'(<row r="' + tag[1:].encode() + rb'"[^>]*? ht=")' + re.escape(text.encode()) + rb'"')
+        body, found = pattern.subn(lambda m: m.group(1) + _mark(tag).encode() + b'"', body)
+        if found != 1:
+            return None
+    return body
+
+
+def _mark(tag: str) -> str:
+    return f"{OPEN}{tag}{CLOSE}"
+
+
+def _marked_form(form: PlannedForm) -> PlannedForm:
+    ident = form.identity
+    marked = replace(ident, form_id=_mark("F"), code=_mark("C"), branch=_mark("B") if ident.branch else "",
+                     rater=_mark("R"))
+    return replace(form, identity=marked, rater_name=_mark("N"))
+
+
+def _escape(text: str) -> bytes:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode()
+
+
+def _values(scheme: Scheme, key: bytes, form: PlannedForm) -> dict[bytes, bytes]:
+    """Marker → what this form has there, XML-escaped."""
+    ident = form.identity
+    text = ident.to_json()
+    values = {"F": ident.form_id, "C": ident.code, "B": ident.branch, "R": ident.rater, "N": form.rater_name,
+              "J": text, "S": sign(key, text)}
+    for n, (code, name) in enumerate(ratee_labels(scheme, ident)):
+        values[f"I{n}"], values[f"L{n}"] = code, name
+    values |= _heights(scheme, form)
+    return {_mark(tag).encode(): _escape(value) for tag, value in values.items()}
+
+
+def _entry(text: bytes) -> bytes:
+    return b"<si><t>" + text + b"</t></si>"
+
+
+def _mark_labels(body: bytes, labels: list[tuple[str, str]]) -> bytes | None:
+    """The shared strings with each ratee label's entry marked; None when a label's entry is not
+    exactly once there (two ratees of one name, a name that is also a heading)."""
+    for n, (code, name) in enumerate(labels):
+        for tag, text in ((f"I{n}", code), (f"L{n}", name)):
+            entry = _entry(_escape(text))
+            if body.count(entry) != 1:
+                return None
+            body = body.replace(entry, _entry(_mark(tag).encode()))
+    return body
+
+
+@dataclass(frozen=True)
+class _Part:
+    info: zipfile.ZipInfo
+    data: bytes  # as stored in the template (deflated), for parts that never vary
+    crc: int
+    size: int
+    segments: tuple[bytes, ...] | None  # literal, marker, literal, …, literal: parts that vary
+    packed: tuple[bytes | None, ...] = ()  # a long literal's deflate blocks, made once
+
+
+_LONG = 512  # literals at least this long are deflated once, in the template
+
+
+def _pack(segments: tuple[bytes, ...]) -> tuple[bytes | None, ...]:
+    """Deflate blocks for each long literal, each ending in a full flush: raw deflate is a run of
+    blocks, and after a full flush none refers back, so per-form blocks can be spliced between."""
+    packed = []
+    for i, seg in enumerate(segments):
+        if i % 2 == 0 and len(seg) >= _LONG:
+            packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+            packed.append(packer.compress(seg) + packer.flush(zlib.Z_FULL_FLUSH))
+        else:
+            packed.append(None)
+    return tuple(packed)
+
+
+_FINAL = b"\x03\x00"  # an empty final block (fixed Huffman): ends the deflate stream
+
+
+@dataclass(frozen=True)
+class Template:
+    parts: tuple[_Part, ...]
+
+    def render(self, values: dict[bytes, bytes]) -> bytes:
+        """The form's whole .xlsx file."""
+        out = _ZipOut()
+        for part in self.parts:
+            if part.segments is None:
+                out.add_raw(part.info, part.data, part.crc, part.size)
+            else:
+                out.add_raw(part.info, *_deflated(part, values), zipfile.ZIP_DEFLATED)
+        return out.finish()
+
+
+def _deflated(part: _Part, values: dict[bytes, bytes]) -> tuple[bytes, int, int]:
+    """(deflated body, crc32, size): long literals as packed, the rest deflated now."""
+    blocks, pending, crc, size = [], [], 0, 0
+    for i, seg in enumerate(part.segments):
+        piece = seg if i % 2 == 0 else values[seg]
+        crc, size = zlib.crc32(piece, crc), size + len(piece)
+        packed = part.packed[i]
+        if packed is None:
+            pending.append(piece)
+            continue
+        if pending:
+            blocks.append(_flushed(b"".join(pending)))
+            pending = []
+        blocks.append(packed)
+    if pending:
+        blocks.append(_flushed(b"".join(pending)))
+    blocks.append(_FINAL)
+    return b"".join(blocks), crc, size
+
+
+def _flushed(data: bytes) -> bytes:
+    packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return packer.compress(data) + packer.flush(zlib.Z_FULL_FLUSH)
+
+
+def build_template(scheme: Scheme, key: bytes, form: PlannedForm, write_form: WriteForm) -> Template | None:
+    """The template of ``form``'s shape, written by ``write_form`` for the marked ``form``;
+    None when its ratees cannot be told apart in it."""
+    marked = _marked_form(form)
+    with tempfile.TemporaryDirectory(prefix="xlflag-template-") as tmp:
+        path = Path(tmp) / "template.xlsx"
+        write_form(scheme, key, marked, path)
+        raw = path.read_bytes()
+    text = marked.identity.to_json()
+    derived = {_escape(text): _mark("J").encode(), sign(key, text).encode(): _mark("S").encode()}
+    labels = ratee_labels(scheme, form.identity)
+    parts = []
+    with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+        form_part = _form_part(zf)
+        for info in zf.infolist():
+            body = zf.read(info)
+            for found, tag in derived.items():
+                body = body.replace(found, tag)
+            if info.filename == _SHARED_STRINGS:
+                body = _mark_labels(body, labels)
+            elif info.filename == form_part:
+                body = _mark_heights(body, _heights(scheme, form))
+            if body is None:
+                return None
+            if OPEN.encode() not in body:
+                parts.append(_Part(info, _raw_member(raw, info), info.CRC, info.file_size, None))
+                continue
+            pieces, at = [], 0
+            for match in _MARKER.finditer(body):
+                pieces += [body[at:match.start()], match.group()]
+                at = match.end()
+            pieces.append(body[at:])
+            parts.append(_Part(info, b"", 0, 0, tuple(pieces), _pack(tuple(pieces))))
+    return Template(tuple(parts))
+
+
+def write_by_template(scheme: Scheme, key: bytes, jobs: list[tuple[PlannedForm, Path]], write_form: WriteForm,
+                      *, workers: int | None = None) -> int:
+    """Write every (form, path), shapes spread over ``workers`` processes (default one per core);
+    returns how many forms went through a template (the others were written directly)."""
+    by_shape: dict[tuple, list[tuple[PlannedForm, Path]]] = {}
+    for job in jobs:
+        by_shape.setdefault(shape_of(scheme, job[0]), []).append(job)
+    shapes = sorted(by_shape.values(), key=len, reverse=True)  # biggest first: the cores finish together
+    # a shape is worth a worker when it has a few forms; 8 shapes or fewer are written here
+    return sum(map_files(_write_shape, (scheme, key, write_form), shapes, count=len(shapes), workers=workers,
+                         chunk=1, min_for_pool=8))
+
+
+def _write_shape(shared, shape_jobs: list[tuple[PlannedForm, Path]]) -> int:
+    scheme, key, write_form = shared
+    template = _verified(scheme, key, shape_jobs, write_form) if len(shape_jobs) > 2 else None
+    rest = shape_jobs[2:] if template else shape_jobs
+    for form, path in rest:
+        if template is None:
+            write_form(scheme, key, form, path)
+        else:
+            with atomic_path(path) as tmp:
+                tmp.write_bytes(template.render(_values(scheme, key, form)))
+    return len(rest) if template else 0
+
+
+def _verified(scheme: Scheme, key: bytes, shape_jobs, write_form: WriteForm) -> Template | None:
+    """The shape's template, built on its first form, if its rendering of the second form is
+    what ``write_form`` writes for it, part for part. The first two forms are written directly."""
+    (first, first_path), (second, second_path) = shape_jobs[:2]
+    write_form(scheme, key, first, first_path)
+    write_form(scheme, key, second, second_path)
+    try:
+        template = build_template(scheme, key, first, write_form)
+        rendered = template and template.render(_values(scheme, key, second))
+    except Exception:  # a layout this mechanism cannot mark: the plain path for this shape
+        return None
+    return template if rendered and _same_parts(rendered, second_path.read_bytes()) else None
+
+
+def _same_parts(a: bytes, b: bytes) -> bool:
+    with zipfile.ZipFile(io.BytesIO(a)) as za, zipfile.ZipFile(io.BytesIO(b)) as zb:
+        names = [i.filename for i in za.infolist()]
+        return names == [i.filename for i in zb.infolist()] and all(za.read(n) == zb.read(n) for n in names)
+
+
+# -- a minimal zip writer that can copy a member's deflated bytes unchanged ---------------------
+
+def _raw_member(raw: bytes, info: zipfile.ZipInfo) -> bytes:
+    """A member's stored (compressed) bytes, read past its local header."""
+    at = info.header_offset
+    name_len = int.from_bytes(raw[at + 26:at + 28], "little")
+    extra_len = int.from_bytes(raw[at + 28:at + 30], "little")
+    start = at + 30 + name_len + extra_len
+    return raw[start:start + info.compress_size]
+
+
+_LOCAL = struct.Struct("<4s5H3L2H")  # signature, version, flags, method, time, date, crc, sizes, name, extra
+_CENTRAL = struct.Struct("<4s6H3L5H2L")
+
+
+def _dos_time(info: zipfile.ZipInfo) -> tuple[int, int]:
+    dt = info.date_time
+    return dt[3] << 11 | dt[4] << 5 | dt[5] // 2, (dt[0] - 1980) << 9 | dt[1] << 5 | dt[2]
+
+
+class _ZipOut:
+    """Writes members in order, each given as already deflated (or stored) bytes."""
+
+    def __init__(self):
+        self._chunks: list[bytes] = []
+        self._central: list[bytes] = []
+        self._offset = 0
+
+    def add_raw(self, info: zipfile.ZipInfo, data: bytes, crc: int, size: int, method: int | None = None) -> None:
+        method = info.compress_type if method is None else method
+        name = info.filename.encode("utf-8")
+        flags = 0 if name.isascii() else 0x800
+        time, date = _dos_time(info)
+        local = _LOCAL.pack(b"PK\x03\x04", 20, flags, method, time, date, crc, len(data), size, len(name), 0)
+        self._central.append(_CENTRAL.pack(b"PK\x01\x02", 20, 20, flags, method, time, date, crc, len(data), size,
+                                           len(name), 0, 0, 0, 0, 0, self._offset) + name)
+        self._chunks += [local, name, data]
+        self._offset += len(local) + len(name) + len(data)
+
+    def finish(self) -> bytes:
+        central = b"".join(self._central)
+        count = len(self._central)
+        end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, count, count, len(central), self._offset, 0)
+        return b"".join(self._chunks) + central + end
