@@ -101,10 +101,10 @@ def _in_fresh_process(fn, *args):
 def step_build(root: Path, branches: int) -> int:
     from xlflag import api
     from xlflag.county import write_county_scheme
-    from xlflag.scheme.key import load_or_create_key
+    from xlflag.scheme.key import create_key
 
     path = write_county_scheme(root, branches)
-    load_or_create_key(path)
+    create_key(path)
     return len(api.load_scheme(path).members)
 
 

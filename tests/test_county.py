@@ -19,7 +19,7 @@ from xlflag.county import county_sheets, fill_fast, write_county_scheme
 from xlflag.edge.libreoffice import convert_many, find_soffice
 from xlflag.forms.template import shape_of
 from xlflag.forms.write import write_forms
-from xlflag.scheme.key import load_key, load_or_create_key
+from xlflag.scheme.key import create_key, load_key
 
 BRANCHES = 5
 
@@ -28,7 +28,8 @@ BRANCHES = 5
 def county(tmp_path_factory):
     root = tmp_path_factory.mktemp("county")
     scheme_path = write_county_scheme(root / "scheme", BRANCHES)
-    key = load_or_create_key(scheme_path)
+    create_key(scheme_path)
+    key = load_key(scheme_path)
     scheme = api.load_scheme(scheme_path)
     fast = write_forms(scheme, key, root / "fast")  # by template, on the pool
     plain = write_forms(scheme, key, root / "plain", direct=True)

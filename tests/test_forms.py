@@ -336,7 +336,9 @@ def test_a_leader_rating_two_criteria_sets_gets_files_named_by_set_only(tmp_path
     head, *rows = sheets["党员名册"]
     moved = next(r for r in rows if r[0] == "第二党支部")
     sheets["党员名册"] = [head] + [(("第一党支部",) + r[1:]) if r is moved else r for r in rows]
-    written = api.make_forms(write_scheme_workbook(sheets, tmp_path / "方案.xlsx"), tmp_path / "out")
+    scheme = write_scheme_workbook(sheets, tmp_path / "方案.xlsx")
+    create_key(scheme)  # as init does
+    written = api.make_forms(scheme, tmp_path / "out")
     names = sorted(p.name for p in (tmp_path / "out" / "第一党支部" / "领导点评").iterdir())
     assert names == ["李主任_企业党员.xlsx", "李主任_机关党员.xlsx", "王书记_企业党员.xlsx", "王书记_机关党员.xlsx"]
     assert all(p.exists() for _, p in written.forms)

@@ -13,7 +13,7 @@ from xlflag.core import layout as L
 from xlflag.core import textfit as T
 from xlflag.core.formplan import form_layout_of, plan_forms
 from xlflag.core.model import Item
-from xlflag.scheme.key import load_or_create_key
+from xlflag.scheme.key import create_key, load_key
 from xlflag.scheme.templates import template_sheets, write_scheme_workbook
 
 
@@ -52,7 +52,8 @@ def test_short_label_is_the_schemes_or_the_wordings_first_four_characters():
 def preset_forms(request, tmp_path_factory):
     path = api.init_scheme(request.param, tmp_path_factory.mktemp(request.param))
     scheme = api.load_scheme(path)
-    return scheme, plan_forms(scheme, load_or_create_key(path))
+    create_key(path)  # as init does
+    return scheme, plan_forms(scheme, load_key(path))
 
 
 def test_every_preset_form_prints_at_9_pt_or_more(preset_forms):
@@ -81,6 +82,7 @@ def test_a_short_name_from_the_scheme_heads_the_column(tmp_path):
     head, *rows = sheets["测评项目"]
     sheets["测评项目"] = [head + ("简称",)] + [r + (("学习",) if r[2] == "1.1" else ("",)) for r in rows]
     path = write_scheme_workbook(sheets, tmp_path / "方案.xlsx")
+    create_key(path)  # as init does
     written = api.make_forms(path, tmp_path / "out")
     ws = openpyxl.load_workbook(tmp_path / "out" / "第一党支部" / "互评" / "张伟.xlsx")["测评表"]
     heads = [c.value for c in ws[5] if c.value]
