@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import mailbox
 import re
+import shutil
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime
@@ -79,6 +80,14 @@ class Forms:
 
 def make_forms(scheme_path: Path, out: Path) -> Forms:
     return Forms(scheme_path, api.make_forms(scheme_path, out).forms)
+
+
+def scheme_copy(forms: Forms, folder: Path) -> Path:
+    """The forms' scheme and its key copied into ``folder``, so a test has a store of its own."""
+    folder.mkdir()
+    for name in ("方案.xlsx", "xlflag.key"):
+        shutil.copyfile(forms.scheme_path.parent / name, folder / name)
+    return folder / "方案.xlsx"
 
 
 def clean_scores(scheme, identity: FormIdentity) -> dict[str, tuple[tuple[str, Fraction], ...]]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import stat
 from pathlib import Path
 
@@ -41,11 +40,7 @@ def forms(tmp_path_factory):
 
 @pytest.fixture
 def scheme(forms, tmp_path):
-    folder = tmp_path / "方案"
-    folder.mkdir()
-    for name in ("方案.xlsx", "xlflag.key"):
-        shutil.copyfile(forms.scheme_path.parent / name, folder / name)
-    return folder / "方案.xlsx"
+    return kit.scheme_copy(forms, tmp_path / "方案")
 
 
 # -- -o never destroys an input --------------------------------------------------------------------

@@ -2,7 +2,6 @@
 return changes only what it should."""
 from __future__ import annotations
 
-import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -27,11 +26,7 @@ def forms(tmp_path_factory):
 @pytest.fixture
 def scheme_copy(forms, tmp_path):
     """The scheme and its key in a folder of their own, so each test has its own store."""
-    folder = tmp_path / "方案"
-    folder.mkdir()
-    for name in ("方案.xlsx", "xlflag.key"):
-        shutil.copyfile(forms.scheme_path.parent / name, folder / name)
-    return folder / "方案.xlsx"
+    return kit.scheme_copy(forms, tmp_path / "方案")
 
 
 def fill(forms, where, target: Path, edits=None) -> Path:

@@ -318,7 +318,7 @@ def _container_suffix(suffix: str, kind: str) -> str:
 
 def _mbox(entry: Entry, sha256: str, copy: Path, limits: Limits, store: EvidenceStore | None) -> Iterator[Arrival]:
     """A mailbox, streamed once into a private copy (hashed on the way), stored, split from there."""
-    stored = store.keep_file(copy, sha256, ".mbox") if store else ""
+    stored = store.keep(copy, sha256, ".mbox") if store else ""
     count = 0
     with open(copy, "rb") as handle:
         for number, raw in enumerate(split_mbox(handle), start=1):

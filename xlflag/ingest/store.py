@@ -56,32 +56,21 @@ class EvidenceStore:
         return self.root / LEDGER_FILE
 
     def keep(self, path: Path, sha256: str, suffix: str) -> str:
-        """Copy ``path`` in under its hash unless already there; the copy's path, relative."""
-        relative = f"{ORIGINALS}/{sha256}{suffix.lower()}"
-        target = self.root / relative
-        if not target.is_file():
-            with atomic_path(target) as tmp:
-                shutil.copyfile(path, tmp)
-        return relative
+        """Copy ``path`` in under its hash unless already there (a private copy made in one read,
+        such as a mailbox streamed while hashing); the copy's path, relative."""
+        return self._stored(sha256, suffix, lambda tmp: shutil.copyfile(path, tmp))
 
     def keep_bytes(self, data: bytes, sha256: str, suffix: str) -> str:
         """Store ``data`` (the very bytes that were hashed and are parsed) under its hash."""
+        return self._stored(sha256, suffix, lambda tmp: tmp.write_bytes(data))
+
+    def _stored(self, sha256: str, suffix: str, write) -> str:
         relative = f"{ORIGINALS}/{sha256}{suffix.lower()}"
         target = self.root / relative
         if not target.is_file():
             with atomic_path(target) as tmp:
-                tmp.write_bytes(data)
+                write(tmp)
         return relative
-
-    def keep_file(self, private_copy: Path, sha256: str, suffix: str) -> str:
-        """Store a private copy made in one read (a mailbox streamed while hashing) under its hash."""
-        relative = f"{ORIGINALS}/{sha256}{suffix.lower()}"
-        target = self.root / relative
-        if not target.is_file():
-            with atomic_path(target) as tmp:
-                shutil.copyfile(private_copy, tmp)
-        return relative
-
 
 def ledger_csv(entries: Iterable) -> bytes:
     buffer = io.StringIO()
