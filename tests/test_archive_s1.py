@@ -168,3 +168,26 @@ def _rows(path, sheet, header_row=1):
         return [dict(zip(header, r)) for r in ws.iter_rows(min_row=header_row + 1, values_only=True) if any(r)]
     finally:
         wb.close()
+
+
+def test_the_bulletin_compares_with_the_previous_period(committed, halves, tmp_path):
+    """H2 against H1 (the table above): C1 5★→4★ 降星, C2 持平, D2 2★→3★ 升星, D1 4★→4★ 持平
+    (H1's 增星 counts), D3 新入档; 综合股 loses the flag, 业务股 takes it."""
+    from docx import Document
+
+    scheme, returns = halves["2026H2"]
+    target = tmp_path / "简报.docx"
+    made = runner.invoke(app, ["bulletin", str(scheme), str(returns), "-o", str(target), "--db", committed])
+    assert made.exit_code == 0, made.output
+    doc = Document(target)
+    summary = doc.paragraphs[1].text
+    assert summary.endswith("与2026年上半年相比，升星1名，持平2名，降星1名，新入档1名。"
+                            f"流动红旗：{ONE}失旗；{TWO}夺旗。")
+    assert "与2026年上半年相比" in [p.text.split("、", 1)[-1] for p in doc.paragraphs]
+    change = [[c.text for c in row.cells] for row in doc.tables[-1].rows]
+    assert change == [["支部", "升星", "持平", "降星", "新入档", "未评定"],
+                      [ONE, "1", "1", "1", "0", "0"], [TWO, "0", "1", "0", "1", "0"]]
+    first = runner.invoke(app, ["bulletin", str(halves["2026H1"][0]), str(halves["2026H1"][1]), "-o",
+                                str(tmp_path / "上半年简报.docx"), "--db", committed])
+    assert first.exit_code == 0, first.output  # the archive's first period: nothing to compare
+    assert "相比" not in Document(tmp_path / "上半年简报.docx").paragraphs[1].text

@@ -10,6 +10,7 @@ from docx.oxml.ns import qn
 from test_cli import invoke
 from test_notice import run  # noqa: F401  (the S1 2026H1 run with the H1 adjustments)
 
+from xlflag.archive.store import ARCHIVE_FILE
 from xlflag.publish.charts import cjk_font, font_has
 
 ORG = "丽江市古城区统计局党支部"
@@ -21,6 +22,7 @@ def bulletin(run, tmp_path_factory):  # noqa: F811
     made = invoke("bulletin", run.scheme_path, run.root / "returns", "-o", target)
     assert made.exit_code == 0, made.output
     assert "图表2幅" in made.output
+    assert not (run.scheme_path.parent / ARCHIVE_FILE).exists()  # no archive: none is created to compare with
     return target
 
 

@@ -56,7 +56,7 @@ def test_every_sheet_starts_with_its_header(name):
 def test_settings(name):
     s = kv(PRESETS[name], "设置")
     notice = {"公示内容", "公示天数", "公示开始", "公示结束", "申诉方式", "免收表单",
-              "星级名额", "星级名额并列规则", "废票规则"}
+              "星级名额", "星级名额并列规则", "废票规则", "去掉最高最低分"}
     anonymity = {"评价人数门槛", "不足门槛时"}
     assert set(s) == {"组织名称", "期次", "周期", "五星需突出表现", "计分步长", "空白处理", "方案说明"} | notice | anonymity
     assert (s["评价人数门槛"], s["不足门槛时"]) == ("3", "按其余评价主体折算")
@@ -66,7 +66,7 @@ def test_settings(name):
     assert all(isinstance(v, str) and v for k, v in s.items() if k not in notice)
     # the 公示 settings the office fills in: levels only and 3 days by default, dates left blank
     assert (s["公示内容"], s["公示天数"]) == ("星级", 3)
-    assert all(s[k] is None for k in ("公示开始", "公示结束", "申诉方式", "免收表单", "星级名额", "星级名额并列规则", "废票规则"))
+    assert all(s[k] is None for k in ("公示开始", "公示结束", "申诉方式", "免收表单", "星级名额", "星级名额并列规则", "废票规则", "去掉最高最低分"))
 
 
 def test_cycles_follow_the_plans():

@@ -10,6 +10,9 @@ The plan's rules (preset s1), worked by hand below:
 """
 from __future__ import annotations
 
+import shutil
+
+import openpyxl
 import pytest
 from preset_kit import (
     TOTAL,
@@ -24,6 +27,7 @@ from preset_kit import (
     sheet_title,
 )
 
+from xlflag import api
 from xlflag.edge.libreoffice import formula_mismatches
 
 ORG = "丽江市古城区统计局党支部"
@@ -100,11 +104,12 @@ def test_half_year_label_in_form_titles(run):
 def test_half_year_label_in_results_titles(run):
     assert sheet_title(run.results, "汇总") == f"{ORG}{HALF}党员授旗评星综合测评表"
     assert sheet_title(run.results, "流动红旗") == f"{ORG}{HALF}“流动红旗”评比排名"
-    assert HALF in sheet_title(run.results, "公示")
+    assert HALF in sheet_title(run.result.notice, "公示")
 
 
 def test_public_title_names_the_posting_once(run):
-    assert sheet_title(run.results, "公示") == f"{ORG}{HALF}党员授旗评星结果公示"
+    assert sheet_title(run.result.notice, "公示") == f"{ORG}{HALF}授旗评星结果公示"
+    assert "公示" not in openpyxl.load_workbook(run.results, read_only=True).sheetnames  # one 公示: 公示.xlsx
 
 
 def test_totals_and_star_levels(run):
@@ -129,3 +134,40 @@ def test_flag_on_score_alone(run):
 @needs_soffice
 def test_formulas_recalculate_to_the_cached_values(run):
     assert formula_mismatches(run.results) == []
+
+
+@needs_soffice
+def test_a_weight_changed_in_the_scheme_moves_every_derived_cell(run, tmp_path):
+    """参数 is locked: weights change in the scheme, and a new consolidation of the same returns
+    moves the totals, stars, ranks and the rule sentence together; LibreOffice recalculates every
+    formula to the new cached values.
+    Members 自评 10, 互评 20, 领导点评 50, 职工群众参评 20 (was 20/30/20/30):
+    C1 100×0.1 + 92.5×0.2 + 85×0.5 + 90.5×0.2 = 10 + 18.5 + 42.5 + 18.1 = 89.10 → 4★ (was 5★);
+    C2 90×0.1 + 89.5×0.2 + 90×0.5 + 90×0.2 = 9 + 17.9 + 45 + 18 = 89.90 → 4★, now above C1.
+    Flag 支部自评 10, 领导点评 30, 群众意见 30, 上级综合评定 30 (was 20/20/30/30):
+    综合股 90×0.1 + 88×0.3 + 88×0.3 + 92×0.3 = 9 + 26.4 + 26.4 + 27.6 = 89.40 (was 89.60)."""
+    folder = tmp_path / "scheme"
+    folder.mkdir()
+    for name in ("方案.xlsx", "xlflag.key"):
+        shutil.copyfile(run.scheme_path.parent / name, folder / name)
+    wb = openpyxl.load_workbook(folder / "方案.xlsx")
+    ws = wb["评价主体"]
+    head = [c.value for c in ws[1]]
+    new = {"自评": 10, "互评": 20, "领导点评": 50, "职工群众参评": 20,
+           "支部自评": 10, "上级综合评定": 30}
+    for row in ws.iter_rows(min_row=2):
+        name, target = row[head.index("名称")].value, row[head.index("对象")].value
+        if name == "领导点评" and target == "支部":
+            row[head.index("权重")].value = 30
+        elif name in new:
+            row[head.index("权重")].value = new[name]
+    wb.save(folder / "方案.xlsx")
+    result = api.consolidate(folder / "方案.xlsx", run.root / "returns", tmp_path / "结果.xlsx")
+    got = {m.member.member_id: (float(m.total), m.stars) for m in result.members}
+    assert (got["C1"], got["C2"], got["D1"]) == ((89.10, 4), (89.90, 4), (80.00, 4))
+    rows = {r["编号"]: (r["综合得分"], r["星级"]) for r in sheet_rows(result.output, "汇总")}
+    assert (rows["C1"], rows["C2"]) == ((89.1, 4), (89.9, 4))
+    flag = {r["支部"]: (r["综合得分"], r["名次"], r["结果"]) for r in sheet_rows(result.output, "流动红旗")}
+    assert flag[ONE] == (89.4, 1, "授旗")
+    assert "自评10%、互评20%、领导点评50%、职工群众参评20%" in sheet_title(result.output, "汇总", "A2")
+    assert formula_mismatches(result.output) == []

@@ -115,16 +115,18 @@ def test_named_stars_hand_worked(run):
     assert {s for (m, s), (_, mark) in rows.items() if m == "K1" and mark == "★"} == set(STARS)
 
 
-def test_public_sheet_names_the_stars_earned(run):
-    """公示 lists each member's named stars, in the scheme's order, and nothing about raters."""
-    ws = openpyxl.load_workbook(run.results, data_only=True)["公示"]
-    header = [c.value for c in ws[2]]
-    assert header == ["序号", "支部", "姓名", "综合得分", "模范星"]
+def test_public_notice_names_the_stars_earned(run):
+    """公示.xlsx lists those who earned a named star, each star in the scheme's order, and
+    nothing about raters (S5 rates no star levels: only the named stars are posted)."""
+    ws = openpyxl.load_workbook(run.result.notice, data_only=True)["公示"]
+    rows = [r for r in ws.iter_rows(values_only=True)]
+    at = next(n for n, r in enumerate(rows) if r[0] == "序号")
+    assert [v for v in rows[at] if v] == ["序号", "支部", "姓名", "所获星名"]
     names = {row[1]: row[2] for row in ROSTER[1:]}
-    listed = {r[2]: r[4] or "" for r in ws.iter_rows(min_row=3, values_only=True) if r[2]}
+    listed = {r[2]: r[3] or "" for r in rows[at + 1:] if isinstance(r[0], int)}
     assert listed[names["K1"]] == "、".join(STARS)
     assert listed[names["L1"]] == "廉政模范星"
-    assert listed[names["K2"]] == ""
+    assert names["K2"] not in listed
 
 
 def test_flag_tie_settled_by_satisfaction(run):

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .archive.history import (
+    period_change,
     Comparison,
     FlagHistory,
     MemberPeriod,
@@ -24,10 +25,10 @@ from .archive.history import (
 from .archive.importer import HistoryUnreadable, read_history  # noqa: F401  (the CLI catches it)
 from .archive.record import PeriodRecord, period_record
 from .archive.sheets import write_archive, write_year
-from .archive.store import PeriodCommitted, database_url, opened, shown_url
+from .archive.store import PeriodCommitted, archive_exists, database_url, opened, shown_url
 from .core.adjustments import Adjusted, apply_adjustments
 from .core.awards import Awards, decide_awards
-from .core.ballots import void_ballots
+from .core.ballots import mark_extremes, void_ballots
 from .core.formplan import plan_forms
 from .core.issued import Issued
 from .core.model import Scheme
@@ -228,28 +229,43 @@ def consolidate(scheme_path: Path, returns: Path | None, output: Path, *, progre
         write_results(results, output)
         write_notice(build_notice(scheme, done.adjusted, len(done.outstanding)), notice)
         if bulletin:
-            write_bulletin(bulletin_data(done), Path(bulletin))
+            write_bulletin(bulletin_data(done, scheme_path), Path(bulletin))
         papers = write_papers(results, store.root / PAPERS_FILE)
     return replace(done, output=output, notice=notice, ledger=ledger, papers=papers,
                    bulletin=bulletin and Path(bulletin), added=period.new_arrivals(state, done.intake.ledger))
 
 
 def make_bulletin(scheme_path: Path, returns: Path | None, output: Path, *,
-                  progress: Progress | None = None) -> Bulletin:
+                  progress: Progress | None = None, db: str | None = None) -> Bulletin:
     """The 简报 alone (.docx): the period's stored returns plus RETURNS, as consolidate reads
-    them; stores nothing, writes OUTPUT."""
+    them, compared with the period before it in the archive ``db`` (default beside the scheme)
+    when there is one; stores nothing, writes OUTPUT."""
     guard_output(Path(output), Path(scheme_path), returns)
     scheme = load_scheme(scheme_path)
     store = EvidenceStore.beside(scheme_path, scheme.settings.period)
     prior = period.prior_of(store, period.derive_state(period.read_events(store)))
     done, _ = _evaluate(scheme, scheme_path, returns, (Path(output),), None, progress, False, (), prior)
-    return write_bulletin(bulletin_data(done), Path(output))
+    return write_bulletin(bulletin_data(done, scheme_path, db), Path(output))
 
 
-def bulletin_data(done: Consolidation) -> BulletinData:
+def bulletin_data(done: Consolidation, scheme_path: Path, db: str | None = None) -> BulletinData:
     expected = sum(s.expected for s in done.status)
     counted = sum(s.accepted for s in done.status) - len(done.void)
-    return BulletinData(done.scheme, done.adjusted, done.awards.branches, expected, counted)
+    return BulletinData(done.scheme, done.adjusted, done.awards.branches, expected, counted,
+                        _change_since_previous(done, database_url(db, Path(scheme_path))))
+
+
+def _change_since_previous(done: Consolidation, url: str):
+    """This period against the one before it in the archive; None without an archive (none is
+    created) or without an earlier period."""
+    if not archive_exists(url):
+        return None
+    with opened(url) as archive:
+        records = archive.records()
+    scheme = done.scheme
+    current = period_record(scheme, done.members, done.awards, done.status, done.adjusted)
+    previous = previous_of(records, current.period)
+    return previous and period_change(compare(previous, current), scheme.flag.flag_name if scheme.flag else "")
 
 
 def _evaluate(scheme, scheme_path, returns, outputs, store, progress, final, waive,
@@ -264,7 +280,7 @@ def _evaluate(scheme, scheme_path, returns, outputs, store, progress, final, wai
     if final and outstanding:  # the originals are stored; their events come with the next run
         raise NotFinal(outstanding)
     counted, void = void_ballots(scheme, intake.accepted)  # 废票: returned and listed, not scored
-    ratings = anonymise(scheme, counted)
+    ratings = mark_extremes(scheme, anonymise(scheme, counted))  # 去掉最高最低分, when set
     members = score_members(scheme, ratings)
     awards = decide_awards(scheme, ratings, members)
     adjusted = apply_adjustments(scheme, members, awards, Path(scheme_path).name)

@@ -152,9 +152,10 @@ def bulletin(
     scheme: Path = typer.Argument(..., help="方案工作簿 / scheme workbook"),
     returns: Optional[Path] = typer.Argument(None, help="本次回收文件夹（不给出则只用已存档的）/ folder of returned files"),
     output: Path = typer.Option(Path("简报.docx"), "--output", "-o", help="简报 / bulletin (.docx)"),
+    db: str = typer.Option(None, "--db", help="与上期比较所用的档案 / archive to compare with (default beside the scheme)"),
 ) -> None:
     """写出简报 / write the 简报: summary, star distribution, flag ranking, charts (.docx)."""
-    made = _read_returns(lambda progress: api.make_bulletin(scheme, returns, output, progress=progress), "未生成简报")
+    made = _read_returns(lambda progress: api.make_bulletin(scheme, returns, output, progress=progress, db=db), "未生成简报")
     charts = f"图表{len(made.charts)}幅（字体：{made.font}）" if made.font else "未找到中文字体，图表从略"
     typer.echo(f"简报：{made.path}；{charts}")
 

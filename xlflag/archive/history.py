@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
+from ..core.change import PeriodChange
+from ..core.model import period_label
 from ..core.scoring import round_half_up
 from .record import Adjustment, MemberRecord, PeriodRecord
 
@@ -186,6 +188,23 @@ def _member_change(before: MemberRecord | None, now: MemberRecord) -> MemberChan
 
 def _flag_change(held: bool, holds: bool) -> str:
     return DEFENDED if held and holds else TAKEN if holds else LOST if held else ""
+
+
+def period_change(c: Comparison, flag_name: str = "") -> PeriodChange | None:
+    """The comparison as the 简报 states it: counts per kind and branch, the flag's move;
+    None for the first period in the archive. Names no member (a 简报 is circulated)."""
+    if c.previous is None:
+        return None
+    counts = {kind: sum(m.change == kind for m in c.members) for kind in (UP, SAME, DOWN, NEW, UNRATED)}
+    said = "，".join(f"{kind}{n}名" for kind, n in counts.items() if n)
+    sentence = f"与{period_label(c.previous)}相比，{said}。"
+    flag = "；".join(f"{b.branch}{b.change}" for b in c.branches if b.change)
+    if flag_name and flag:
+        sentence += f"{flag_name}：{flag}。"
+    branches = list(dict.fromkeys(m.branch for m in c.members))
+    rows = tuple((b, *(sum(m.branch == b and m.change == kind for m in c.members) for kind in (UP, SAME, DOWN, NEW, UNRATED)))
+                 for b in branches)
+    return PeriodChange(period_label(c.previous), sentence, rows)
 
 
 def previous_of(records, period: str) -> PeriodRecord | None:

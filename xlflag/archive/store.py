@@ -48,6 +48,15 @@ def database_url(db: str | Path | None, beside: Path | None = None) -> str:
     return text
 
 
+def archive_exists(url: str) -> bool:
+    """Whether there is an archive to read: a SQLite file on disk (reading must not create one),
+    or any server database."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return bool(parsed.database) and Path(parsed.database).is_file()
+    return True
+
+
 def shown_url(url: str) -> str:
     """The SQLite file, or the URL without its password, for messages."""
     parsed = make_url(url)

@@ -1,9 +1,13 @@
 """The ballot rules offices add to the plain mean (Chinese 民主测评 practice). Pure. Each is a
 scheme setting (设置), off unless set, and stated on the sheets when it applies:
 
-- 去掉一个最高分和一个最低分, only when a group has at least K raters: (Σ − max − min) ÷ (n − 2)
-  (``trimmed_mean``). Not wired into scoring yet: 数据 now publishes per-group sums (issue 10),
-  and a trimmed group needs its sums without the highest and lowest rater's scores.
+- 去掉一个最高分和一个最低分 (设置 去掉最高最低分), per ratee and rater group, only when the group
+  has at least K raters and still has its anonymity threshold after the two are left out
+  (``mark_extremes``): the rater with the highest total and the one with the lowest are left
+  out of every score of that group (total, categories, model stars), so the mean is
+  (Σ − max − min) ÷ (n − 2) (``trimmed_mean``). Self-rating is one rater and is never trimmed.
+  Equal totals at the top or bottom: the first in rater order goes (the mean is the
+  same whichever). 满意度 answers are votes, not scores: every rater's counts.
 - A quota per star level (星级名额, e.g. "5星:5%" or "5星:1/3"): at most floor(share × members)
   members keep that level; the rest drop one level (and meet the next level's quota, if any).
   Order: higher 综合得分 first, then the group means named in 星级名额并列规则; members still
@@ -21,7 +25,7 @@ from math import floor
 from .model import Scheme
 from .problems import Code, Problem
 from .ratings import AcceptedForm
-from .scoring import MemberResult
+from .scoring import EXEMPT_KINDS, MemberResult, Rating, thresholds
 
 FULL_MARKS, OVER_QUOTA = "全满分", "超名额"
 VOID_RULES = (FULL_MARKS, OVER_QUOTA)
@@ -36,6 +40,41 @@ def trimmed_mean(totals: list[Fraction], minimum: int = DEFAULT_TRIM_MINIMUM) ->
     if len(totals) >= max(minimum, 3):
         return (sum(totals, Fraction(0)) - max(totals) - min(totals)) / (len(totals) - 2), True
     return sum(totals, Fraction(0)) / len(totals), False
+
+
+HIGHEST, LOWEST = "最高分", "最低分"
+
+
+def mark_extremes(scheme: Scheme, ratings: list[Rating],
+                  required: dict[tuple[str, str], int] | None = None) -> list[Rating]:
+    """The ratings, the highest and lowest of each trimmed (ratee, group) marked ``dropped``;
+    unchanged while 去掉最高最低分 is off."""
+    k = scheme.settings.trim_minimum
+    if k is None:
+        return ratings
+    required = thresholds(scheme) if required is None else required
+    exempt = {g.code for g in scheme.groups if g.rater_kind in EXEMPT_KINDS}
+    slots: dict[tuple[str, str], list[int]] = {}
+    for n, r in enumerate(ratings):
+        if r.group not in exempt:
+            slots.setdefault((r.ratee, r.group), []).append(n)
+    marks: dict[int, str] = {}
+    for key, at in slots.items():
+        if len(at) < max(k, 3, required.get(key, 1) + 2):
+            continue
+        high = min(at, key=lambda n: (-ratings[n].total, ratings[n].rater))
+        low = min((n for n in at if n != high), key=lambda n: (ratings[n].total, ratings[n].rater))
+        marks[high], marks[low] = HIGHEST, LOWEST
+    return [replace(r, dropped=marks[n]) if n in marks else r for n, r in enumerate(ratings)]
+
+
+def trim_rule_text(scheme: Scheme) -> str:
+    """去掉最高最低分 as the sheets state it; empty while it is off."""
+    k = scheme.settings.trim_minimum
+    if k is None:
+        return ""
+    return (f"去掉一个最高分和一个最低分：同一评价主体对同一被评对象不少于{k}人评分时，去掉总分最高和最低的各一人，"
+            f"其余评分求平均（去掉后不足计分门槛的不去掉）；本人自评不去掉；满意度按全部答卷统计。")
 
 
 # -- quotas per star level -------------------------------------------------------------------------

@@ -41,11 +41,18 @@ class GroupCells:
     total: str  # sum of the raters' totals
     categories: dict[tuple[str, str], str] = field(default_factory=dict)  # (set, category) → sum
     answers: dict[str, str] = field(default_factory=dict)  # 满意度 answer → how many gave it
+    counted_cell: str = ""  # raters the sums are over, when 去掉最高最低分 leaves some out
+
+    @property
+    def counted(self) -> str:
+        """The divisor of every mean: the counted raters, or all who rated."""
+        return self.counted_cell or self.count
 
 
-def group_mean(count_cell: str, required_cell: str, sum_cell: str) -> str:
-    """Mirrors scoring._group_score: sum ÷ count, or 不足N人 below the threshold."""
-    return f'=IF({count_cell}<{required_cell},"不足"&{required_cell}&"人",{sum_cell}/{count_cell})'
+def group_mean(cells: GroupCells) -> str:
+    """Mirrors scoring._group_score: sum ÷ counted raters, or 不足N人 below the threshold."""
+    return (f'=IF({cells.count}<{cells.required},"不足"&{cells.required}&"人",'
+            f'{cells.total}/{cells.counted})')
 
 
 def weighted_total(mean_cells: list[str], weight_cells: list[str], decimals: int, rescale: bool) -> str:
@@ -65,9 +72,9 @@ def weighted_category(groups: list[tuple[GroupCells, str]], key: tuple[str, str]
     def counts(g: GroupCells) -> str:
         return f"{g.count}>={g.required}"
     if not rescale:
-        terms = "+".join(f"{g.categories[key]}/{g.count}*{w}/100" for g, w in groups)
+        terms = "+".join(f"{g.categories[key]}/{g.counted}*{w}/100" for g, w in groups)
         return f'=IF({guard_cell}="","",ROUND({terms},{decimals}))'
-    num = "+".join(f"IF({counts(g)},{g.categories[key]}/{g.count}*{w},0)" for g, w in groups)
+    num = "+".join(f"IF({counts(g)},{g.categories[key]}/{g.counted}*{w},0)" for g, w in groups)
     den = "+".join(f"IF({counts(g)},{w},0)" for g, w in groups)
     return f'=IF({guard_cell}="","",ROUND(({num})/({den}),{decimals}))'
 

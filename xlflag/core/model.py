@@ -161,6 +161,7 @@ class Settings:
     star_quotas: tuple[tuple[int, Fraction], ...] = ()  # 星级名额: (level, share of members)
     quota_tie_break: tuple[str, ...] = ()  # 星级名额并列规则: rater group names, in order
     void_rules: tuple[str, ...] = ()  # 废票规则: 全满分, 超名额
+    trim_minimum: int | None = None  # 去掉最高最低分: from this many raters of a group on
 
     @property
     def period_label(self) -> str:

@@ -44,6 +44,7 @@ class Rating:
     ratee: str  # member id, or branch name on a flag form
     scores: tuple[tuple[str, Fraction], ...]
     answer: str = ""  # 满意度 on the masses' flag questionnaire
+    dropped: str = ""  # 最高分 / 最低分: left out of the group's scores (设置 去掉最高最低分)
 
     @property
     def total(self) -> Fraction:
@@ -59,6 +60,7 @@ class GroupScore:
     raters: int
     mean: Fraction | None  # None while fewer than ``required`` raters rated the ratee
     required: int = 1  # raters needed before the mean is shown (the anonymity threshold)
+    dropped: int = 0  # of ``raters``, left out as the highest and lowest (去掉最高最低分)
 
     @property
     def short_text(self) -> str:
@@ -136,19 +138,28 @@ def group_scores(groups: tuple[RaterGroup, ...], ratings: list[Rating], codes: f
     subtotals when ``codes`` names its items); the mean is None below ``required[(ratee,
     group code)]`` raters (1 where not given)."""
     values: dict[tuple[str, str], list[Fraction]] = {}
+    dropped: dict[tuple[str, str], int] = {}
     for r in ratings:
-        values.setdefault((r.ratee, r.group), []).append(r.total if codes is None else r.subtotal(codes))
+        key = (r.ratee, r.group)
+        if r.dropped:
+            dropped[key] = dropped.get(key, 0) + 1
+        else:
+            values.setdefault(key, []).append(r.total if codes is None else r.subtotal(codes))
     required = required or {}
 
     def for_ratee(ratee: str) -> tuple[GroupScore, ...]:
-        return tuple(_group_score(g, values.get((ratee, g.code), []), required.get((ratee, g.code), 1)) for g in groups)
+        return tuple(_group_score(g, values.get((ratee, g.code), []), required.get((ratee, g.code), 1),
+                                  dropped.get((ratee, g.code), 0)) for g in groups)
 
     return for_ratee
 
 
-def _group_score(group: RaterGroup, totals: list[Fraction], required: int) -> GroupScore:
-    mean = sum(totals, Fraction(0)) / len(totals) if totals and len(totals) >= required else None
-    return GroupScore(group, len(totals), mean, required)
+def _group_score(group: RaterGroup, totals: list[Fraction], required: int, dropped: int = 0) -> GroupScore:
+    """The mean over the counted raters; shown once all who rated (counted or dropped) reach
+    ``required`` — trimming leaves at least ``required`` counted (ballots.mark_extremes)."""
+    raters = len(totals) + dropped
+    mean = sum(totals, Fraction(0)) / len(totals) if totals and raters >= required else None
+    return GroupScore(group, raters, mean, required, dropped)
 
 
 def member_total(groups: tuple[GroupScore, ...], policy: str = SHORT_RESCALE) -> Decimal | None:
@@ -173,21 +184,29 @@ class GroupSums:
     """What 数据 publishes per ratee and rater group: how many rated, and the sums over them."""
 
     raters: int
-    items: dict[str, Fraction]  # item code → sum of that item's scores
-    answers: dict[str, int]  # 满意度 answer → how many gave it
+    items: dict[str, Fraction]  # item code → sum of that item's scores, over the counted raters
+    answers: dict[str, int]  # 满意度 answer → how many gave it (every rater: a vote, not a score)
+    dropped: int = 0  # raters left out of ``items`` as the highest and lowest (去掉最高最低分)
+
+    @property
+    def counted(self) -> int:
+        return self.raters - self.dropped
 
 
 def group_sums(ratings: list[Rating]) -> dict[tuple[str, str], GroupSums]:
     """(ratee, group code) → the group's sums: no single rater's scores survive the sum."""
     acc: dict[tuple[str, str], tuple[list[int], dict, dict]] = {}
     for r in ratings:
-        count, items, answers = acc.setdefault((r.ratee, r.group), ([0], {}, {}))
+        count, items, answers = acc.setdefault((r.ratee, r.group), ([0, 0], {}, {}))
         count[0] += 1
-        for code, score in r.scores:
-            items[code] = items.get(code, Fraction(0)) + score
         if r.answer:
             answers[r.answer] = answers.get(r.answer, 0) + 1
-    return {key: GroupSums(count[0], items, answers) for key, (count, items, answers) in acc.items()}
+        if r.dropped:
+            count[1] += 1
+            continue
+        for code, score in r.scores:
+            items[code] = items.get(code, Fraction(0)) + score
+    return {key: GroupSums(count[0], items, answers, count[1]) for key, (count, items, answers) in acc.items()}
 
 
 def round_half_up(x: Fraction, decimals: int = TOTAL_DECIMALS) -> Decimal:

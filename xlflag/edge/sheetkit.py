@@ -6,8 +6,6 @@ def formats(wb) -> dict:
     base = {"font_name": "宋体", "font_size": 11, "border": 1, "valign": "vcenter"}
     return {
         "title": wb.add_format({"font_name": "黑体", "font_size": 16, "bold": True, "align": "center"}),
-        "public_title": wb.add_format({"font_name": "黑体", "font_size": 13, "bold": True, "align": "center",
-                                       "valign": "vcenter", "text_wrap": True}),
         "note": wb.add_format({"font_size": 10, "text_wrap": True, "valign": "top"}),
         "head": wb.add_format(base | {"bold": True, "align": "center", "text_wrap": True, "bg_color": "#DDEBF7"}),
         "text": wb.add_format(base),

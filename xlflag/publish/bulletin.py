@@ -1,5 +1,6 @@
-"""The 简报 (bulletin) as a .docx: heading, a summary built from the numbers, the star distribution
-per branch, the flag ranking, and the same two charts as images (``charts``).
+"""The 简报 (bulletin) as a .docx: heading, a summary built from the numbers (with the change since
+the previous period once the archive holds one), the star distribution per branch, the named
+stars, the flag ranking, the change per branch, and the same two charts as images (``charts``).
 
 Page: GB/T 9704-2012 — A4, margins top 37 mm, bottom 35 mm, left 28 mm, right 26 mm; title 22 pt
 (2号) 方正小标宋简体, headings 16 pt 黑体, body 16 pt (3号) 仿宋, tables 12 pt (小四) so nine
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from ..core.adjustments import Adjusted
 from ..core.awards import BranchResult
+from ..core.change import CHANGE_HEADERS, PeriodChange
 from ..core.model import Scheme
 from ..core.notice import level_text
 from ..edge.files import FIXED_CREATED, atomic_path
@@ -32,6 +34,7 @@ class BulletinData:
     branches: list[BranchResult]  # the flag ranking as scored
     expected: int  # forms planned
     accepted: int  # forms counted
+    change: PeriodChange | None = None  # since the previous period in the archive, if any
 
 
 @dataclass(frozen=True)
@@ -70,12 +73,9 @@ def summary(data: BulletinData) -> str:
         counts = {level: sum(o.stars == level for o in members) for level in levels_of(data.scheme)}
         shown = "、".join(f"{level_text(level)}{n}名" for level, n in counts.items() if n and level is not None)
         parts.append(f"参加评星党员{len(members)}名，评定{shown or '无'}" + (f"，{counts[None]}名评分不全暂缺" if counts[None] else "") + "。")
-    named: dict[str, int] = {}
-    for o in members:
-        for star in o.named:
-            named[star] = named.get(star, 0) + 1
+    named = named_stars(data)
     if named:
-        parts.append("获评" + "、".join(f"{star}{n}名" for star, n in named.items()) + "。")
+        parts.append("获评" + "、".join(f"{star}{len(who)}名" for star, who in named.items()) + "。")
     if data.scheme.flag:
         flag = data.scheme.flag.flag_name
         winners = data.adjusted.flag_winners()
@@ -83,7 +83,18 @@ def summary(data: BulletinData) -> str:
         parts.append(f"{flag}由{'、'.join(winners)}获得。" if winners else f"本期{flag}空缺。")
         if ranked:
             parts.append("综合得分排名前两位：" + "、".join(ranked[:2]) + "。")
+    if data.change:
+        parts.append(data.change.sentence)
     return "".join(parts)
+
+
+def named_stars(data: BulletinData) -> dict[str, list[tuple[str, str]]]:
+    """star name → (name, branch) of each member holding it after the 调整, in roster order."""
+    named: dict[str, list[tuple[str, str]]] = {}
+    for o in data.adjusted.members:
+        for star in o.named:
+            named.setdefault(star, []).append((o.result.member.name, o.result.member.branch))
+    return named
 
 
 def make_charts(data: BulletinData) -> tuple[list[Chart], str | None]:
@@ -180,20 +191,33 @@ def write_bulletin(data: BulletinData, target: Path) -> Bulletin:
     _paragraph(doc, summary(data))
     charts, font = make_charts(data)
     by_title = {c.title: c for c in charts}
+    numbers = iter("一二三四五六")
+
+    def heading(text: str) -> None:
+        _paragraph(doc, f"{next(numbers)}、{text}", HEADING_FONT, 16, indent=False)
+
     if scheme.bands:
-        _paragraph(doc, "一、各支部星级分布", HEADING_FONT, 16, indent=False)
+        heading("各支部星级分布")
         levels = levels_of(scheme)
         table = distribution(data)
         rows = [[b, *(table[b][level] for level in levels), sum(table[b].values())] for b in table]
         _table(doc, ["支部", *(level_text(level) for level in levels), "合计"], rows)
         _chart(doc, by_title.get(f"{s.period_label}各支部星级分布"))
+    named = named_stars(data)
+    if named:
+        heading("获评名单")
+        _table(doc, ["称号", "人数", "姓名（支部）"],
+               [[star, len(who), "、".join(f"{name}（{branch}）" for name, branch in who)] for star, who in named.items()])
     if scheme.flag:
-        _paragraph(doc, ("二、" if scheme.bands else "一、") + f"“{scheme.flag.flag_name}”评比排名", HEADING_FONT, 16, indent=False)
+        heading(f"“{scheme.flag.flag_name}”评比排名")
         winners = set(data.adjusted.flag_winners())
         rows = [[b.position or "—", b.branch, "—" if b.total is None else f"{b.total:.2f}", "授旗" if b.branch in winners else ""]
                 for b in ranking(data)]
         _table(doc, ["排序", "支部", "综合得分", "结果"], rows)
         _chart(doc, by_title.get(f"{s.period_label}“{scheme.flag.flag_name}”综合得分排名"))
+    if data.change:
+        heading(f"与{data.change.previous}相比")
+        _table(doc, list(CHANGE_HEADERS), [list(row) for row in data.change.rows])
     if font is None:
         _paragraph(doc, NO_FONT_NOTE, size=14)
     _paragraph(doc, s.organisation, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)

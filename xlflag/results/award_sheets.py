@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from ..core import formulas as F
 from ..core.awards import SATISFACTION_DECIMALS, percent_text
+from ..core.ballots import trim_rule_text
 from ..core.model import RATER_REPS, SATISFACTION, SHORT_RESCALE
 from ..core.scoring import TOTAL_DECIMALS
 from ..core.values import number_text
@@ -116,7 +117,8 @@ def _flag_note(scheme) -> str:
     if flag.tie_break:
         parts.append("总分并列时依次按" + "、".join(k if k == SATISFACTION else f"{k}小计" for k in flag.tie_break) + "高者优先")
     parts.append(short_rule(scheme))
-    return "评比规则：" + "；".join(parts) + "。“名次”按综合得分并列同名次，“排序”为按并列规则排出的先后。"
+    return ("评比规则：" + "；".join(parts) + "。“名次”按综合得分并列同名次，“排序”为按并列规则排出的先后。"
+            + trim_rule_text(scheme))
 
 
 def _tie_cache(result, group_name: str, value):

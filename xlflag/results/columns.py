@@ -37,7 +37,7 @@ def write_group_columns(ws, fmt, row: int, first_col: int, groups: tuple[GroupSc
     for k, (gs, at) in enumerate(zip(groups, cells)):
         count_col, mean_col = first_col + 2 * k, first_col + 1 + 2 * k
         ws.write_formula(row - 1, count_col - 1, "=" + at.count, fmt["int"], gs.raters)
-        ws.write_formula(row - 1, mean_col - 1, F.group_mean(at.count, at.required, at.total), fmt["score"], mean_value(gs))
+        ws.write_formula(row - 1, mean_col - 1, F.group_mean(at), fmt["score"], mean_value(gs))
         mean_cells.append(F.col_letter(mean_col) + str(row))
     return mean_cells
 

@@ -19,9 +19,11 @@ from ..edge.sheetkit import page, table_head
 
 DATA_COLUMNS = ("支部", "被评编号", "被评名称", "指标体系", "评价主体", "应评人数", "计分门槛", "已评人数")
 C_EXPECTED, C_REQUIRED, C_COUNT = 6, 7, 8  # 1-based
+COUNTED = "计分人数"  # with 去掉最高最低分: the raters the sums are over (已评 − 去掉的)
 NOTE_ROW, HEAD_ROW = 1, 2  # 1-based: a note, then the header; data below
 NOTE = ("每行为一个被评对象的一个评价主体：已评人数及其评分之和（非单个评价人的评分）。"
         "已评人数不足计分门槛时不列分数，汇总中该评价主体显示“不足N人”。")
+TRIM_NOTE = "去掉最高分和最低分时，评分之和只含计分人数内的评价人。"
 
 
 @dataclass(frozen=True)
@@ -55,16 +57,18 @@ def write_sums(ws, fmt, scheme: Scheme, ratings: list[Rating], target: str,
     items = [i for s in sets for i in scheme.items_of(s)]
     categories = [(s, c) for s in sets for c in scheme.categories_of(s)]
     answers = scheme.flag.answers if target == BRANCH_TARGET and any(g.rater_kind == RATER_REPS for g in groups) else ()
-    answer_cols = {a: C_COUNT + 1 + n for n, a in enumerate(answers)}
-    total_col = C_COUNT + 1 + len(answers)
+    trim = scheme.settings.trim_minimum is not None
+    first = C_COUNT + 1 + trim  # after 已评人数 (and 计分人数)
+    answer_cols = {a: first + n for n, a in enumerate(answers)}
+    total_col = first + len(answers)
     cat_cols = {key: total_col + 1 + n for n, key in enumerate(categories)}
     item_cols = {(i.set_name, i.code): total_col + 1 + len(categories) + n for n, i in enumerate(items)}
     prefix = len(sets) > 1
-    headers = DATA_COLUMNS + tuple(f"{a}\n人数" for a in answers) + ("合计\n之和",)
+    headers = DATA_COLUMNS + (COUNTED,) * trim + tuple(f"{a}\n人数" for a in answers) + ("合计\n之和",)
     headers += tuple(f"{s}{c}小计\n之和" if prefix else f"{c}小计\n之和" for s, c in categories)
     headers += tuple(f"{i.set_name}{i.code}" if prefix else i.code for i in items)
-    widths = (14, 9, 10, 9, 12, 7, 7, 7) + (7,) * len(answers) + (8,) + (9,) * len(categories) + (6,) * len(items)
-    ws.merge_range(NOTE_ROW - 1, 0, NOTE_ROW - 1, min(len(headers), 12) - 1, NOTE, fmt["note"])
+    widths = (14, 9, 10, 9, 12, 7, 7, 7) + (7,) * (trim + len(answers)) + (8,) + (9,) * len(categories) + (6,) * len(items)
+    ws.merge_range(NOTE_ROW - 1, 0, NOTE_ROW - 1, min(len(headers), 12) - 1, NOTE + TRIM_NOTE * trim, fmt["note"])
     ws.set_row(NOTE_ROW - 1, 30)
     table_head(ws, fmt, HEAD_ROW - 1, headers, widths)
     sums = group_sums(ratings)
@@ -77,7 +81,8 @@ def write_sums(ws, fmt, scheme: Scheme, ratings: list[Rating], target: str,
             got = sums.get(key, GroupSums(0, {}, {}))
             need = required.get(key, 1)
             ws.write_row(row - 1, 0, (branch, code, name, set_name, group.name), fmt["text"])
-            ws.write_row(row - 1, C_EXPECTED - 1, (expected.get(key, 0), need, got.raters), fmt["center"])
+            ws.write_row(row - 1, C_EXPECTED - 1, (expected.get(key, 0), need, got.raters) + (got.counted,) * trim,
+                         fmt["center"])
             shown = got.raters >= need
             group_answers = answer_cols if group.rater_kind == RATER_REPS else {}
             for answer, col in group_answers.items():
@@ -89,6 +94,7 @@ def write_sums(ws, fmt, scheme: Scheme, ratings: list[Rating], target: str,
                 F.cell(sheet, C_COUNT, row), F.cell(sheet, C_REQUIRED, row), F.cell(sheet, total_col, row),
                 {k: F.cell(sheet, c, row) for k, c in layout.categories.items()},
                 {a: F.cell(sheet, c, row) for a, c in group_answers.items()},
+                F.cell(sheet, C_COUNT + 1, row) if trim else "",
             )
     ws.autofilter(HEAD_ROW - 1, 0, max(row, HEAD_ROW), len(headers) - 1)
     page(ws, (0, HEAD_ROW - 1))

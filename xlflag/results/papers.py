@@ -1,8 +1,10 @@
 """The office's working papers 工作底稿.xlsx: what must never be posted.
 
 文件清单 (every file received, as the evidence store's ledger), 问题清单 (with file names),
-回收明细 (the return matrix with the names still owed) and 评分明细 / 授旗评分明细 (one row
-per rater per person rated). Written beside the evidence store, every sheet marked 内部资料 in
+回收明细 (the return matrix with the names still owed), 评分明细 / 授旗评分明细 (one row
+per rater per person rated, the ones 去掉最高最低分 left out marked), and the analyses only the
+office reads (core.analytics): 自评差距 (each member's self rating against the others') and
+支部强弱项 (each branch's highest and lowest items). Written beside the evidence store, every sheet marked 内部资料 in
 its first row and in the printed page header. The results workbook (``workbook``) holds none
 of this.
 """
@@ -10,9 +12,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..core.analytics import branch_items, self_gaps
 from ..core.model import BRANCH_TARGET, MEMBER_TARGET, Scheme
 from ..core.problems import Problem
-from ..core.scoring import Rating
+from ..core.scoring import Rating, round_half_up
 from ..edge.files import atomic_path, new_workbook
 from ..edge.sheetkit import formats, page, table_head
 from ..ingest.returns import LedgerEntry
@@ -23,6 +26,7 @@ from .inputs import ResultsInput
 PAPERS_FILE = "工作底稿.xlsx"
 INTERNAL = "内部资料"
 LEDGER, PROBLEMS, MATRIX, DETAIL, FLAG_DETAIL = "文件清单", "问题清单", "回收明细", "评分明细", "授旗评分明细"
+GAPS, STRENGTHS = "自评差距", "支部强弱项"
 BANNER = f"{INTERNAL}：含评价人、表单编号与文件名，仅供组织工作人员核对，不得公示、张贴或外传。"
 HEAD = 2  # 0-based row of every table header: the banner sits above it
 
@@ -38,6 +42,9 @@ def write_papers(data: ResultsInput, target: Path) -> Path:
         _write_detail(wb.add_worksheet(DETAIL), fmt, scheme, data.ratings_for(MEMBER_TARGET), MEMBER_TARGET)
         if scheme.flag:
             _write_detail(wb.add_worksheet(FLAG_DETAIL), fmt, scheme, data.ratings_for(BRANCH_TARGET), BRANCH_TARGET)
+        if scheme.member_groups:
+            _write_gaps(wb.add_worksheet(GAPS), fmt, scheme, data.ratings_for(MEMBER_TARGET))
+            _write_strengths(wb.add_worksheet(STRENGTHS), fmt, scheme, data.ratings_for(MEMBER_TARGET))
         wb.close()
     return Path(target)
 
@@ -81,7 +88,7 @@ def _write_matrix(ws, fmt, status: list[SlotStatus]) -> None:
         ws.write_string(r, 7, "、".join(s.missing), fmt["text"])
 
 
-DETAIL_COLUMNS = ("支部", "评价主体", "评价人", "被评编号", "被评名称", "指标体系", "满意度", "合计")
+DETAIL_COLUMNS = ("支部", "评价主体", "评价人", "被评编号", "被评名称", "指标体系", "满意度", "合计", "不计分")
 
 
 def _write_detail(ws, fmt, scheme: Scheme, ratings: list[Rating], target: str) -> None:
@@ -91,7 +98,7 @@ def _write_detail(ws, fmt, scheme: Scheme, ratings: list[Rating], target: str) -
     prefix = len(sets) > 1
     item_cols = {(i.set_name, i.code): len(DETAIL_COLUMNS) + n for n, i in enumerate(items)}
     headers = DETAIL_COLUMNS + tuple(f"{i.set_name}{i.code}" if prefix else i.code for i in items)
-    _table(ws, fmt, headers, (14, 10, 10, 10, 12, 10, 8, 8) + (6,) * len(items), len(ratings))
+    _table(ws, fmt, headers, (14, 10, 10, 10, 12, 10, 8, 8, 8) + (6,) * len(items), len(ratings))
     names = {g.code: g.name for g in scheme.groups}
     for r, rating in enumerate(ratings, start=HEAD + 1):
         if target == BRANCH_TARGET:
@@ -103,5 +110,37 @@ def _write_detail(ws, fmt, scheme: Scheme, ratings: list[Rating], target: str) -
         for c, value in enumerate(row):
             ws.write_string(r, c, value, fmt["text"])
         ws.write_number(r, len(row), float(rating.total), fmt["center"])
+        ws.write_string(r, len(row) + 1, rating.dropped, fmt["center"])  # 最高分/最低分: 去掉最高最低分
         for code, score in rating.scores:
             ws.write_number(r, item_cols[(set_name, code)], float(score), fmt["center"])
+
+
+def _write_gaps(ws, fmt, scheme: Scheme, ratings: list[Rating]) -> None:
+    """自评差距: the self rating's total against the others' weighted mean, largest gap first."""
+    headers = ("支部", "编号", "姓名", "自评得分", "他评得分", "差距（自评−他评）")
+    gaps = sorted(self_gaps(scheme, ratings), key=lambda g: (g.gap is None, -(g.gap or 0)))
+    _table(ws, fmt, headers, (18, 10, 10, 10, 10, 16), len(gaps))
+    ws.write(1, 0, "他评得分：除自评外各评价主体平均分按权重折算为100%后的加权平均；差距为正表示自评高于他评。", fmt["note"])
+    for r, g in enumerate(gaps, start=HEAD + 1):
+        for c, value in enumerate((g.member.branch, g.member.member_id, g.member.name)):
+            ws.write_string(r, c, value, fmt["text"])
+        for c, value in enumerate((g.self_total, g.others, g.gap), start=3):
+            if value is None:
+                ws.write_string(r, c, "—", fmt["center"])
+            else:
+                ws.write_number(r, c, float(round_half_up(value)), fmt["score"])
+
+
+def _write_strengths(ws, fmt, scheme: Scheme, ratings: list[Rating]) -> None:
+    """支部强弱项: per branch, the items with the highest and lowest mean share of the maximum."""
+    headers = ("支部", "强项（得分率最高）", "最高得分率", "弱项（得分率最低）", "最低得分率")
+    rows = branch_items(scheme, ratings)
+    _table(ws, fmt, headers, (18, 40, 10, 40, 10), len(rows))
+    ws.write(1, 0, "得分率：该支部全部评分中该项平均分占满分的比例；并列时全部列出。", fmt["note"])
+    for r, b in enumerate(rows, start=HEAD + 1):
+        shares = dict((i, s) for i, s in b.shares)
+        ws.write_string(r, 0, b.branch, fmt["text"])
+        for c, items in ((1, b.highest), (3, b.lowest)):
+            ws.write_string(r, c, "、".join(f"{i.code} {i.text}" for i in items) or "—", fmt["text"])
+            if items:
+                ws.write_number(r, c + 1, float(shares[items[0]]), fmt["percent"])

@@ -1,18 +1,21 @@
 """Step 5: the results workbook — live formulas with xlflag's own numbers cached in them.
 
-Sheets: 汇总 (formulas over 数据), 公示 (what may be posted), the award sheets (流动红旗,
+Sheets: 汇总 (formulas over 数据), the award sheets (流动红旗,
 模范星, 党员之星, see ``award_sheets``), 数据 / 授旗数据 (per ratee and rater group: counts
 and sums, see ``data``), 参数 (weights, star bands and the anonymity threshold the formulas
 read), 回收情况 (counts only).
 
 This workbook is what gets pasted and posted: it holds no rater's name, form id, form code,
 file name or mail sender, and no per-rater row. Those are in the working papers (``papers``).
+What is pinned up is 公示.xlsx (``publish.notice``), from the final results after the 调整 rows;
+this workbook holds no second, different 公示.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 from ..core import formulas as F
+from ..core.ballots import trim_rule_text
 from ..core.formplan import expected_raters
 from ..core.model import BRANCH_TARGET, MEMBER_TARGET, SHORT_RESCALE, Scheme
 from ..core.scoring import MemberResult, thresholds
@@ -35,7 +38,7 @@ from .columns import (
 from .data import DataRows, write_sums
 from .inputs import ResultsInput, SummaryCells
 
-PUBLIC, DATA, FLAG_DATA, PARAMS = "公示", "数据", "授旗数据", "参数"
+DATA, FLAG_DATA, PARAMS = "数据", "授旗数据", "参数"
 TRACKING = "回收情况"
 HEADER_ROW = 3  # 1-based header row of 汇总 and the ranked sheets; data start below
 
@@ -46,7 +49,6 @@ def write_results(data: ResultsInput, target: Path) -> Path:
         wb = new_workbook(tmp, title=_title(scheme))
         fmt = formats(wb)
         summary = wb.add_worksheet(SUMMARY)
-        public = wb.add_worksheet(PUBLIC)
         award_sheets = awards_sheets.add_sheets(wb, data)
         if data.adjusted is not None and data.adjusted.records:
             write_adjusted(wb, fmt, scheme, data.adjusted)
@@ -55,7 +57,6 @@ def write_results(data: ResultsInput, target: Path) -> Path:
         counts = (expected, thresholds(scheme, expected))
         rows = write_sums(wb.add_worksheet(DATA), fmt, scheme, data.ratings_for(MEMBER_TARGET), MEMBER_TARGET, *counts)
         cells = _write_summary(summary, fmt, data, rows, params)
-        _write_public(public, fmt, data, cells)
         if scheme.flag:
             flag_rows = write_sums(wb.add_worksheet(FLAG_DATA), fmt, scheme, data.ratings_for(BRANCH_TARGET), BRANCH_TARGET, *counts)
             awards_sheets.write_flag(award_sheets, fmt, data, flag_rows, params)
@@ -144,7 +145,7 @@ def _rule_note(scheme: Scheme) -> str:
         note += "后对照星级标准定星"
         if scheme.settings.top_star_needs_outstanding:
             note += "；综合得分达最高星级但无“突出表现”标记者降一星"
-    return note + "；" + short_rule(scheme) + "。"
+    return note + "；" + short_rule(scheme) + "。" + trim_rule_text(scheme)
 
 
 def _summary_row(ws, fmt, scheme, result: MemberResult, n, row, group_cells, params: ParamCells, total_col) -> None:
@@ -174,41 +175,6 @@ def short_note(groups, total) -> str:
     if not left_out:
         return ""
     return f"未计入：{'、'.join(left_out)}" + ("；权重已按其余评价主体折算" if total is not None else "")
-
-
-# -- 公示 --------------------------------------------------------------------------------
-
-def _write_public(ws, fmt, data: ResultsInput, cells: SummaryCells) -> None:
-    """Names, totals, stars and named stars only: nothing that shows who rated whom."""
-    with_stars = cells.glyph_col is not None
-    earned = _earned_stars(data)
-    headers = ("序号", "支部", "姓名", "综合得分") + (("星级",) if with_stars else ()) + (("模范星",) if earned else ())
-    last = len(headers) - 1
-    ws.merge_range(0, 0, 0, last, _title(data.scheme).replace("综合测评表", "结果公示"), fmt["public_title"])
-    ws.set_row(0, 28)
-    table_head(ws, fmt, 1, headers, (6, 22, 12, 10) + ((12,) if with_stars else ()) + ((60,) if earned else ()))
-    for n, result in enumerate(data.members, start=1):
-        r, row, m = n + 1, cells.rows[result.member.member_id], result.member
-        ws.write_number(r, 0, n, fmt["center"])
-        ws.write_formula(r, 1, F.ref(SUMMARY, F.col_letter(cells.branch_col) + str(row)), fmt["text"], m.branch)
-        ws.write_formula(r, 2, F.ref(SUMMARY, F.col_letter(cells.name_col) + str(row)), fmt["center"], m.name)
-        ws.write_formula(r, 3, F.ref(SUMMARY, F.col_letter(cells.total_col) + str(row)), fmt["score"], blank_or(result.total))
-        if with_stars:
-            glyphs = "" if result.stars is None else "★" * result.stars
-            ws.write_formula(r, 4, F.ref(SUMMARY, F.col_letter(cells.glyph_col) + str(row)), fmt["star"], glyphs)
-        if earned:  # decided by the 模范星 sheet's formulas; listed here by name
-            ws.write_string(r, last, "、".join(earned.get(m.member_id, ())), fmt["text"])
-    notice = len(data.members) + 3
-    ws.merge_range(notice, 0, notice, last, "公示期不少于3天。如有异议，请在公示期内向党支部提出。", fmt["note"])
-    page(ws, (1, 1), landscape=False)
-
-
-def _earned_stars(data: ResultsInput) -> dict[str, list[str]]:
-    earned: dict[str, list[str]] = {}
-    for award in data.star_awards:
-        if award.awarded:
-            earned.setdefault(award.member.member_id, []).append(award.star.name)
-    return earned if data.star_awards else {}
 
 
 # -- 回收情况 ---------------------------------------------------------------------------------

@@ -131,6 +131,7 @@ def _settings(organisation, period, cycle, outstanding, note) -> list[tuple]:
         ("星级名额", None),
         ("星级名额并列规则", None),
         ("废票规则", None),
+        ("去掉最高最低分", None),
     ]
 
 

@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 
 from ..core.adjustments import COLUMNS as ADJUSTMENT_COLUMNS
-from ..core.ballots import VOID_RULES
+from ..core.ballots import DEFAULT_TRIM_MINIMUM, VOID_RULES
 from ..core.formulas import col_letter
 from ..core.model import (
     BLANK_POLICIES,
@@ -230,11 +230,31 @@ def _ballot_settings(found, file, report) -> dict:
     if any(r not in VOID_RULES for r in rules):
         bad("废票规则", "、".join(VOID_RULES) + "中的一项或两项")
     ties = tuple(c.removesuffix("平均分") for c in tie_clauses(found.get("星级名额并列规则", (0, ""))[1]))
+    trim = None
+    if found.get(TRIM_KEY, (0, ""))[1]:
+        trim = _trim_minimum(found[TRIM_KEY][1])
+        if trim is None:
+            bad(TRIM_KEY, f"“是”（评价主体不少于{DEFAULT_TRIM_MINIMUM}人时去掉）或不小于3的整数，如5")
     return {
+        "trim_minimum": trim,
         "star_quotas": tuple(sorted(quotas)),
         "quota_tie_break": ties,
         "void_rules": tuple(r for r in rules if r in VOID_RULES),
     }
+
+
+TRIM_KEY = "去掉最高最低分"
+
+
+def _trim_minimum(value: str) -> int | None:
+    """设置 → 去掉最高最低分: 是 (from DEFAULT_TRIM_MINIMUM raters) or a whole number ≥ 3."""
+    if value in YES:
+        return DEFAULT_TRIM_MINIMUM
+    try:
+        n = Fraction(value.removesuffix("人"))
+    except ValueError:
+        return None
+    return int(n) if n.denominator == 1 and n >= 3 else None
 
 
 PUBLISH_LEVELS, PUBLISH_SCORES = "星级", "星级和得分"
