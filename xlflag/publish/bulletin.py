@@ -142,14 +142,26 @@ def _paragraph(doc, text: str, face=BODY_FONT, size=16, bold=False, align=None, 
     return p
 
 
+TEXT_WIDTH_MM = 156  # A4 210 mm less the 28 mm and 26 mm margins
+
+
 def _table(doc, headers: list[str], rows: list[list[str]]) -> None:
+    """A 小四 table across the text width, shared between the columns in proportion to their
+    longest text (12 pt ≈ 4.3 mm a character), so a branch name stays on one line."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Mm
 
     table = doc.add_table(rows=1 + len(rows), cols=len(headers))
     table.style = "Table Grid"
+    table.autofit = False
+    need = [min(max(len(str(v)) for v in column) * 4.3 + 4, 100) for column in zip(headers, *rows)]  # long lists wrap
+    scale = TEXT_WIDTH_MM / sum(need)  # the text width, shared in proportion to what each needs
+    for c, column in enumerate(table.columns):  # the grid (LibreOffice reads it) and each cell (Word)
+        column.width = Mm(need[c] * scale)
     for r, values in enumerate([headers, *rows]):
         for c, value in enumerate(values):
             cell = table.cell(r, c)
+            cell.width = Mm(need[c] * scale)
             p = cell.paragraphs[0]
             p.alignment = WD_ALIGN_PARAGRAPH.CENTER
             _font(p.add_run(str(value)), HEADING_FONT if r == 0 else BODY_FONT, 12)
@@ -232,5 +244,9 @@ def _chart(doc, chart: Chart | None) -> None:
 
     if chart is None:
         return
+    from docx.shared import Pt
+
     doc.add_picture(io.BytesIO(chart.png), width=Mm(150))
-    doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    p = doc.paragraphs[-1]
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    p.paragraph_format.space_before = Pt(8)  # clear of the table above

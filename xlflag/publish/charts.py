@@ -82,6 +82,9 @@ def stars_chart(font: CjkFont, title: str, branches: list[str], counts: dict[str
         bottom = [b + v for b, v in zip(bottom, values)]
     ax.set_title(title)
     ax.set_ylabel("人数")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # people come whole: no 0.5 ticks
     ax.legend(fontsize=8, ncols=min(len(counts), 6), loc="upper center", bbox_to_anchor=(0.5, -0.12))
     ax.tick_params(axis="x", labelsize=8)
     labels = (*branches, *counts, "人数")
