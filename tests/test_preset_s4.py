@@ -75,15 +75,20 @@ TIE_RULE = "依次按群众参评平均分、领导点评平均分、互评平�
 EXPECTED_FLAG = {JIA: (95.00, 1, 1, "授旗"), YI: (90.00, 2, 2, ""), BING: (86.30, 3, 3, "")}
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
+def s4_sheets() -> dict:
+    """The S4 preset with the roster above: 2 representatives, 党员之星 名额 2, flag 名额 1, 最低分 90."""
     sheets = preset_sheets("s4", BRANCHES, ROSTER)
     set_reps(sheets, "DQ", 2)
     set_reps(sheets, "ZQ", 2)
     set_value(sheets, "党员之星", "名额", 2)
     set_value(sheets, "授旗规则", "名额", 1)
     set_value(sheets, "授旗规则", "最低分", 90)
-    return run_preset(tmp_path_factory.mktemp("s4"), sheets, MEMBER_PLAN | FLAG_PLAN, SATISFIED)
+    return sheets
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    return run_preset(tmp_path_factory.mktemp("s4"), s4_sheets(), MEMBER_PLAN | FLAG_PLAN, SATISFIED)
 
 
 def test_every_form_counted(run):

@@ -45,6 +45,7 @@ from .ingest.store import EvidenceStore
 from .ingest.tracking import Reminder, SlotStatus, reminders, return_status
 from .publish.bulletin import Bulletin, BulletinData, write_bulletin
 from .publish.notice import write_notice
+from .results.branch_books import write_branch_books
 from .results.inputs import ResultsInput
 from .results.papers import PAPERS_FILE, write_papers
 from .results.reminders import write_reminders
@@ -167,6 +168,7 @@ class Consolidation:
     void: list[Problem] = field(default_factory=list)  # 废票: accepted returns the ballot rules set aside
     bulletin: Path | None = None  # the 简报 .docx, when asked for
     added: int = 0  # arrivals recorded for the first time by this run
+    branch_books: list[Path] = field(default_factory=list)  # one results workbook per branch, when asked for
 
     @property
     def draft(self) -> bool:
@@ -194,7 +196,7 @@ def notice_path(output: Path) -> Path:
 def consolidate(scheme_path: Path, returns: Path | None, output: Path, *, progress: Progress | None = None,
                 final: bool = False, waive: tuple[str, ...] = (), notice: Path | None = None,
                 bulletin: Path | None = None, now: str | None = None, workers: int | None = None,
-                dask: str | None = None) -> Consolidation:
+                dask: str | None = None, per_branch: Path | None = None) -> Consolidation:
     """Ingest what RETURNS adds to the period's store, score the whole period, apply the 调整
     rows, and write the results workbook, the 公示 (``notice``, default 公示.xlsx beside OUTPUT)
     and, when asked, the 简报.
@@ -210,10 +212,13 @@ def consolidate(scheme_path: Path, returns: Path | None, output: Path, *, progre
     list, problems with file names, who still owes a form, per-rater scores) are written into
     the evidence store's folder.
     Files are read on ``workers`` processes (default one per core) or the Dask cluster at ``dask``.
+    ``per_branch``: a folder for one results workbook per branch (``results.branch_books``).
     """
     scheme_path, output = Path(scheme_path), Path(output)
     notice = Path(notice) if notice else notice_path(output)
     outputs = (output, notice) + ((Path(bulletin),) if bulletin else ())
+    if per_branch:  # each branch's workbook is an output like the others, guarded the same way
+        outputs += tuple(Path(per_branch) / f"{safe_filename(b.name)}.xlsx" for b in load_scheme(scheme_path).branches)
     for path in outputs:
         guard_output(path, scheme_path, returns)
     with scheme_lock(scheme_path):
@@ -231,8 +236,10 @@ def consolidate(scheme_path: Path, returns: Path | None, output: Path, *, progre
         if bulletin:
             write_bulletin(bulletin_data(done, scheme_path), Path(bulletin))
         papers = write_papers(results, store.root / PAPERS_FILE)
+        books = write_branch_books(results, Path(per_branch)) if per_branch else []
     return replace(done, output=output, notice=notice, ledger=ledger, papers=papers,
-                   bulletin=bulletin and Path(bulletin), added=period.new_arrivals(state, done.intake.ledger))
+                   bulletin=bulletin and Path(bulletin), added=period.new_arrivals(state, done.intake.ledger),
+                   branch_books=books)
 
 
 def make_bulletin(scheme_path: Path, returns: Path | None, output: Path, *,

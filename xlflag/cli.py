@@ -123,11 +123,12 @@ def consolidate(
     bulletin: Path = typer.Option(None, "--bulletin", help="同时写出简报（.docx）/ also write the 简报"),
     workers: int = typer.Option(None, "--workers", "-j", help="读取进程数，默认每核一个 / reading processes"),
     dask: str = typer.Option(None, "--dask", help="Dask集群地址 / Dask scheduler address, e.g. tcp://host:8786"),
+    per_branch: Path = typer.Option(None, "--per-branch", help="另为每个支部写一份结果工作簿到此文件夹 / one results workbook per branch"),
 ) -> None:
     """汇总本期全部回收件 / ingest new returns into the period, write the results workbook and the 公示."""
     def run(progress):
         return api.consolidate(scheme, returns, output, progress=progress, final=final, waive=tuple(waive),
-                               notice=notice, bulletin=bulletin, workers=workers, dask=dask)
+                               notice=notice, bulletin=bulletin, workers=workers, dask=dask, per_branch=per_branch)
 
     try:
         result = _read_returns(run, "未汇总")
@@ -143,6 +144,8 @@ def consolidate(
     typer.echo(f"公示：{result.notice}{mark}")
     if result.bulletin:
         typer.echo(f"简报：{result.bulletin}")
+    if result.branch_books:
+        typer.echo(f"各支部结果工作簿{len(result.branch_books)}份（不含授旗排名和党员之星）：{Path(per_branch)}")
 
     raise typer.Exit(int(api.needs_attention(result.intake, result.outstanding)))
 
