@@ -49,6 +49,13 @@ def test_check_on_a_missing_file_exits_2(tmp_path):
     assert invoke("check", tmp_path / "没有.xlsx").exit_code == 2
 
 
+def test_a_missing_scheme_is_said_before_any_output_guard(tmp_path):
+    """-o inside RETURNS would be refused too, but the missing scheme is what to fix first."""
+    result = invoke("consolidate", tmp_path / "没有.xlsx", tmp_path, "-o", tmp_path / "结果.xlsx")
+    assert result.exit_code == 2
+    assert "找不到方案文件" in result.output and "回收文件夹" not in result.output
+
+
 def test_init_with_an_unknown_preset_exits_2(tmp_path):
     result = invoke("init", tmp_path / "s", "--preset", "s9")
     assert result.exit_code == 2

@@ -182,3 +182,11 @@ def test_a_weight_error_names_the_target_and_its_rows(tmp_path):
     [problem] = report.problems
     assert (problem.code.name, problem.cell) == ("SCHEME_WEIGHTS_NOT_100", "D2:D5")
     assert problem.message == "对象“党员”（第2、3、4、5行）的各评价主体权重合计为90%，应为100%"
+
+
+def test_every_code_is_its_own():
+    """Two codes with the same (severity, template) would silently become one Enum member,
+    reported under the other's name."""
+    from xlflag.core.problems import Code
+
+    assert len(Code.__members__) == len(Code)

@@ -315,6 +315,8 @@ def guard_output(output: Path, scheme_path: Path, returns: Path | None = None) -
     """Refuse an output path that would destroy an input: the scheme, the key, anything under
     RETURNS or the evidence store, or a folder."""
     output, scheme_path = Path(output), Path(scheme_path)
+    if not scheme_path.is_file():
+        load_scheme(scheme_path)  # a missing scheme is the first thing to say, before any -o guard
     if output.is_dir():
         raise CannotRun(f"输出位置{output}是一个文件夹。请给出要写的文件名，例如 -o {output / '汇总结果.xlsx'}")
     target = output.resolve()
