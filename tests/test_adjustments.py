@@ -10,8 +10,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from preset_kit import preset_sheets, run_preset, set_reps, set_value, sheet_rows
-from test_preset_s1 import BRANCHES, FLAG_PLAN, MEMBER_PLAN, ONE, ROSTER, SATISFIED, TWO
+from preset_kit import preset_sheets, run_preset, set_value, sheet_rows
+from test_preset_s1 import BRANCHES, FLAG_PLAN, MEMBER_PLAN, ONE, ROSTER, SATISFIED, TWO, s1_sheets
 
 from xlflag.core.adjustments import apply_adjustments
 from xlflag.core.awards import Awards, BranchResult, QuotaPick, StarAward
@@ -176,12 +176,7 @@ def test_scheme_without_adjustments_changes_nothing():
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    sheets = preset_sheets("s1", BRANCHES, ROSTER)
-    set_value(sheets, "设置", "期次", "2026H1")
-    set_value(sheets, "授旗规则", "点评领导", "局长")
-    set_reps(sheets, "DQ", 2)
-    set_reps(sheets, "ZQ", 2)
-    sheets["调整"] = [HEAD, *H1_ROWS]
+    sheets = s1_sheets("2026H1", [HEAD, *H1_ROWS])
     return run_preset(tmp_path_factory.mktemp("adjust"), sheets, MEMBER_PLAN | FLAG_PLAN, SATISFIED)
 
 

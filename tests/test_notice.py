@@ -7,10 +7,10 @@ import subprocess
 
 import openpyxl
 import pytest
-from preset_kit import needs_soffice, preset_sheets, run_preset, set_reps, set_value
+from preset_kit import needs_soffice, preset_sheets, run_preset, set_value
 from test_adjustments import H1_ROWS, HEAD, H1_SCORES, flag, scheme_with, scored
 from test_cli import invoke
-from test_preset_s1 import BRANCHES, FLAG_PLAN, MEMBER_PLAN, ONE, ROSTER, SATISFIED
+from test_preset_s1 import BRANCHES, FLAG_PLAN, MEMBER_PLAN, ONE, ROSTER, SATISFIED, s1_sheets
 
 from xlflag.core.adjustments import apply_adjustments
 from xlflag.core.awards import Awards, QuotaPick
@@ -111,14 +111,7 @@ def test_quota_star_line_names_the_winners():
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    sheets = preset_sheets("s1", BRANCHES, ROSTER)
-    set_value(sheets, "设置", "期次", "2026H1")
-    set_value(sheets, "设置", "公示开始", "2026-07-10")
-    set_value(sheets, "设置", "公示结束", "2026-07-13")
-    set_value(sheets, "授旗规则", "点评领导", "局长")
-    set_reps(sheets, "DQ", 2)
-    set_reps(sheets, "ZQ", 2)
-    sheets["调整"] = [HEAD, *H1_ROWS]
+    sheets = s1_sheets("2026H1", [HEAD, *H1_ROWS], 公示开始="2026-07-10", 公示结束="2026-07-13")
     return run_preset(tmp_path_factory.mktemp("notice"), sheets, MEMBER_PLAN | FLAG_PLAN, SATISFIED)
 
 

@@ -74,14 +74,23 @@ SATISFIED = {ONE: 1, TWO: 2}
 EXPECTED_FLAG = {ONE: (89.60, 0.5, 1, 1, "授旗"), TWO: (85.00, 1.0, 2, 2, "")}
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
+def s1_sheets(period: str = "2026H2", adjustments: list[tuple] | None = None, **settings) -> dict:
+    """The S1 preset with the roster above: 局长 rates the flag, 2 representatives per group;
+    ``settings``: 设置 rows; ``adjustments``: the 调整 sheet, its header first."""
     sheets = preset_sheets("s1", BRANCHES, ROSTER)
-    set_value(sheets, "设置", "期次", "2026H2")
+    for key, value in {"期次": period, **settings}.items():
+        set_value(sheets, "设置", key, value)
     set_value(sheets, "授旗规则", "点评领导", "局长")
     set_reps(sheets, "DQ", 2)
     set_reps(sheets, "ZQ", 2)
-    return run_preset(tmp_path_factory.mktemp("s1"), sheets, MEMBER_PLAN | FLAG_PLAN, SATISFIED)
+    if adjustments is not None:
+        sheets["调整"] = adjustments
+    return sheets
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    return run_preset(tmp_path_factory.mktemp("s1"), s1_sheets(), MEMBER_PLAN | FLAG_PLAN, SATISFIED)
 
 
 def test_every_form_counted(run):
