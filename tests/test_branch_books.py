@@ -9,6 +9,7 @@ from preset_kit import fill_returns, needs_soffice, sheet_rows
 from test_cli import invoke
 from test_preset_s4 import FLAG_PLAN, MEMBER_PLAN, SATISFIED, YI, s4_sheets
 
+from xlflag import api
 from xlflag.edge.libreoffice import formula_mismatches
 
 
@@ -49,3 +50,15 @@ def test_a_folder_inside_the_returns_is_refused(books):
     refused = invoke("consolidate", scheme, books / "returns", "-o", books / "结果2.xlsx", "--per-branch", books / "returns" / "各支部")
     assert refused.exit_code == 2 and "回收文件夹" in refused.output
     assert not (books / "returns" / "各支部").exists()
+
+
+def test_the_progress_moves_while_the_outputs_are_written(books, tmp_path):
+    calls = []
+    api.consolidate(books / "scheme" / "方案.xlsx", books / "returns", tmp_path / "结果.xlsx",
+                    progress=lambda *a: calls.append(a), per_branch=tmp_path / "各支部")
+    reading = [c for c in calls if len(c) == 3]
+    assert reading[0][:2] == (0, len(reading) - 1)  # 0 before reading, then one per file
+    writing = [c for c in calls if len(c) == 4]
+    assert [c[:3] for c in writing if c[3] == "写出结果"] == [
+        (0, 3, "结果.xlsx"), (1, 3, "公示.xlsx"), (2, 3, "工作底稿.xlsx"), (3, 3, "")]
+    assert [c[:3] for c in writing if c[3] == "写出各支部结果"] == [(1, 3, "甲支部"), (2, 3, "乙支部"), (3, 3, "丙支部")]

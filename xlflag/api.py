@@ -231,15 +231,35 @@ def consolidate(scheme_path: Path, returns: Path | None, output: Path, *, progre
         done, results = _evaluate(scheme, scheme_path, returns, outputs, store, progress, final, waive,
                                   period.prior_of(store, state), workers, dask)
         ledger = period.append_events(store, events, period.changes(state, done.intake.ledger, now or period.now_text()))
+        step = _steps(progress, 3 + bool(bulletin))
+        step(output.name)
         write_results(results, output)
+        step(notice.name)
         write_notice(build_notice(scheme, done.adjusted, len(done.outstanding)), notice)
         if bulletin:
+            step(Path(bulletin).name)
             write_bulletin(bulletin_data(done, scheme_path), Path(bulletin))
+        step(PAPERS_FILE)
         papers = write_papers(results, store.root / PAPERS_FILE)
-        books = write_branch_books(results, Path(per_branch)) if per_branch else []
+        step("")
+        books = []
+        if per_branch:
+            books = write_branch_books(results, Path(per_branch),
+                                       progress and (lambda k, n, name: progress(k, n, name, "写出各支部结果")))
     return replace(done, output=output, notice=notice, ledger=ledger, papers=papers,
                    bulletin=bulletin and Path(bulletin), added=period.new_arrivals(state, done.intake.ledger),
                    branch_books=books)
+
+
+def _steps(progress: Progress | None, total: int):
+    """A callable announcing each output in turn on ``progress`` (step 写出结果): the bar moves
+    while the county's workbooks are written, not only while returns are read."""
+    done = iter(range(total + 1))
+
+    def step(name: str) -> None:
+        if progress:
+            progress(next(done), total, name, "写出结果")
+    return step
 
 
 def make_bulletin(scheme_path: Path, returns: Path | None, output: Path, *,

@@ -63,10 +63,14 @@ def _progress(label: str):
     if not console.is_terminal:
         yield None
         return
-    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("{task.fields[name]}"))
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("{task.fields[name]}"))
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task(label, total=None, name="")
-        yield lambda done, total, name: bar.update(task, completed=done, total=total, name=name)
+
+        def update(done: int, total: int, name: str, step: str | None = None) -> None:
+            bar.update(task, completed=done, total=total, name=name, description=step or label)
+        yield update
 
 
 @app.command()

@@ -63,8 +63,9 @@ WITHDRAWN = (VOIDED, SENT_BACK)
 # notice, a photo, Thumbs.db) is simply not a form.
 _OTHER_SPREADSHEETS = (".xlsb", ".csv", ".numbers", ".xlt", ".xltx", ".xltm", ".ots", ".fods", ".wps")
 
-# progress(done, total, name): called once before reading (0) and after each file or mail source
-Progress = Callable[[int, int, str], None]
+# progress(done, total, name[, step]): called once before reading (0) and after each file or mail
+# source; later steps (writing the outputs) pass what they do as ``step``
+Progress = Callable[..., None]
 
 
 @dataclass(frozen=True)
