@@ -124,3 +124,23 @@ def test_the_working_papers_hold_the_self_gap_and_the_branch_items(run):
     assert branch[0] == BRANCH and branch[1] and branch[3]
     results = openpyxl.load_workbook(run.results, read_only=True).sheetnames
     assert not {GAPS, STRENGTHS} & set(results)  # the office's only
+
+
+@needs_soffice
+def test_the_flag_trims_its_representatives_and_recalculates(tmp_path):
+    """S4's flag with five 群众意见 representatives: 甲支部's 100, 90, 80, 70, 10 → without 100 and
+    10: 240 ÷ 3 = 80 (the plain mean would be 70). The three branch leaders are fewer than 5: kept.
+    0.2×95 + 0.2×95 + 0.3×80 + 0.3×95 = 19 + 19 + 24 + 28.5 = 90.50."""
+    from test_preset_s4 import BRANCHES as S4_BRANCHES, JIA, ROSTER as S4_ROSTER, s4_sheets
+
+    sheets = s4_sheets()
+    set_reps(sheets, "ZQ", 5)
+    set_value(sheets, "设置", "去掉最高最低分", 5)
+    reps = [f"群众代表{n}" for n in range(1, 6)]
+    plan = {m[1]: {TOTAL: 80} for m in S4_ROSTER[1:]}
+    plan |= {b[0]: {TOTAL: 85} for b in S4_BRANCHES[1:]}
+    plan[JIA] = {TOTAL: {"ZZ": 95, "ZL": 95, "ZQ": dict(zip(reps, (100, 90, 80, 70, 10))), "ZS": 95}}
+    run = run_preset(tmp_path, sheets, plan, {b[0]: 5 for b in S4_BRANCHES[1:]})
+    jia = next(b for b in run.result.awards.branches if b.branch == JIA)
+    assert jia.total == Decimal("90.50")
+    assert formula_mismatches(run.results) == []

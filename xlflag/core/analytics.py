@@ -55,8 +55,8 @@ def branch_items(scheme: Scheme, ratings: list[Rating]) -> list[BranchItems]:
     for branch in scheme.branches:
         sums: dict[tuple[str, str], list[Fraction]] = {}
         for r in ratings:
-            if r.branch != branch.name or r.group not in member_codes:
-                continue
+            if r.branch != branch.name or r.group not in member_codes or r.dropped:
+                continue  # 去掉最高最低分: what every score leaves out, the analysis does too
             set_name = scheme.member(r.ratee).criteria_set
             for code, score in r.scores:
                 sums.setdefault((set_name, code), []).append(score)
