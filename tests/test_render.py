@@ -1,18 +1,31 @@
-"""Forms as LibreOffice prints them, measured from the PDF (PyMuPDF): the smallest text on every
-kind of form at its printed size, no two words drawn over each other, nothing off the page.
+"""Every kind of workbook xlflag writes, as LibreOffice prints it, measured from the PDF (PyMuPDF):
+no text off the page, no two words drawn over each other, no text across a cell's drawn border
+(text cut by its cell, or running out of it), and on forms the smallest text at 9 pt or more.
 
-The forms of the s2 and s3 examples cover both layouts: a self form (items as rows, portrait),
-a 支部自评 flag form, a peer form and a leader form (people as rows, landscape, legend below).
+Forms: those of the s2 and s3 examples cover both layouts (a self form and a 支部自评 flag form
+with items as rows, portrait; a peer and a leader form with people as rows, landscape). The
+office's workbooks come from the s4 demo (every sheet of 汇总结果 but 模范星, which s3's demo
+adds, with rows in 调整 so 评定结果 and 调整记录 are there too), its 工作底稿, 发放清单, 公示 and
+方案, and a 催收名单 written with long texts.
 """
 from __future__ import annotations
 
+import bisect
+import math
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from xlflag import api
 from xlflag.core.textfit import MIN_PRINTED_PT
-from xlflag.edge.libreoffice import convert, find_soffice
+from xlflag.demo import run_demo
+from xlflag.edge.libreoffice import convert_many, find_soffice
+from xlflag.ingest.tracking import Reminder
+from xlflag.results.papers import PAPERS_FILE
+from xlflag.results.reminders import write_reminders
 
 pymupdf = pytest.importorskip("pymupdf")
 pytestmark = pytest.mark.skipif(find_soffice() is None, reason="LibreOffice not installed")
@@ -21,41 +34,189 @@ FORMS = {
     "s2": ["第一党支部/自评/张伟.xlsx", "第一党支部/互评/张伟.xlsx", "第一党支部/领导点评/王书记.xlsx"],
     "s3": ["第一党支部/支部自评/第一党支部（自评）.xlsx"],
 }
+OFFICE = ["汇总结果", "汇总结果-s3", "工作底稿", "发放清单", "公示", "方案", "催收名单"]
 
 
-def spans(pdf: Path):
-    """(page, size, bbox, text) of every drawn piece of text."""
-    for n, page in enumerate(pymupdf.open(pdf)):
-        for block in page.get_text("dict")["blocks"]:
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in points
+
+
+@dataclass(frozen=True)
+class Span:
+    page: int
+    size: float
+    box: Box
+    text: str
+    chars: tuple[Box, ...]  # one box per character
+
+
+@dataclass(frozen=True)
+class Borders:
+    """A page's drawn cell borders: horizontal ones (y, x0, x1) sorted by y, vertical ones
+    (x, y0, y1) sorted by x."""
+    across: list[tuple[float, float, float]]
+    down: list[tuple[float, float, float]]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    pages: list[Box]
+    spans: list[Span]
+    borders: list[Borders]  # per page
+
+
+def render(pdf: Path) -> Rendered:
+    doc = pymupdf.open(pdf)
+    pages, spans, borders = [], [], []
+    for n, page in enumerate(doc):
+        pages.append(tuple(page.rect))
+        for block in page.get_text("rawdict")["blocks"]:
             for line in block.get("lines", []):
                 for span in line["spans"]:
-                    if span["text"].strip():
-                        yield n, page.rect, span["size"], pymupdf.Rect(span["bbox"]), span["text"]
+                    text = "".join(c["c"] for c in span["chars"])
+                    if text.strip():
+                        chars = tuple(tuple(c["bbox"]) for c in span["chars"] if c["c"].strip())
+                        spans.append(Span(n, span["size"], tuple(span["bbox"]), text, chars))
+        borders.append(_borders(page))
+    return Rendered(pages, spans, borders)
 
 
-@pytest.fixture(scope="module", params=[(p, f) for p, fs in FORMS.items() for f in fs], ids=lambda x: x[1])
-def rendered(request, tmp_path_factory):
-    preset, rel = request.param
-    root = tmp_path_factory.mktemp(preset)
-    out = root / "out"
-    api.make_forms(api.init_scheme(preset, root / "s"), out)
-    return list(spans(convert(out / rel, "pdf", root / "pdf")))
+def _borders(page) -> Borders:
+    """Stroked lines, and rectangles thin enough to be drawn lines."""
+    across, down = [], []
+    for path in page.get_drawings():
+        for item in path["items"]:
+            if item[0] == "l":
+                (x0, y0), (x1, y1) = item[1], item[2]
+            elif item[0] == "re" and min(item[1].width, item[1].height) < 1.5:
+                r = item[1]
+                x0, y0, x1, y1 = ((r.x0, (r.y0 + r.y1) / 2, r.x1, (r.y0 + r.y1) / 2) if r.width > r.height
+                                  else ((r.x0 + r.x1) / 2, r.y0, (r.x0 + r.x1) / 2, r.y1))
+            else:
+                continue
+            if abs(y1 - y0) < 0.5:
+                across.append((y0, min(x0, x1), max(x0, x1)))
+            elif abs(x1 - x0) < 0.5:
+                down.append((x0, min(y0, y1), max(y0, y1)))
+    return Borders(sorted(across), sorted(down))
 
 
-def test_smallest_text_prints_at_9_pt_or_more(rendered):
-    smallest = min(size for _, _, size, _, _ in rendered)
+def _between(lines, low: float, high: float):
+    """The lines (sorted by their first value) strictly between low and high."""
+    return lines[bisect.bisect_right(lines, (low, math.inf, math.inf)):bisect.bisect_left(lines, (high, -math.inf, -math.inf))]
+
+
+def cut_by_border(span: Span, borders: Borders) -> bool:
+    """Whether a drawn border runs through one of the span's characters, not along its edge
+    (a glyph's box is larger than its ink: a quarter of it at each edge does not count)."""
+    for x0, y0, x1, y1 in span.chars:
+        mx, my = 0.25 * (x1 - x0), 0.25 * (y1 - y0)
+        if any(min(x1, b) - max(x0, a) > mx for _, a, b in _between(borders.across, y0 + my, y1 - my)):
+            return True
+        if any(min(y1, b) - max(y0, a) > my for _, a, b in _between(borders.down, x0 + mx, x1 - mx)):
+            return True
+    return False
+
+
+def overlapping(spans: list[Span]):
+    """Pairs of spans on one page drawn over each other: sharing more than a fifth of the
+    smaller one's area (touching line boxes share a sliver). A sweep over x."""
+    ordered = sorted(spans, key=lambda s: (s.page, s.box[0]))
+    for i, a in enumerate(ordered):
+        for b in ordered[i + 1:]:
+            if b.page != a.page or b.box[0] >= a.box[2]:
+                break
+            w = min(a.box[2], b.box[2]) - max(a.box[0], b.box[0])
+            h = min(a.box[3], b.box[3]) - max(a.box[1], b.box[1])
+            if w > 0 and h > 0 and w * h > 0.2 * min(_area(a.box), _area(b.box)):
+                yield a.text, b.text
+
+
+def _area(box: Box) -> float:
+    return (box[2] - box[0]) * (box[3] - box[1])
+
+
+# -- the workbooks ---------------------------------------------------------------------------
+
+ADJUSTMENTS = [
+    ("M002", "增星", None, "在重大活动保障工作中表现突出，经支部推荐、党总支审定予以增星", "局党总支", "2026-12-20", None),
+    ("M007", "摘星", 1, "未兑现年初作出的公开承诺", "局党总支", "2026-12-20", None),
+    ("X99", "增星", None, "表现突出", "局党总支", "2026-12-21", None),  # nobody: listed as not applied
+]
+LONG_REMINDERS = [
+    Reminder("第一党支部", "领导点评", "王书记", "S4-4Q7C-LD-01",
+             "第一党支部/领导点评/王书记.xlsx", "未交回"),
+    Reminder("第二党支部（含离退休党员及流动党员联系点）", "群众参评", "群众代表3", "S4-4Q7C-QZ-07",
+             "第二党支部/群众参评/群众代表3.xlsx",
+             "交回的文件未采用：第3行“张伟”第1.2项填写了“五分”，应为0至5的整数；请核对后按原文件重新交回"),
+]
+
+
+@pytest.fixture(scope="module")
+def pdfs(tmp_path_factory) -> dict[str, Rendered]:
+    """Every workbook below, converted in one LibreOffice run, by name."""
+    root = tmp_path_factory.mktemp("render")
+    sources = {}
+    for preset, rels in FORMS.items():
+        out = root / preset / "out"
+        api.make_forms(api.init_scheme(preset, root / preset / "s"), out)
+        for rel in rels:
+            sources[rel] = out / rel
+    s3 = api.consolidate(api.init_scheme("s3", root / "s3-results"), None, root / "s3-results" / "汇总结果.xlsx")
+    run = run_demo(root / "s4", "s4")
+    wb = openpyxl.load_workbook(run.scheme)
+    for row in ADJUSTMENTS:
+        wb["调整"].append(row)
+    wb.save(run.scheme)
+    done = api.consolidate(run.scheme, run.returns, run.folder / "汇总结果.xlsx")
+    assert done.papers.name == PAPERS_FILE
+    sources |= {"汇总结果": done.output, "汇总结果-s3": s3.output, "工作底稿": done.papers,
+                "发放清单": run.forms / "发放清单.xlsx", "公示": done.notice, "方案": run.scheme,
+                "催收名单": write_reminders(LONG_REMINDERS, root / "催收名单.xlsx")}
+    staged = root / "staged"
+    staged.mkdir()
+    names = list(sources)
+    copies = [Path(shutil.copyfile(sources[name], staged / f"{n}.xlsx")) for n, name in enumerate(names)]
+    return {name: render(pdf) for name, pdf in zip(names, convert_many(copies, "pdf", root / "pdf"))}
+
+
+KINDS = [rel for rels in FORMS.values() for rel in rels] + OFFICE
+
+
+@pytest.fixture(params=KINDS)
+def rendered(request, pdfs) -> Rendered:
+    return pdfs[request.param]
+
+
+# -- the measures ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", [rel for rels in FORMS.values() for rel in rels])
+def test_forms_print_their_smallest_text_at_9_pt_or_more(pdfs, name):
+    # the office's sheets print one page wide at whatever size that takes; forms never below 9 pt
+    smallest = min(s.size for s in pdfs[name].spans)
     assert smallest >= MIN_PRINTED_PT, smallest
 
 
+def test_office_workbooks_print_every_sheet(pdfs):
+    # the sheets of s4's results: 汇总 公示 流动红旗 党员之星 评定结果 调整记录 参数 数据 授旗数据
+    # 图表 回收情况, each at least one page
+    wb = openpyxl.load_workbook(Path(__file__).parent.parent / "samples" / "s4" / "方案.xlsx", read_only=True)
+    assert len(pdfs["汇总结果"].pages) >= 11
+    assert len(pdfs["方案"].pages) >= len(wb.sheetnames)
+
+
 def test_no_text_leaves_the_page(rendered):
-    for _, page, _, box, text in rendered:
-        assert page.contains(box), text
+    outside = [s.text for s in rendered.spans if not _inside(s.box, rendered.pages[s.page])]
+    assert outside == []
+
+
+def _inside(box: Box, page: Box) -> bool:
+    return page[0] <= box[0] and page[1] <= box[1] and box[2] <= page[2] and box[3] <= page[3]
 
 
 def test_no_two_words_are_drawn_over_each_other(rendered):
-    for i, (page_a, _, _, a, text_a) in enumerate(rendered):
-        for page_b, _, _, b, text_b in rendered[i + 1:]:
-            if page_a == page_b:
-                overlap = a & b
-                # touching line boxes share a sliver; drawn over each other means a real area
-                assert overlap.is_empty or overlap.get_area() < 0.2 * min(a.get_area(), b.get_area()), (text_a, text_b)
+    assert list(overlapping(rendered.spans)) == []
+
+
+def test_no_text_runs_across_a_cell_border(rendered):
+    cut = [(s.page + 1, s.text) for s in rendered.spans if cut_by_border(s, rendered.borders[s.page])]
+    assert cut == []

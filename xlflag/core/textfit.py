@@ -51,6 +51,13 @@ def chars_for_pt(points: float) -> float:
     return round(max(1.0, (px - CELL_PADDING_PX) / DIGIT_PX), 1)
 
 
+def chars_holding(points: float) -> float:
+    """The narrowest column width (characters, to 0.1) in which ``line_count`` keeps a line
+    ``points`` wide on one line."""
+    px = (max(points, 0.0) + CELL_PADDING_PX * 0.75 + 2) / 0.75
+    return math.ceil((px - CELL_PADDING_PX) / DIGIT_PX * 10) / 10
+
+
 def fit_width(texts, font_pt: float = 11, least: float = 4, most: float = 60) -> float:
     """A column width that shows the longest of ``texts`` on one line, within [least, most]."""
     need = max((text_pt(t, font_pt) for t in texts if t is not None and str(t) != ""), default=0.0)
@@ -95,3 +102,76 @@ def fit_scale(content_pt: float, landscape: bool, margins_in: tuple[float, float
 def printable_height(landscape: bool, margins_in: tuple[float, float]) -> float:
     paper = A4_SHORT_PT if landscape else A4_LONG_PT
     return paper - (margins_in[0] + margins_in[1]) * 72
+
+
+# -- fitting a whole sheet ----------------------------------------------------------------------
+
+# A wrapped line up to this many CJK characters wide (a heading, a name, a branch) is never
+# broken: its column widens to hold it. Longer wrapped text breaks at the column's width.
+LABEL_CHARS = 8
+MAX_WIDTH = 60.0  # characters: wider than this, a sheet shrinks too far to read
+DEFAULT_WIDTH = 8.43  # Excel's default column width (characters)
+DEFAULT_HEIGHT = 15.0  # Excel's default row height (points)
+BODY_FONT_PT = 11.0  # the default row height holds one line of this size
+# A sheet "fit to one page wide" that would print below this scale prints at full size across
+# pages instead (its header rows and key columns repeated): text at 40 % of 11 pt is unreadable.
+LEAST_SHEET_SCALE = 0.6
+
+# One written cell as the fitter sees it: (row, col, last_row, last_col, text, font_pt, wraps);
+# last_row/last_col end a merged range (equal to row/col for a single cell).
+Placed = tuple[int, int, int, int, str, float, bool]
+
+
+def fit_cells(cells, widths: dict[int, float], heights: dict[int, float]) -> tuple[dict[int, float], dict[int, float]]:
+    """Column widths (characters) and row heights (points) at which every cell's text shows
+    whole: a cell that does not wrap widens its column to its longest line; one that wraps
+    widens it only for a short line (``LABEL_CHARS``) and otherwise gets the rows it needs.
+    ``widths`` and ``heights`` are what the sheet set (the rest are the defaults); they are
+    never reduced. Returns only the widths and heights that change.
+    """
+    cells = list(cells)
+    width = dict(widths)
+    need: dict[int, float] = {}
+    for row, col, last_row, last_col, text, font_pt, wraps in cells:
+        if col != last_col:
+            continue
+        points = text_pt(text, font_pt)
+        if wraps and points > LABEL_CHARS * font_pt:
+            continue
+        if points > need.get(col, 0.0):
+            need[col] = points
+    for col, points in need.items():
+        chars = min(MAX_WIDTH, chars_holding(points))
+        if chars > width.get(col, DEFAULT_WIDTH):
+            width[col] = chars
+    for row, col, last_row, last_col, text, font_pt, wraps in cells:  # merged text that does not wrap
+        if col != last_col and not wraps:
+            short = text_pt(text, font_pt) - _span_pt(width, col, last_col)
+            if short > 0:
+                width[last_col] = min(MAX_WIDTH, chars_holding(width_pt(width.get(last_col, DEFAULT_WIDTH)) + short))
+    height = dict(heights)
+    spanning = []
+    for row, col, last_row, last_col, text, font_pt, wraps in cells:
+        lines = line_count(text, _span_pt(width, col, last_col), font_pt) if wraps else 1
+        if lines == 1 and font_pt <= BODY_FONT_PT:
+            continue
+        points = row_height([(text, _span_pt(width, col, last_col))] if wraps else [], font_pt, least=0)
+        if row != last_row:
+            spanning.append((row, last_row, points))
+        elif points > height.get(row, DEFAULT_HEIGHT):
+            height[row] = points
+    for row, last_row, points in spanning:  # a merged block: its last row takes what is missing
+        short = points - sum(height.get(r, DEFAULT_HEIGHT) for r in range(row, last_row + 1))
+        if short > 0:
+            height[last_row] = height.get(last_row, DEFAULT_HEIGHT) + short
+    return ({c: w for c, w in width.items() if w != widths.get(c)},
+            {r: h for r, h in height.items() if h != heights.get(r)})
+
+
+def _span_pt(width: dict[int, float], first: int, last: int) -> float:
+    return sum(width_pt(width.get(c, DEFAULT_WIDTH)) for c in range(first, last + 1))
+
+
+def one_page_wide(content_pt: float, landscape: bool, margins_in: tuple[float, float]) -> bool:
+    """Whether a sheet this wide still reads when shrunk to one page wide."""
+    return fit_scale(content_pt, landscape, margins_in) >= LEAST_SHEET_SCALE

@@ -156,11 +156,17 @@ def period_folder(scheme_path: Path, period: str) -> Path:
 FIXED_CREATED = datetime(2000, 1, 1)
 
 
-def new_workbook(path: Path, **properties):
+def new_workbook(path: Path, *, fit: bool = True, **properties):
     """An XlsxWriter workbook that never turns a string into a formula or a link, with a fixed
-    creation date. Text from raters or the roster that starts with = + - @ stays text."""
+    creation date. Text from raters or the roster that starts with = + - @ stays text.
+
+    ``fit``: on close, every sheet's columns and rows are fitted to what its cells hold
+    (``sheetkit.fit_sheet``); forms pass False, their layout sets every width and height."""
     import xlsxwriter
 
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    from .sheetkit import FittedWorkbook
+
+    kind = FittedWorkbook if fit else xlsxwriter.Workbook
+    wb = kind(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
     wb.set_properties({"author": "xlflag", "created": FIXED_CREATED} | properties)
     return wb

@@ -1,5 +1,12 @@
-"""The look every sheet xlflag writes shares: formats, table heads, titles, A4 print setup."""
+"""The look every sheet xlflag writes shares: formats, table heads, titles, A4 print setup, and
+column widths and row heights fitted to what the cells hold (``fit_sheet``)."""
 from __future__ import annotations
+
+from functools import lru_cache
+
+import xlsxwriter
+
+from ..core.textfit import DEFAULT_WIDTH, fit_cells, one_page_wide, width_pt
 
 
 def formats(wb) -> dict:
@@ -8,23 +15,28 @@ def formats(wb) -> dict:
         "title": wb.add_format({"font_name": "黑体", "font_size": 16, "bold": True, "align": "center"}),
         "note": wb.add_format({"font_size": 10, "text_wrap": True, "valign": "top"}),
         "head": wb.add_format(base | {"bold": True, "align": "center", "text_wrap": True, "bg_color": "#DDEBF7"}),
-        "text": wb.add_format(base),
+        "text": wb.add_format(base | {"text_wrap": True}),
         "center": wb.add_format(base | {"align": "center"}),
         "int": wb.add_format(base | {"align": "center", "num_format": "0"}),
         "score": wb.add_format(base | {"align": "center", "num_format": "0.00"}),
         "percent": wb.add_format(base | {"align": "center", "num_format": "0.00%"}),
         "star": wb.add_format(base | {"align": "center", "font_color": "#C00000"}),
-        "win": wb.add_format(base | {"align": "center", "bold": True, "font_color": "#C00000", "bg_color": "#FDE9D9"}),
+        "win": wb.add_format(base | {"align": "center", "bold": True, "font_color": "#C00000", "bg_color": "#FDE9D9",
+                                     "text_wrap": True}),
     }
 
 
-def page(ws, header_rows: tuple[int, int], landscape: bool = True) -> None:
-    """A4, one page wide, header rows repeated: what the office prints."""
+def page(ws, header_rows: tuple[int, int], landscape: bool = True, key_columns: int = 0) -> None:
+    """A4, one page wide, header rows repeated: what the office prints. A sheet too wide to
+    read at one page wide prints across pages at full size (``fit_sheet`` decides), with its
+    first ``key_columns`` (who or what each row is about) repeated on every page."""
     if landscape:
         ws.set_landscape()
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)
     ws.repeat_rows(*header_rows)
+    if key_columns:
+        ws.repeat_columns(0, key_columns - 1)
     ws.set_footer("&C第&P页 共&N页")
 
 
@@ -41,3 +53,86 @@ def titled(ws, fmt, title: str, note: str, last_col: int) -> None:
     ws.merge_range(0, 0, 0, last_col, title, fmt["title"])
     ws.merge_range(1, 0, 1, last_col, note, fmt["note"])
     ws.set_row(1, 30)
+
+
+# -- fitting: widths and heights from what was written -----------------------------------------
+
+class FittedWorkbook(xlsxwriter.Workbook):
+    """A workbook whose sheets are fitted (``fit_sheet``) as it closes."""
+
+    def close(self) -> None:
+        for ws in self.worksheets():
+            fit_sheet(ws)
+        super().close()
+
+
+def fit_sheet(ws) -> None:
+    """Widen the columns and heighten the rows of an XlsxWriter worksheet so every cell's text
+    shows whole when printed (``textfit.fit_cells``). Call it once everything is written: it
+    reads the cells back the way XlsxWriter's own ``autofit`` does."""
+    if getattr(ws, "constant_memory", True) or not ws.table:
+        return
+    strings = sorted(ws.str_table.string_table, key=ws.str_table.string_table.__getitem__)
+    ends = {(r1, c1): (r2, c2) for r1, c1, r2, c2 in ws.merge}
+    cells = []
+    for row, columns in ws.table.items():
+        for col, cell in columns.items():
+            text = _cell_text(cell, strings)
+            if text:
+                fmt = cell.format
+                last_row, last_col = ends.get((row, col), (row, col))
+                cells.append((row, col, last_row, last_col, text, float(fmt.font_size) if fmt else 11.0,
+                              bool(fmt and fmt.text_wrap)))
+    widths = {c: (info.width - 5) / 7 for c, info in ws.col_info.items() if info.width}
+    heights = {r: info.height * 0.75 for r, info in ws.row_info.items() if info.height is not None}
+    new_widths, new_heights = fit_cells(cells, widths, heights)
+    for col, chars in new_widths.items():
+        info = ws.col_info.get(col)
+        options = {"hidden": info.hidden, "level": info.level, "collapsed": info.collapsed} if info else {}
+        ws.set_column(col, col, chars, info.column_format if info else None, options)
+    for row, points in new_heights.items():
+        info = ws.row_info.get(row)
+        options = {"hidden": info.hidden, "level": info.level, "collapsed": info.collapsed} if info else {}
+        ws.set_row(row, points, info.row_format if info else None, options)
+    if ws.fit_page and ws.fit_width == 1:
+        _orient(ws, sum(width_pt((widths | new_widths).get(c, DEFAULT_WIDTH)) for c in range(ws.dim_colmax + 1)))
+
+
+def _orient(ws, content_pt: float) -> None:
+    """Portrait while it reads one page wide, else landscape; too wide for that, full size
+    across pages."""
+    margins = (ws.margin_left, ws.margin_right)
+    if one_page_wide(content_pt, ws.orientation == 0, margins):
+        return
+    if ws.orientation == 1 and one_page_wide(content_pt, True, margins):
+        ws.set_landscape()
+        return
+    ws.fit_page = 0
+
+
+def _cell_text(cell, strings) -> str:
+    kind = type(cell).__name__
+    if kind == "String":
+        return strings[cell.string]
+    if kind == "Number":
+        return _number_text(cell.number, cell.format.num_format if cell.format else 0)
+    if kind == "Formula":
+        value = cell.value
+        if isinstance(value, str):
+            return value
+        return _number_text(value, cell.format.num_format if cell.format else 0)
+    return ""
+
+
+@lru_cache(maxsize=4096)
+def _number_text(value, num_format) -> str:
+    """A number as its format shows it (near enough to measure): 0, 0.00, 0.00%, or general."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if num_format == "0":
+        return f"{value:.0f}"
+    if num_format == "0.00":
+        return f"{value:.2f}"
+    if num_format == "0.00%":
+        return f"{value * 100:.2f}%"
+    return f"{value:.10g}"

@@ -97,7 +97,7 @@ def write_sums(ws, fmt, scheme: Scheme, ratings: list[Rating], target: str,
                 F.cell(sheet, C_COUNT + 1, row) if trim else "",
             )
     ws.autofilter(HEAD_ROW - 1, 0, max(row, HEAD_ROW), len(headers) - 1)
-    page(ws, (0, HEAD_ROW - 1))
+    page(ws, (0, HEAD_ROW - 1), key_columns=5)
     return DataRows(cells)
 
 

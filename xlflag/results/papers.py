@@ -49,13 +49,13 @@ def write_papers(data: ResultsInput, target: Path) -> Path:
     return Path(target)
 
 
-def _table(ws, fmt, headers, widths, rows: int) -> None:
+def _table(ws, fmt, headers, widths, rows: int, key_columns: int = 0) -> None:
     """The banner, the header row, a filter, and 内部资料 in the printed header."""
     ws.merge_range(0, 0, 0, len(headers) - 1, BANNER, fmt["note"])
     ws.set_row(0, 30)
     table_head(ws, fmt, HEAD, headers, widths)
     ws.autofilter(HEAD, 0, HEAD + max(rows, 1), len(headers) - 1)
-    page(ws, (0, HEAD))
+    page(ws, (0, HEAD), key_columns=key_columns)
     ws.set_header(f"&L&\"黑体,Bold\"{INTERNAL}&C{ws.get_name()}&R工作底稿")
 
 
@@ -98,7 +98,7 @@ def _write_detail(ws, fmt, scheme: Scheme, ratings: list[Rating], target: str) -
     prefix = len(sets) > 1
     item_cols = {(i.set_name, i.code): len(DETAIL_COLUMNS) + n for n, i in enumerate(items)}
     headers = DETAIL_COLUMNS + tuple(f"{i.set_name}{i.code}" if prefix else i.code for i in items)
-    _table(ws, fmt, headers, (14, 10, 10, 10, 12, 10, 8, 8, 8) + (6,) * len(items), len(ratings))
+    _table(ws, fmt, headers, (14, 10, 10, 10, 12, 10, 8, 8, 8) + (6,) * len(items), len(ratings), key_columns=5)
     names = {g.code: g.name for g in scheme.groups}
     for r, rating in enumerate(ratings, start=HEAD + 1):
         if target == BRANCH_TARGET:

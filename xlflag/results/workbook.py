@@ -84,7 +84,7 @@ def _write_params(ws, fmt, scheme: Scheme) -> ParamCells:
     numbers, so they are changed in the scheme and consolidated again, never here."""
     ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})
     ws.merge_range(0, 5, 2, 9, PARAMS_LOCKED, fmt["note"])
-    ws.write(0, 0, "评价主体及权重", fmt["head"])
+    ws.merge_range(0, 0, 0, 3, "评价主体及权重", fmt["head"])  # headings and notes span their table
     table_head(ws, fmt, 1, ("对象", "代码", "评价主体", "权重(%)"), (10, 10, 14, 10))
     weights = {}
     groups = scheme.member_groups + scheme.flag_groups
@@ -93,7 +93,7 @@ def _write_params(ws, fmt, scheme: Scheme) -> ParamCells:
         ws.write_number(r, 3, float(group.weight), fmt["center"])
         weights[group.code] = f"'{PARAMS}'!$D${r + 1}"
     top = len(groups) + 4
-    ws.write(top - 1, 0, "星级标准（下限含，上限不含）", fmt["head"])
+    ws.merge_range(top - 1, 0, top - 1, 2, "星级标准（下限含，上限不含）", fmt["head"])
     ws.write_row(top, 0, ("星级", "下限", "上限"), fmt["head"])
     for r, band in enumerate(scheme.bands, start=top + 1):  # ascending lows, as LOOKUP needs
         ws.write_number(r, 0, band.stars, fmt["center"])
@@ -101,11 +101,12 @@ def _write_params(ws, fmt, scheme: Scheme) -> ParamCells:
         ws.write_number(r, 2, float(band.high), fmt["center"])
     first, last = top + 2, top + 1 + len(scheme.bands)
     rule = "是" if scheme.settings.top_star_needs_outstanding else "否"
-    ws.write(last + 1, 0, f"最高星级需“突出表现”标记：{rule}", fmt["note"])
-    ws.write(last + 3, 0, "匿名门槛", fmt["head"])
+    ws.merge_range(last + 1, 0, last + 1, 3, f"最高星级需“突出表现”标记：{rule}", fmt["note"])
+    ws.merge_range(last + 3, 0, last + 3, 1, "匿名门槛", fmt["head"])
     ws.write_row(last + 4, 0, ("评价人数门槛", scheme.settings.min_raters), fmt["text"])
     ws.write_row(last + 5, 0, ("不足门槛时", scheme.settings.short_policy), fmt["text"])
-    ws.write(last + 6, 0, short_rule(scheme) + "。", fmt["note"])
+    ws.merge_range(last + 6, 0, last + 6, 3, short_rule(scheme) + "。", fmt["note"])
+    page(ws, (0, 1), landscape=False)
     return ParamCells(weights, f"'{PARAMS}'!$B${first}:$B${last}", f"'{PARAMS}'!$A${first}:$A${last}")
 
 
@@ -133,7 +134,7 @@ def _write_summary(ws, fmt, data: ResultsInput, data_rows: DataRows, params: Par
         row = HEADER_ROW + n
         rows[result.member.member_id] = row
         _summary_row(ws, fmt, scheme, result, n, row, data_rows.of(result.member.member_id, groups), params, total_col)
-    page(ws, (0, HEADER_ROW - 1))
+    page(ws, (0, HEADER_ROW - 1), key_columns=4)
     mean_cols = {g.name: 7 + 2 * k for k, g in enumerate(groups)}
     return SummaryCells(rows, 4, 2, total_col, total_col + 2 if with_stars else None, mean_cols)
 
