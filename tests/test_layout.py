@@ -36,6 +36,9 @@ def test_wrapped_lines_and_row_height():
     assert T.line_count("一二三四五六七八九十", 60, 10) == 2
     # 2 lines × 10 pt × 1.3 + 3 pt padding = 29 pt
     assert T.row_height([("一二三四五六七八九十", 60)], 10) == 29
+    # 50 pt wide: 44.25 pt of room, 4 characters a line; "。" may not start a line, so 四 goes
+    # down with it: 一二三 / 四。五六 / 七 — three lines, where a plain count gives two
+    assert T.line_count("一二三四。五六七", 50, 10) == 3
 
 
 def test_a_sheet_fitted_to_its_cells():

@@ -64,18 +64,23 @@ def fit_width(texts, font_pt: float = 11, least: float = 4, most: float = 60) ->
     return min(most, max(least, chars_for_pt(need)))
 
 
+NO_LINE_START = frozenset("，。、；：？！）》」』】〕”’…%,.;:?!)")
+
+
 @lru_cache(maxsize=65536)
 def line_count(text: str, points: float, font_pt: float = 11) -> int:
     """Lines ``text`` wraps to in a cell ``points`` wide (greedy, per character, as CJK wraps)."""
     room = max(points - CELL_PADDING_PX * 0.75 - 2, font_pt)
     lines = 0
     for paragraph in str(text).split("\n"):
-        used, lines = 0.0, lines + 1
+        used, before, lines = 0.0, 0.0, lines + 1
         for ch in paragraph:
             w = char_pt(ch, font_pt)
             if used + w > room:
-                lines, used = lines + 1, 0.0
+                # a closing mark never starts a line: the character before it goes down too
+                lines, used = lines + 1, (before if ch in NO_LINE_START else 0.0)
             used += w
+            before = w
     return max(lines, 1)
 
 

@@ -120,7 +120,7 @@ def _write_gaps(ws, fmt, scheme: Scheme, ratings: list[Rating]) -> None:
     headers = ("支部", "编号", "姓名", "自评得分", "他评得分", "差距（自评−他评）")
     gaps = sorted(self_gaps(scheme, ratings), key=lambda g: (g.gap is None, -(g.gap or 0)))
     _table(ws, fmt, headers, (18, 10, 10, 10, 10, 16), len(gaps))
-    ws.write(1, 0, "他评得分：除自评外各评价主体平均分按权重折算为100%后的加权平均；差距为正表示自评高于他评。", fmt["note"])
+    ws.merge_range(1, 0, 1, len(headers) - 1, "他评得分：除自评外各评价主体平均分按权重折算为100%后的加权平均；差距为正表示自评高于他评。", fmt["note"])
     for r, g in enumerate(gaps, start=HEAD + 1):
         for c, value in enumerate((g.member.branch, g.member.member_id, g.member.name)):
             ws.write_string(r, c, value, fmt["text"])
@@ -136,7 +136,7 @@ def _write_strengths(ws, fmt, scheme: Scheme, ratings: list[Rating]) -> None:
     headers = ("支部", "强项（得分率最高）", "最高得分率", "弱项（得分率最低）", "最低得分率")
     rows = branch_items(scheme, ratings)
     _table(ws, fmt, headers, (18, 40, 10, 40, 10), len(rows))
-    ws.write(1, 0, "得分率：该支部全部评分中该项平均分占满分的比例；并列时全部列出。", fmt["note"])
+    ws.merge_range(1, 0, 1, len(headers) - 1, "得分率：该支部全部评分中该项平均分占满分的比例；并列时全部列出。", fmt["note"])
     for r, b in enumerate(rows, start=HEAD + 1):
         shares = dict((i, s) for i, s in b.shares)
         ws.write_string(r, 0, b.branch, fmt["text"])
