@@ -575,6 +575,7 @@ def test_ingest_under_the_spawn_start_method(office, tmp_path, clean_totals, mon
 
     readers.close_pool()
     monkeypatch.setattr(readers, "START_METHOD", "spawn")
+    monkeypatch.setattr(readers, "FAST_XLSX", False)  # plain .xlsx would never need the worker
     try:
         run = Run(office, returns_with_genuine(office, tmp_path / "回收"), tmp_path / "存档")
         assert readers._pool is not None and readers._pool._mp_context.get_start_method() == "spawn"

@@ -19,6 +19,10 @@ from xlflag.county import county_sheets, fill_fast, write_county_scheme
 from xlflag.edge.libreoffice import convert_many, find_soffice
 from xlflag.forms.template import shape_of
 from xlflag.forms.write import write_forms
+from xlflag.core import layout as L
+from xlflag.core.formplan import form_layout_of
+from xlflag.ingest import readers
+from xlflag.ingest.xlsx_fast import read_fast
 from xlflag.scheme.key import create_key, load_key
 
 BRANCHES = 5
@@ -110,7 +114,9 @@ def workbook_cells(path: Path) -> dict:
             for ws in wb.worksheets}
 
 
-def test_results_are_the_same_cell_for_cell(county, tmp_path):
+def test_results_are_the_same_cell_for_cell(county, tmp_path, monkeypatch):
+    """Fast paths (forms by template, the fast reader, the pool) against plain ones (forms by
+    XlsxWriter, calamine and the XML scan, this process)."""
     scheme_path, scheme, key, fast, plain, returns, _ = county
     plain_returns = tmp_path / "plain_returns"
     for n, (form, path) in enumerate(plain.forms):  # the same scores typed into the directly written forms
@@ -121,6 +127,7 @@ def test_results_are_the_same_cell_for_cell(county, tmp_path):
         for name in ("方案.xlsx", "xlflag.key"):
             shutil.copyfile(scheme_path.parent / name, folder / name)
     fast_run = api.consolidate(fast_out.parent / "方案.xlsx", returns, fast_out, workers=2)
+    monkeypatch.setattr(readers, "FAST_XLSX", False)
     plain_run = api.consolidate(plain_out.parent / "方案.xlsx", plain_returns, plain_out, workers=1)
     assert [m.total for m in fast_run.members] == [m.total for m in plain_run.members]
     assert workbook_cells(fast_out) == workbook_cells(plain_out)
@@ -129,3 +136,62 @@ def test_results_are_the_same_cell_for_cell(county, tmp_path):
 def test_the_plan_is_the_one_the_forms_were_written_for(county):
     scheme_path, scheme, key, fast, *_ = county
     assert [f for f, _ in fast.forms] == plan_forms(scheme, load_key(scheme_path))
+
+
+# -- the fast reader (ingest/xlsx_fast.py) against the plain one -------------------------------
+
+def grids(data: bytes):
+    """(the fast reader's grid or None, read_safely's grid the plain way: precheck, calamine, scan)."""
+    return read_fast(data), readers.read_safely(data, suffix=".xlsx", fast=False)
+
+
+def test_the_fast_reader_reads_every_county_return_as_the_plain_reader_does(county):
+    *_, returns, _ = county
+    files = sorted(returns.iterdir())
+    for path in files:
+        fast, plain = grids(path.read_bytes())
+        assert fast is not None, path  # forms as xlflag writes them never need the plain way
+        assert fast == plain, path  # every sheet, state, value (floats as calamine gives them), formula, date
+
+
+ODD = ("5分", "５", None, "4.0", 4.5, "优秀", " 3 ")  # typed into the first ratee's first items
+
+
+def _typed_oddly(scheme, form, source: Path, target: Path) -> None:
+    lay = form_layout_of(scheme, form.identity)
+    wb = openpyxl.load_workbook(source)
+    ws = wb[L.FORM_SHEET]
+    for value, item in zip(ODD, lay.items):
+        ws.cell(*lay.score_cell(0, item.code)).value = value
+    wb.save(target)
+
+
+def test_returns_typed_oddly_and_resaved_read_the_same_both_ways(county, tmp_path, monkeypatch):
+    """Saved by openpyxl and then by LibreOffice (another writer's XML each): the fast reader
+    reads each exactly as the plain reader does, or hands it over; ingest judges them the same."""
+    scheme_path, scheme, key, fast, plain, returns, _ = county
+    picked = [(form, returns / f"{n:04d}.xlsx") for n, (form, _) in enumerate(fast.forms)][::40]
+    odd = tmp_path / "odd"
+    odd.mkdir()
+    for n, (form, path) in enumerate(picked):
+        _typed_oddly(scheme, form, path, odd / f"{n:02d}.xlsx")
+    folders = [odd]
+    if find_soffice():
+        resaved = tmp_path / "resaved"
+        resaved.mkdir()
+        for made in convert_many(sorted(odd.iterdir()), "xlsx", tmp_path / "lo"):
+            shutil.move(made, resaved / made.name)
+        folders.append(resaved)
+    for folder in folders:
+        for path in sorted(folder.iterdir()):
+            fast_grid, plain_grid = grids(path.read_bytes())
+            assert fast_grid is None or fast_grid == plain_grid, path
+        judged = intake_of(county[:5] + (folder, 0), workers=1)
+        monkeypatch.setattr(readers, "FAST_XLSX", False)
+        plainly = intake_of(county[:5] + (folder, 0), workers=1)
+        monkeypatch.setattr(readers, "FAST_XLSX", True)
+        assert judged.accepted == plainly.accepted and judged.ledger == plainly.ledger
+        assert judged.report.problems == plainly.report.problems
+        # the odd values were really read: "5分", "５", "4.0" and " 3 " noted, 4.5 and 优秀 refused, a blank
+        codes = [p.code.name for p in judged.report.problems if p.cell.startswith(("D", "E", "F"))]
+        assert {"SCORE_NORMALISED", "SCORE_BLANK"} <= set(codes) and len(judged.ledger) == len(picked)

@@ -443,6 +443,22 @@ def test_the_whole_corpus_is_read_in_bounded_time(run):
     assert run[4] < 60
 
 
+def test_the_fast_reader_reads_every_workbook_of_the_corpus_as_the_plain_reader_does(run):
+    """xlsx_fast reads a file exactly as precheck + calamine + the XML scan do, or hands it over:
+    clean, renamed, re-saved by openpyxl or LibreOffice, odd values typed, bombs, broken zips."""
+    from xlflag.ingest.xlsx_fast import read_fast
+
+    _, corpus, _, _, _ = run
+    taken = 0
+    for path in sorted(p for p in corpus.rglob("*") if p.is_file() and p.stat().st_size < 2**25):
+        data = path.read_bytes()
+        fast = read_fast(data)
+        if fast is not None:
+            taken += 1
+            assert fast == read_safely(data, suffix=path.suffix, fast=False), path
+    assert taken >= 30  # the odd values and rows above, read the fast way
+
+
 # -- hostile files, on their own: bounded time and memory --------------------------------------
 
 def test_hostile_files_are_refused_quickly_and_in_little_memory(run, tmp_path):

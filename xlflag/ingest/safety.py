@@ -176,6 +176,31 @@ class _Scan:
         yield decoder.decode(b"", final=True)
 
 
+def open_checked_zip(data: bytes, limits: Limits = Limits()) -> zipfile.ZipFile | None:
+    """``data`` opened as a zip when its directory passes the pre-check's limits (member count,
+    sizes, ratios, names, methods), else None: for a reader that checks the parts itself."""
+    try:
+        f = io.BytesIO(data)
+        entries, directory_bytes = _zip_directory_size(f, len(data))
+        if entries > limits.max_members or directory_bytes > limits.max_members * _CD_BYTES_PER_MEMBER:
+            return None
+        f.seek(0)
+        zf = zipfile.ZipFile(f)
+        _check_directory(zf.infolist(), limits)
+    except Exception:  # _Reject or a broken zip: the pre-check will say which
+        return None
+    return zf
+
+
+def dimension_ok(ref: str, limits: Limits = Limits()) -> bool:
+    """A sheet's ``<dimension ref>`` within the limits, as the pre-check judges it."""
+    try:
+        _check_dimension(ref, limits)
+    except _Reject:
+        return False
+    return True
+
+
 def _zip_directory_size(f: BinaryIO, size: int) -> tuple[int, int]:
     """(entries, central directory bytes) from the end record, read the way zipfile reads it."""
     tail_len = min(size, 22 + 0xFFFF + 20 + 56)  # end record, longest comment, zip64 records
