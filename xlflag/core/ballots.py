@@ -25,7 +25,7 @@ from math import floor
 from .model import Scheme
 from .problems import Code, Problem
 from .ratings import AcceptedForm
-from .scoring import EXEMPT_KINDS, MemberResult, Rating, thresholds
+from .scoring import EXEMPT_KINDS, MemberResult, Rating, exact_sum, thresholds
 
 FULL_MARKS, OVER_QUOTA = "全满分", "超名额"
 VOID_RULES = (FULL_MARKS, OVER_QUOTA)
@@ -38,8 +38,8 @@ def trimmed_mean(totals: list[Fraction], minimum: int = DEFAULT_TRIM_MINIMUM) ->
     if not totals:
         return None, False
     if len(totals) >= max(minimum, 3):
-        return (sum(totals, Fraction(0)) - max(totals) - min(totals)) / (len(totals) - 2), True
-    return sum(totals, Fraction(0)) / len(totals), False
+        return (exact_sum(totals) - max(totals) - min(totals)) / (len(totals) - 2), True
+    return exact_sum(totals) / len(totals), False
 
 
 HIGHEST, LOWEST = "最高分", "最低分"
@@ -165,7 +165,7 @@ def _void_reason(scheme: Scheme, form: AcceptedForm, rules: tuple[str, ...]) -> 
     if OVER_QUOTA in rules and top in quotas and form.identity.target == "党员":
         low = max(b.low for b in scheme.bands if b.stars == top)
         cap = quota_cap(quotas[top], len(form.rows))
-        high = sum(1 for row in form.rows if sum((s for _, s in row.scores), Fraction(0)) >= low)
+        high = sum(1 for row in form.rows if exact_sum(s for _, s in row.scores) >= low)
         if high > cap:
             return f"{high}人达{top}星分数线（{low}分），超过{top}星名额{cap}名（{_share_text(quotas[top])}×{len(form.rows)}人）"
     return ""

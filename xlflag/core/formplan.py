@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 
 from .identity import FormIdentity, form_code
 from .issued import Issued
@@ -102,13 +103,19 @@ def form_fingerprint(scheme: Scheme, target: str, group_code: str, criteria_set:
     data = {
         "period": scheme.settings.period,
         "step": str(scheme.settings.step),
-        "items": [asdict(i) for i in scheme.items_of(criteria_set)],
+        "items": _items_data(scheme.items_of(criteria_set)),
         "group": (group.target, group.code, group.name, group.rater_kind),
         "rows": [list(label) for label in labels],
         "answers": list(answers),
     }
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@lru_cache(maxsize=64)
+def _items_data(items: tuple) -> list[dict]:
+    """The items as the fingerprint hashes them: one asdict per criteria set, not one per form."""
+    return [asdict(i) for i in items]
 
 
 def asks_the_same(scheme: Scheme, identity: FormIdentity) -> bool:

@@ -22,10 +22,10 @@ import os
 import re
 import stat
 import tempfile
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Callable, Iterator
 
 from ..core.problems import Code, Problem
 from . import archives
@@ -216,23 +216,29 @@ def arrivals(entry: Entry, limits: Limits, store: EvidenceStore | None) -> Itera
     if entry.maildir:
         yield from _maildir(entry, limits, store)
         return
-    with tempfile.TemporaryDirectory(prefix="xlflag-mail-") as tmp:
+    with ExitStack() as stack:
+        spooled: list[Path] = []
+
+        def mbox_copy() -> Path:  # a folder only for a mailbox: a returned form needs none
+            spooled.append(Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="xlflag-mail-"))) / "mbox")
+            return spooled[-1]
+
         try:
-            read = _read_entry(entry, limits, Path(tmp) / "mbox")
+            read = _read_entry(entry, limits, mbox_copy)
         except OSError as exc:
             yield _unreadable(entry, exc)
             return
         if isinstance(read, Problem):
             yield Arrival(entry.name, None, refusal=read, notes=entry.notes)
         elif isinstance(read, str):
-            yield from _mbox(entry, read, Path(tmp) / "mbox", limits, store)
+            yield from _mbox(entry, read, spooled[0], limits, store)
         else:
             yield from _expand(entry.name, read, {"notes": entry.notes}, limits, store, depth=0)
 
 
-def _read_entry(entry: Entry, limits: Limits, mbox_copy: Path) -> bytes | str | Problem:
+def _read_entry(entry: Entry, limits: Limits, mbox_copy: Callable[[], Path]) -> bytes | str | Problem:
     """One read of the entry: its bytes; or, for a mailbox, the hash of the copy streamed to
-    ``mbox_copy``; or why it was refused unread (too large)."""
+    ``mbox_copy()``; or why it was refused unread (too large)."""
     with open_entry(entry.path) as handle:
         size = os.fstat(handle.fileno()).st_size
         head = handle.read(5)
@@ -241,7 +247,7 @@ def _read_entry(entry: Entry, limits: Limits, mbox_copy: Path) -> bytes | str | 
             if size > MAX_MAIL_BYTES:
                 found = f"邮件文件{size // 2**20} MB，上限{MAX_MAIL_BYTES // 2**20} MB"
                 return Problem(Code.RETURN_TOO_LARGE, entry.name, found=found)
-            return _spool(head, handle, mbox_copy, MAX_MAIL_BYTES)
+            return _spool(head, handle, mbox_copy(), MAX_MAIL_BYTES)
         if size > limits.max_file_bytes:  # refused unread
             found = f"文件{size // 2**20} MB，上限{limits.max_file_bytes // 2**20} MB"
             return Problem(Code.RETURN_TOO_LARGE, entry.name, found=found)

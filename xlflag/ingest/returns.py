@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..core import layout as L
+from ..core.layout import FormLayout
 from ..core.formplan import PlannedForm, asks_the_same, form_layout_of, plan_forms, ratee_labels
 from ..core.identity import FormIdentity, verify
 from ..core.issued import Issued
@@ -350,12 +351,13 @@ def _read_form(ctx: _Context, arrival: Arrival, grid: WorkbookGrid, identity: Fo
     problem = _check_version(ctx, identity, name)
     if problem is not None:
         return _refused(REJECTED, problem, notes, identity)
-    problem = check_layout(ctx.scheme, identity, sheet, name)
+    lay = form_layout_of(ctx.scheme, identity)  # once per form: check, read and blank test share it
+    problem = check_layout(ctx.scheme, identity, sheet, name, lay)
     if problem is not None:
         return _refused(REJECTED, problem, notes, identity)
-    rows, problems = read_rows(ctx.scheme, identity, sheet, name, ctx.blank_policy)
+    rows, problems = read_rows(ctx.scheme, identity, sheet, name, ctx.blank_policy, lay)
     if not rows:
-        shown = () if _untouched(ctx.scheme, identity, sheet) else problems
+        shown = () if _untouched(ctx.scheme, identity, sheet, lay) else problems
         empty = Problem(Code.RETURN_EMPTY, name, sheet.name, found=_cells_text(shown) or "一个分数也没有填写")
         return _refused(REJECTED, empty, (*notes, *shown), identity)
     form = AcceptedForm(identity, name, arrival.sha256, rows, grid.modified or _mail_time(arrival.date))
@@ -452,9 +454,11 @@ def _by_code(ctx: _Context, grid: WorkbookGrid, name: str, besides: str | None =
 
 # -- does it rate exactly whom it was issued for -----------------------------------------------
 
-def check_layout(scheme: Scheme, identity: FormIdentity, sheet: FormSheet, name: str) -> Problem | None:
-    """The form must name exactly the issued ratees and items, where its layout put them."""
-    lay = form_layout_of(scheme, identity)
+def check_layout(scheme: Scheme, identity: FormIdentity, sheet: FormSheet, name: str,
+                 lay: FormLayout | None = None) -> Problem | None:
+    """The form must name exactly the issued ratees and items, where its layout put them
+    (``lay``: the identity's layout, when the caller has it already)."""
+    lay = lay or form_layout_of(scheme, identity)
     for item in lay.items:
         row, col = lay.item_label_cell(item.code)
         found = str(sheet.value(row, col) or "")
@@ -480,29 +484,47 @@ def check_layout(scheme: Scheme, identity: FormIdentity, sheet: FormSheet, name:
 
 # -- the scores --------------------------------------------------------------------------------
 
-def read_rows(scheme: Scheme, identity: FormIdentity, sheet: FormSheet, name: str, blank_policy: str = BLANK_SKIP_ROW):
+def read_rows(scheme: Scheme, identity: FormIdentity, sheet: FormSheet, name: str, blank_policy: str = BLANK_SKIP_ROW,
+              lay: FormLayout | None = None):
     """Complete ratees only; every unusable cell is a problem, every noted one a warning.
 
     Under 按0分计 a blank item counts as 0 (noted), but a ratee left wholly blank still does not
     count: the rater did not rate that person at all.
     """
-    lay = form_layout_of(scheme, identity)
+    lay = lay or form_layout_of(scheme, identity)
     step = scheme.settings.step
     rows, problems, blanks = [], [], []
+    values, formulas = sheet.grid.values, sheet.grid.formulas
+    down, right = sheet.row_offset, sheet.col_offset
+    seen: dict = {}  # one Reading per distinct (cell content, maximum) on this form
     for n, ratee in enumerate(identity.ratees):
         cells = [(item, lay.score_cell(n, item.code)) for item in lay.items]
-        readings = [read_score(sheet.value(*cell), item.maximum, step, sheet.formula(*cell)) for item, cell in cells]
-        zero_blanks = blank_policy == BLANK_AS_ZERO and not all(r.blank for r in readings)
+        readings = []
+        for item, (row, col) in cells:
+            raw, formula = values.get((row + down, col + right)), formulas.get((row + down, col + right))
+            try:
+                reading = seen.get((raw, type(raw), item.maximum, formula))
+            except TypeError:  # an unhashable value: read it afresh
+                reading = None
+            if reading is None:
+                reading = read_score(raw, item.maximum, step, formula)
+                if isinstance(raw, (str, int, float, type(None))):
+                    seen[(raw, type(raw), item.maximum, formula)] = reading
+            readings.append(reading)
         scores, usable, ratee_blanks = [], True, []
-        for (item, cell), reading in zip(cells, readings):
-            score, code = reading.score, reading.code
-            if reading.blank and zero_blanks:
-                score, code = Fraction(0), Code.SCORE_BLANK_AS_ZERO
-            if code is not None:
-                problem = Problem(code, name, sheet.name, sheet.cell(*cell), reading.found, reading.expected)
-                (ratee_blanks if code in _BLANKS else problems).append(problem)
-            usable = usable and score is not None
-            scores.append(_pair(item.code, score))
+        if all(r.code is None for r in readings):  # a clean row (most rows): nothing to note
+            scores = [_pair(item.code, r.score) for (item, _), r in zip(cells, readings)]
+        else:
+            zero_blanks = blank_policy == BLANK_AS_ZERO and not all(r.blank for r in readings)
+            for (item, cell), reading in zip(cells, readings):
+                score, code = reading.score, reading.code
+                if reading.blank and zero_blanks:
+                    score, code = Fraction(0), Code.SCORE_BLANK_AS_ZERO
+                if code is not None:
+                    problem = Problem(code, name, sheet.name, sheet.cell(*cell), reading.found, reading.expected)
+                    (ratee_blanks if code in _BLANKS else problems).append(problem)
+                usable = usable and score is not None
+                scores.append(_pair(item.code, score))
         blanks.append(ratee_blanks)
         answer = ""
         if lay.answer_pos:
@@ -550,9 +572,8 @@ def _fold_blanks(per_ratee: list[list[Problem]]) -> list[Problem]:
     return folded
 
 
-def _untouched(scheme: Scheme, identity: FormIdentity, sheet: FormSheet) -> bool:
+def _untouched(scheme: Scheme, identity: FormIdentity, sheet: FormSheet, lay: FormLayout) -> bool:
     """Not one score typed: the rater sent the blank form back."""
-    lay = form_layout_of(scheme, identity)
     cells = lay.score_cells() + [lay.answer_cell(n) for n in range(lay.n_ratees) if lay.answer_pos]
     return all(sheet.value(*cell) is None for cell in cells)
 
