@@ -14,18 +14,20 @@ import openpyxl
 import pytest
 
 from xlflag import api
-from xlflag.core.formplan import plan_forms
+from xlflag.core import layout as L
+from xlflag.core.formplan import form_layout_of, plan_forms
 from xlflag.county import county_sheets, fill_fast, write_county_scheme
 from xlflag.edge.libreoffice import convert_many, find_soffice
-from xlflag.forms.template import shape_of
-from xlflag.forms.write import write_forms
-from xlflag.core import layout as L
-from xlflag.core.formplan import form_layout_of
+from xlflag.forms.template import shape_of, write_by_template
+from xlflag.forms.write import write_form, write_forms
 from xlflag.ingest import readers
 from xlflag.ingest.xlsx_fast import read_fast
 from xlflag.scheme.key import create_key, load_key
 
 BRANCHES = 5
+
+
+PROGRESS: list[tuple[int, int, str]] = []  # what writing the county's forms reported
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +37,7 @@ def county(tmp_path_factory):
     create_key(scheme_path)
     key = load_key(scheme_path)
     scheme = api.load_scheme(scheme_path)
-    fast = write_forms(scheme, key, root / "fast")  # by template, on the pool
+    fast = write_forms(scheme, key, root / "fast", progress=lambda *call: PROGRESS.append(call))  # by template, on the pool
     plain = write_forms(scheme, key, root / "plain", direct=True)
     returns = root / "returns"
     cells = sum(fill_fast(scheme, form, path, returns / f"{n:04d}.xlsx") for n, (form, path) in enumerate(fast.forms))
@@ -63,8 +65,32 @@ def test_forms_from_templates_are_the_forms_xlsxwriter_writes(county):
     assert len(fast.forms) == 2 * members + BRANCHES * (2 + 5) + BRANCHES * (1 + 10) + 3 + 1
     shapes = {shape_of(scheme, f) for f, _ in fast.forms}
     assert len(shapes) < len(fast.forms) / 4  # most forms really were copied from a template
+
     for (_, a), (_, b) in zip(fast.forms, plain.forms):
         assert parts(a) == parts(b), a  # every part of every file, byte for byte once unzipped
+
+
+def test_the_flags_forms_are_copied_from_templates_too(county, tmp_path):
+    """The info row's height follows each form's own text (a longer rater name wraps it onto a
+    second line): patched per form, so the masses' questionnaires share one template."""
+    scheme_path, scheme, key, fast, plain, *_ = county
+    jobs = [(f, tmp_path / f"{n}.xlsx") for n, (f, _) in enumerate(fast.forms) if f.identity.target == "支部"]
+    by_shape: dict = {}
+    for form, _ in jobs:
+        by_shape.setdefault(shape_of(scheme, form), []).append(form)
+    # 5 branches: 50 masses' questionnaires, 5 branch self-ratings, 3 county leaders, 1 superior;
+    # each shape's first two forms are written directly (the check), the rest from its template
+    assert sorted(map(len, by_shape.values())) == [1, 3, 5, 50]
+    assert write_by_template(scheme, key, jobs, write_form, workers=1) == (50 - 2) + (5 - 2) + (3 - 2)
+    for (form, path), (_, plain_path) in zip(jobs, [(f, p) for f, p in plain.forms if f.identity.target == "支部"]):
+        assert parts(path) == parts(plain_path)
+
+
+def test_writing_forms_reports_progress_up_to_the_last_form(county):
+    total = len(county[3].forms)
+    done = [call[0] for call in PROGRESS]
+    assert PROGRESS[0][:2] == (0, total) and PROGRESS[-1][:2] == (total, total)
+    assert done == sorted(done) and len(done) > 2  # after each shape, not only at the end
 
 
 def test_a_filled_template_form_opens_in_libreoffice_and_comes_back_accepted(county, tmp_path):

@@ -123,12 +123,13 @@ def load_scheme(path: Path) -> Scheme:
     return scheme
 
 
-def make_forms(scheme_path: Path, out: Path, *, reissue: bool = False) -> FormsWritten:
+def make_forms(scheme_path: Path, out: Path, *, reissue: bool = False, progress: Progress | None = None) -> FormsWritten:
     """Write the forms and record each identity in the period's issue record.
 
     A form keeps its version while what it asks is unchanged; an edit since the last issue gives
     the forms it touches their next version. ``reissue`` writes only those (and 补发清单).
     The key must exist (``init`` makes it): a new key would make every return unreadable.
+    ``progress(done, total, file name)`` as forms are written.
     """
     out = Path(out)
     if out.exists() and not out.is_dir():
@@ -138,7 +139,8 @@ def make_forms(scheme_path: Path, out: Path, *, reissue: bool = False) -> FormsW
         key = load_key(scheme_path)
         period_name = scheme.settings.period
         issued = _issued(scheme_path, period_name)
-        written = write_forms(scheme, key, out, (Path(scheme_path), key_path(scheme_path)), issued, reissue)
+        written = write_forms(scheme, key, out, (Path(scheme_path), key_path(scheme_path)), issued, reissue,
+                              progress=progress)
         save_issued(scheme_path, period_name, issued.adding(form.identity for form, _ in written.forms))
         return written
 

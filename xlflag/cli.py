@@ -49,7 +49,7 @@ def _runs(not_done: str):
 
 @contextmanager
 def _progress(label: str):
-    """A progress bar on stderr while returns are read; None (no bar) when not a terminal."""
+    """A progress bar on stderr (returns read, forms written); None (no bar) when not a terminal."""
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -104,8 +104,8 @@ def forms(
     reissue: bool = typer.Option(False, "--reissue", help="只生成方案修改后需补发的测评表及补发清单 / only the forms an edit made stale, plus a reissue list"),
 ) -> None:
     """生成测评表 / write one measurement workbook per rater, plus a dispatch list."""
-    with _runs("未生成测评表"):
-        written = api.make_forms(scheme, out, reissue=reissue)
+    with _runs("未生成测评表"), _progress("生成测评表") as progress:
+        written = api.make_forms(scheme, out, reissue=reissue, progress=progress)
     for line in summary(list(written.changes)):
         typer.echo(line)
     if reissue:

@@ -40,6 +40,13 @@ def info_line(scheme: Scheme, form: PlannedForm) -> str:
     return "　　".join(parts)
 
 
+def info_height(scheme: Scheme, form: PlannedForm, lay=None) -> float:
+    """The info row's height: its text (branch, rater, code) wrapped across the printed width."""
+    lay = lay or form_layout_of(scheme, form.identity)
+    page_pt = sum(width_pt(w) for w in lay.col_widths)
+    return row_height([(info_line(scheme, form), page_pt)], L.BODY_PT, least=20)
+
+
 def write_form_sheet(wb, fmt, scheme: Scheme, form: PlannedForm, title: str, note: str) -> None:
     ws = wb.add_worksheet(L.FORM_SHEET)
     lay = form_layout_of(scheme, form.identity)
@@ -51,7 +58,7 @@ def write_form_sheet(wb, fmt, scheme: Scheme, form: PlannedForm, title: str, not
     ws.merge_range(L.INFO_ROW - 1, 0, L.INFO_ROW - 1, last, info_line(scheme, form), fmt["info"])
     ws.merge_range(L.NOTE_ROW - 1, 0, L.NOTE_ROW - 1, last, note, fmt["note"])
     ws.set_row(L.TITLE_ROW - 1, row_height([(title, page_pt)], 16, least=26))
-    ws.set_row(L.INFO_ROW - 1, row_height([(info_line(scheme, form), page_pt)], L.BODY_PT, least=20))
+    ws.set_row(L.INFO_ROW - 1, info_height(scheme, form, lay))
     ws.set_row(L.NOTE_ROW - 1, row_height([(note, page_pt)], L.LEGEND_PT, least=20))
     for row, height in lay.row_heights.items():
         ws.set_row(row - 1, height)

@@ -35,12 +35,14 @@ from ..core.identity import sign
 from ..core.model import Scheme
 from ..edge.files import atomic_path
 from ..edge.pool import map_files
+from .sheet import info_height
 
 OPEN, CLOSE = "\ue000", "\ue001"  # private use: never in a scheme's names
 _MARKER = re.compile(f"{OPEN}[^{CLOSE}]*{CLOSE}".encode())
 _SHARED_STRINGS = "xl/sharedStrings.xml"
 
 WriteForm = Callable[[Scheme, bytes, PlannedForm, Path], None]
+Progress = Callable[[int, int, str], None]  # (forms written, forms in all, the last one's file)
 
 
 def shape_of(scheme: Scheme, form: PlannedForm) -> tuple:
@@ -67,8 +69,11 @@ def _height_text(height: float) -> str:
 
 
 def _heights(scheme: Scheme, form: PlannedForm) -> dict[str, str]:
+    """Row → height text of the rows whose height varies within a shape: the layout's, and the
+    info row's (a longer branch or rater name wraps it onto a second line)."""
     lay = form_layout_of(scheme, form.identity)
-    return {f"H{r}": _height_text(h) for r, h in lay.row_heights.items() if _pixels(h) != _DEFAULT_ROW_PX}
+    heights = {f"H{r}": _height_text(h) for r, h in lay.row_heights.items() if _pixels(h) != _DEFAULT_ROW_PX}
+    return heights | {f"H{L.INFO_ROW}": _height_text(info_height(scheme, form, lay))}
 
 
 _WORKBOOK_SHEET = re.compile(rb'<sheet [^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"')
@@ -224,8 +229,9 @@ def build_template(scheme: Scheme, key: bytes, form: PlannedForm, write_form: Wr
                 body = body.replace(found, tag)
             if info.filename == _SHARED_STRINGS:
                 body = _mark_labels(body, labels)
-            elif info.filename == form_part:
-                body = _mark_heights(body, _heights(scheme, form))
+            elif info.filename == form_part:  # the info row as written for the marked form
+                info_row = {f"H{L.INFO_ROW}": _height_text(info_height(scheme, marked))}
+                body = _mark_heights(body, _heights(scheme, form) | info_row)
             if body is None:
                 return None
             if OPEN.encode() not in body:
@@ -241,16 +247,24 @@ def build_template(scheme: Scheme, key: bytes, form: PlannedForm, write_form: Wr
 
 
 def write_by_template(scheme: Scheme, key: bytes, jobs: list[tuple[PlannedForm, Path]], write_form: WriteForm,
-                      *, workers: int | None = None) -> int:
+                      *, workers: int | None = None, progress: Progress | None = None) -> int:
     """Write every (form, path), shapes spread over ``workers`` processes (default one per core);
-    returns how many forms went through a template (the others were written directly)."""
+    returns how many forms went through a template (the others were written directly).
+    ``progress(done, total, path)`` once before and after each shape's forms."""
     by_shape: dict[tuple, list[tuple[PlannedForm, Path]]] = {}
     for job in jobs:
         by_shape.setdefault(shape_of(scheme, job[0]), []).append(job)
     shapes = sorted(by_shape.values(), key=len, reverse=True)  # biggest first: the cores finish together
+    if progress is not None:
+        progress(0, len(jobs), "")
+    done = templated = 0
     # a shape is worth a worker when it has a few forms; 8 shapes or fewer are written here
-    return sum(map_files(_write_shape, (scheme, key, write_form), shapes, count=len(shapes), workers=workers,
-                         chunk=1, min_for_pool=8))
+    for shape_jobs, by_template in zip(shapes, map_files(_write_shape, (scheme, key, write_form), shapes,
+                                                         count=len(shapes), workers=workers, chunk=1, min_for_pool=8)):
+        done, templated = done + len(shape_jobs), templated + by_template
+        if progress is not None:
+            progress(done, len(jobs), str(shape_jobs[-1][1].name))
+    return templated
 
 
 def _write_shape(shared, shape_jobs: list[tuple[PlannedForm, Path]]) -> int:

@@ -21,7 +21,7 @@ from ..scheme.read import SchemeError
 from .reissue_list import REISSUE_FILE, write_reissue_list
 from ..edge.files import atomic_path, new_workbook, safe_filename, within
 from .sheet import formats, write_form_sheet
-from .template import write_by_template
+from .template import Progress, write_by_template
 
 DISPATCH_FILE = "发放清单.xlsx"
 
@@ -34,7 +34,8 @@ class FormsWritten:
 
 
 def write_forms(scheme: Scheme, key: bytes, out: Path, protected: tuple[Path, ...] = (),
-                issued: Issued | None = None, reissue: bool = False, *, direct: bool = False) -> FormsWritten:
+                issued: Issued | None = None, reissue: bool = False, *, direct: bool = False,
+                progress: Progress | None = None) -> FormsWritten:
     """All forms under OUT/<branch>/<group>/<rater>.xlsx, plus the dispatch list.
 
     ``issued``: what went out before, so unchanged forms keep their version. With ``reissue``,
@@ -44,6 +45,7 @@ def write_forms(scheme: Scheme, key: bytes, out: Path, protected: tuple[Path, ..
 
     Forms of one shape are copied from a template and patched (``template``), the same bytes
     ``write_form`` gives, ten times faster; ``direct`` writes each form with ``write_form``.
+    ``progress(done, total, file name)`` as forms are written.
     """
     out = Path(out)
     planned = plan_forms(scheme, key, issued)
@@ -58,10 +60,12 @@ def write_forms(scheme: Scheme, key: bytes, out: Path, protected: tuple[Path, ..
         raise SchemeError(f"测评表将覆盖{clash}，未生成；请换一个输出文件夹")
     written = targets[:-1]
     if direct:
-        for form, path in written:
+        for n, (form, path) in enumerate(written, start=1):
             write_form(scheme, key, form, path)
+            if progress is not None:
+                progress(n, len(written), path.name)
     else:
-        write_by_template(scheme, key, written, write_form)
+        write_by_template(scheme, key, written, write_form, progress=progress)
     listed = targets[-1][1]
     if reissue:
         write_reissue_list(list(found), files, listed)
