@@ -57,7 +57,8 @@ def open_form(path: Path):
 
 
 def ratee_names(ws) -> list[str]:
-    """Names down column C from row 6, or (items as rows, A4 reads 类别) along row 5 from E."""
+    """Names down column C from row 6 on the rows numbered in column A (a form of many pages has
+    a legend under each page's people), or (items as rows, A4 reads 类别) along row 5 from E."""
     names = []
     if ws["A4"].value == "类别":
         col = 5
@@ -65,11 +66,7 @@ def ratee_names(ws) -> list[str]:
             names.append(ws.cell(5, col).value)
             col += 1
         return names
-    row = 6
-    while ws.cell(row, 3).value not in (None, ""):
-        names.append(ws.cell(row, 3).value)
-        row += 1
-    return names
+    return [ws.cell(r, 3).value for r in range(6, ws.max_row + 1) if isinstance(ws.cell(r, 1).value, int)]
 
 
 def header_columns(ws) -> dict[str, list[int]]:

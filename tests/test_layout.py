@@ -94,10 +94,15 @@ def test_few_ratees_items_as_rows_portrait_many_people_as_rows_with_a_legend(pre
             assert lay.orientation == L.ITEMS_AS_ROWS and not lay.landscape and not lay.legend
         else:
             assert lay.orientation == L.PEOPLE_AS_ROWS
-            # every item's full wording is in the legend, below the table
-            wording = " ".join(line.text for line in lay.legend)
-            assert all(f"{i.code} {i.text}" in wording for i in lay.items)
-            assert min(line.row for line in lay.legend) > lay.table_last_row + 1
+            # every item's full wording is in a legend under the people of each printed page
+            # (one page, or pages of people each closed by a legend and a page break)
+            blocks = lay.ratee_blocks()
+            assert len(lay.page_breaks) == len(blocks) - 1
+            for k, block in enumerate(blocks):
+                last = lay.ratee_row(block[-1])
+                end = lay.page_breaks[k] if k < len(lay.page_breaks) else lay.last_row
+                wording = " ".join(line.text for line in lay.legend if last + 1 < line.row <= end)
+                assert all(f"{i.code} {i.text}" in wording for i in lay.items)
 
 
 def test_a_short_name_from_the_scheme_heads_the_column(tmp_path):

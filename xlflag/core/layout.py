@@ -7,15 +7,17 @@ on paper, because that decides where the cells are:
 - ``ITEMS_AS_ROWS`` when a form rates few people (a self form, a branch's own flag form): one
   row per item with its full wording, one score column per person rated, portrait;
 - ``PEOPLE_AS_ROWS`` when it rates many: one row per person, one narrow column per item
-  headed by its code and 简称, the full wording in a legend block under the table (on the same
-  page for every form that fits one), the two header rows repeated on every printed page.
+  headed by its code and 简称, the full wording in a legend block under the table, the two
+  header rows repeated on every printed page. A form too long for one page is cut into pages
+  of people, each with the legend under its rows and a page break after it, so every score is
+  entered on a page that shows every item's wording (``ratee_rows``, ``page_breaks``).
 
 Widths are chosen so the body text prints at ``MIN_PRINTED_PT`` or more once the sheet is
 shrunk to one page wide (``printed_pt``).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .formulas import col_letter
 from .model import Item
@@ -64,6 +66,12 @@ LEGEND_PT = 10
 MARGINS_IN = (0.4, 0.4)  # left, right
 MARGINS_TB_IN = (0.5, 0.6)  # top, bottom
 SHORT_LABEL_CHARS = 4
+# Above the table forms/sheet.py puts a title (26 pt), the info line (20 pt) and the note (about
+# NOTE_CHARS characters of LEGEND_PT, wrapped across the sheet): what the first page holds less.
+TITLE_ROWS_PT = 26.0 + 20.0
+NOTE_CHARS = 130
+SLACK_PT = 4.0  # printed points a page keeps free for rounding
+SPACER_PT = 6.0  # the empty row between the people and the legend
 
 
 def short_label(item: Item) -> str:
@@ -106,6 +114,23 @@ class FormLayout:
     row_heights: dict[int, float] = field(default_factory=dict)  # row → points
     legend: tuple[LegendLine, ...] = ()
     landscape: bool = False
+    ratee_rows: tuple[int, ...] = ()  # people as rows over several pages: the row of each; else contiguous
+    page_breaks: tuple[int, ...] = ()  # the last row of every printed page but the last
+
+    def ratee_row(self, n: int) -> int:
+        """The row of ratee ``n`` on a people-as-rows form; ``n == n_ratees`` is the empty row after."""
+        if not self.ratee_rows:
+            return FIRST_DATA_ROW + n
+        return self.ratee_rows[n] if n < len(self.ratee_rows) else self.ratee_rows[-1] + 1
+
+    def ratee_blocks(self) -> list[range]:
+        """The ratees (0-based) of each printed page, in order: one block unless paged."""
+        blocks, start = [], 0
+        for n in range(1, self.n_ratees + 1):
+            if n == self.n_ratees or self.ratee_row(n) != self.ratee_row(n - 1) + 1:
+                blocks.append(range(start, n))
+                start = n
+        return blocks
 
     @property
     def by_rows(self) -> bool:
@@ -121,7 +146,7 @@ class FormLayout:
 
     # -- the cells ------------------------------------------------------------------------------
     def _cell(self, n: int, pos: int) -> tuple[int, int]:
-        return (FIRST_DATA_ROW + n, pos) if self.by_rows else (pos, FIRST_RATEE_COL + n)
+        return (self.ratee_row(n), pos) if self.by_rows else (pos, FIRST_RATEE_COL + n)
 
     def score_cell(self, n: int, code: str) -> tuple[int, int]:
         """(row, col) of the score of ratee ``n`` (0-based) for item ``code``."""
@@ -140,7 +165,7 @@ class FormLayout:
         """Where ratee ``n``'s 编号 and 名称 are printed; ``n == n_ratees`` is the slot after the
         last, which must stay empty."""
         if self.by_rows:
-            row = FIRST_DATA_ROW + n
+            row = self.ratee_row(n)
             return (row, ID_COL), (row, NAME_COL)
         col = FIRST_RATEE_COL + n
         return (CATEGORY_ROW, col), (HEADER_ROW, col)
@@ -162,7 +187,7 @@ class FormLayout:
     @property
     def table_last_row(self) -> int:
         if self.by_rows:
-            return FIRST_DATA_ROW + self.n_ratees - 1
+            return self.ratee_row(self.n_ratees - 1)
         return self.answer_pos or self.total_pos
 
     @property
@@ -217,12 +242,44 @@ def _people_as_rows(items, labels, with_answer, answers) -> FormLayout:
     head_lines = max(line_count(item_heading(i), width_pt(narrow), HEADER_PT) for i in items) if items else 3
     heights = {CATEGORY_ROW: row_height([(c, width_pt(narrow) * len(v) + width_pt(narrow))
                                          for c, v in _grouped(items).items()], HEADER_PT),
-               HEADER_ROW: head_lines * HEADER_PT * 1.35 + 4, FIRST_DATA_ROW + len(labels): 6.0}
-    for n, (_, name) in enumerate(labels):
-        heights[FIRST_DATA_ROW + n] = max(20.0, row_height([(name, width_pt(widths[NAME_COL - 1]))], BODY_PT))
-    legend = _legend(items, FIRST_DATA_ROW + len(labels) + 1, widths)
+               HEADER_ROW: head_lines * HEADER_PT * 1.35 + 4}
+    people = [max(20.0, row_height([(name, width_pt(widths[NAME_COL - 1]))], BODY_PT)) for _, name in labels]
+    block = _legend(items, 0, widths)
+    pages = _pages(people, heights[CATEGORY_ROW] + heights[HEADER_ROW], block, content, landscape)
+    rows, legend, breaks, row = [], [], [], FIRST_DATA_ROW
+    for page in pages:
+        for n in page:
+            rows.append(row)
+            heights[row] = people[n]
+            row += 1
+        heights[row] = SPACER_PT
+        legend += [replace(line, row=line.row + row + 1) for line in block]
+        row = legend[-1].row + 1 if legend else row + 1
+        breaks.append(row - 1)
     return FormLayout(PEOPLE_AS_ROWS, tuple(items), len(labels), item_pos, subtotal_pos, total_pos, answer_pos,
-                      tuple(widths), heights, legend, landscape)
+                      tuple(widths), heights, tuple(legend), landscape,
+                      tuple(rows) if len(pages) > 1 else (), tuple(breaks[:-1]))
+
+
+def _pages(people: list[float], head_pt: float, legend: tuple[LegendLine, ...], content_pt: float,
+           landscape: bool) -> list[list[int]]:
+    """The people (by index) on each printed page: as many as fit with the repeated header rows
+    and the legend under them (the first page also holds the title rows). One page when all fit
+    or when a page cannot hold one person with the legend (the legend then follows once)."""
+    scale = fit_scale(content_pt, landscape, MARGINS_IN)
+    room = (printable_height(landscape, MARGINS_TB_IN) - SLACK_PT) / scale
+    legend_pt = SPACER_PT + sum(max(line.height for line in legend if line.row == r) for r in {line.row for line in legend})
+    top = TITLE_ROWS_PT + row_height([("字" * NOTE_CHARS, content_pt)], LEGEND_PT, least=20)
+    pages, page, used = [], [], top + head_pt + legend_pt
+    for n, height in enumerate(people):
+        if page and used + height > room:
+            pages.append(page)
+            page, used = [], head_pt + legend_pt
+        if used + height > room:
+            return [list(range(len(people)))]
+        page.append(n)
+        used += height
+    return pages + [page]
 
 
 def _people_columns(items, labels, with_answer, answers, with_subtotals: bool):

@@ -61,7 +61,7 @@ def chars_holding(points: float) -> float:
 def fit_width(texts, font_pt: float = 11, least: float = 4, most: float = 60) -> float:
     """A column width that shows the longest of ``texts`` on one line, within [least, most]."""
     need = max((text_pt(t, font_pt) for t in texts if t is not None and str(t) != ""), default=0.0)
-    return min(most, max(least, chars_for_pt(need)))
+    return min(most, max(least, chars_holding(need)))
 
 
 NO_LINE_START = frozenset("，。、；：？！）》」』】〕”’…%,.;:?!)")

@@ -101,7 +101,7 @@ def _people_as_rows(ws, fmt, lay: L.FormLayout, labels, heading: str) -> None:
     if lay.answer_pos:
         ws.merge_range(L.CATEGORY_ROW - 1, lay.answer_pos - 1, L.HEADER_ROW - 1, lay.answer_pos - 1, "满意度", fmt["head"])
     for n, (code, name) in enumerate(labels):
-        r = L.FIRST_DATA_ROW + n - 1
+        r = lay.ratee_row(n) - 1
         ws.write_number(r, L.SEQ_COL - 1, n + 1, fmt["cell"])
         ws.write_string(r, L.ID_COL - 1, code, fmt["cell"])
         ws.write_string(r, L.NAME_COL - 1, name, fmt["cell"])
@@ -165,11 +165,16 @@ def _ranges(lay: L.FormLayout, cells: list[tuple[int, int]]) -> tuple[int, int, 
     return min(rows) - 1, min(cols) - 1, max(rows) - 1, max(cols) - 1
 
 
+def _blocks(lay: L.FormLayout) -> list[range]:
+    """The ratees whose cells are contiguous: one block, or one per printed page."""
+    return lay.ratee_blocks() if lay.by_rows else [range(lay.n_ratees)]
+
+
 def _validate(ws, scheme: Scheme, lay: L.FormLayout) -> None:
     step = scheme.settings.step
-    for item in lay.items:
+    for item, block in ((item, block) for item in lay.items for block in _blocks(lay)):
         rule = expected_text(item.maximum, step)
-        cells = [lay.score_cell(n, item.code) for n in range(lay.n_ratees)]
+        cells = [lay.score_cell(n, item.code) for n in block]
         ws.data_validation(*_ranges(lay, cells), {
             "validate": "integer" if step == 1 else "decimal",
             "criteria": "between",
@@ -184,7 +189,12 @@ def _validate(ws, scheme: Scheme, lay: L.FormLayout) -> None:
 
 
 def _validate_answers(ws, answers: tuple[str, ...], lay: L.FormLayout) -> None:
-    cells = [lay.answer_cell(n) for n in range(lay.n_ratees)]
+    for block in _blocks(lay):
+        _validate_answer_block(ws, answers, lay, block)
+
+
+def _validate_answer_block(ws, answers: tuple[str, ...], lay: L.FormLayout, block: range) -> None:
+    cells = [lay.answer_cell(n) for n in block]
     ws.data_validation(*_ranges(lay, cells), {
         "validate": "list",
         "source": list(answers),
@@ -201,7 +211,11 @@ def _print_setup(ws, lay: L.FormLayout, code: str) -> None:
     else:
         ws.set_portrait()
     ws.set_paper(9)  # A4
-    ws.fit_to_pages(1, 0)  # one page wide, as many tall as needed
+    if lay.page_breaks:  # pages of people, each with the legend: a scale, since "fit to" drops manual breaks
+        ws.set_print_scale(int(round(lay.scale * 100)))
+        ws.set_h_pagebreaks(list(lay.page_breaks))
+    else:
+        ws.fit_to_pages(1, 0)  # one page wide, as many tall as needed
     ws.repeat_rows(L.CATEGORY_ROW - 1, L.HEADER_ROW - 1)
     ws.center_horizontally()
     ws.set_margins(left=L.MARGINS_IN[0], right=L.MARGINS_IN[1], top=L.MARGINS_TB_IN[0], bottom=L.MARGINS_TB_IN[1])
