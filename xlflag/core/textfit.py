@@ -25,10 +25,14 @@ SHEET_WIDTH_FACTOR = 1.065
 
 
 def char_pt(ch: str, font_pt: float) -> float:
-    """The printed width of one character in points."""
-    if unicodedata.east_asian_width(ch) in ("W", "F"):
+    """The printed width of one character in points: CJK a full em, and so are the symbols
+    East Asian fonts draw as wide as CJK (★, “”, ①: Unicode's "ambiguous" width); capitals
+    wider than the rest (form codes are capitals and digits), M and W widest."""
+    if unicodedata.east_asian_width(ch) in ("W", "F", "A"):
         return font_pt
-    return font_pt * 0.6
+    if ch in "MW@":
+        return font_pt * 0.95
+    return font_pt * (0.72 if ch.isupper() else 0.6)
 
 
 @lru_cache(maxsize=65536)  # a county measures the same names and item texts thousands of times
@@ -112,7 +116,8 @@ def printable_height(landscape: bool, margins_in: tuple[float, float]) -> float:
 # -- fitting a whole sheet ----------------------------------------------------------------------
 
 # A wrapped line up to this many CJK characters wide (a heading, a name, a branch) is never
-# broken: its column widens to hold it. Longer wrapped text breaks at the column's width.
+# broken: its column widens to hold it, as it does for a code or number of any length. Longer
+# wrapped text breaks at the column's width.
 LABEL_CHARS = 8
 MAX_WIDTH = 60.0  # characters: wider than this, a sheet shrinks too far to read
 DEFAULT_WIDTH = 8.43  # Excel's default column width (characters)
@@ -141,7 +146,7 @@ def fit_cells(cells, widths: dict[int, float], heights: dict[int, float]) -> tup
         if col != last_col:
             continue
         points = text_pt(text, font_pt)
-        if wraps and points > LABEL_CHARS * font_pt:
+        if wraps and points > LABEL_CHARS * font_pt and _breaks(text):
             continue
         if points > need.get(col, 0.0):
             need[col] = points
@@ -171,6 +176,12 @@ def fit_cells(cells, widths: dict[int, float], heights: dict[int, float]) -> tup
             height[last_row] = height.get(last_row, DEFAULT_HEIGHT) + short
     return ({c: w for c, w in width.items() if w != widths.get(c)},
             {r: h for r, h in height.items() if h != heights.get(r)})
+
+
+def _breaks(text: str) -> bool:
+    """Whether a text wraps well: at spaces or between CJK characters (a code or a number is
+    better kept on one line)."""
+    return any(ch.isspace() or unicodedata.east_asian_width(ch) in ("W", "F") for ch in text)
 
 
 def _span_pt(width: dict[int, float], first: int, last: int) -> float:

@@ -6,7 +6,14 @@ from functools import lru_cache
 
 import xlsxwriter
 
-from ..core.textfit import DEFAULT_WIDTH, fit_cells, one_page_wide, width_pt
+from ..core.textfit import (
+    DEFAULT_WIDTH,
+    SHEET_WIDTH_FACTOR,
+    fit_cells,
+    one_page_wide,
+    printable_width,
+    width_pt,
+)
 
 
 def formats(wb) -> dict:
@@ -16,6 +23,7 @@ def formats(wb) -> dict:
         "note": wb.add_format({"font_size": 10, "text_wrap": True, "valign": "top"}),
         "head": wb.add_format(base | {"bold": True, "align": "center", "text_wrap": True, "bg_color": "#DDEBF7"}),
         "text": wb.add_format(base | {"text_wrap": True}),
+        "plain": wb.add_format(base),  # one line whatever its length: columns kept for looking up
         "center": wb.add_format(base | {"align": "center"}),
         "int": wb.add_format(base | {"align": "center", "num_format": "0"}),
         "score": wb.add_format(base | {"align": "center", "num_format": "0.00"}),
@@ -26,10 +34,12 @@ def formats(wb) -> dict:
     }
 
 
-def page(ws, header_rows: tuple[int, int], landscape: bool = True, key_columns: int = 0) -> None:
+def page(ws, header_rows: tuple[int, int], landscape: bool = True, key_columns: int = 0,
+         printed_columns: int = 0) -> None:
     """A4, one page wide, header rows repeated: what the office prints. A sheet too wide to
     read at one page wide prints across pages at full size (``fit_sheet`` decides), with its
-    first ``key_columns`` (who or what each row is about) repeated on every page."""
+    first ``key_columns`` (who or what each row is about) repeated on every page. With
+    ``printed_columns``, only the first so many are printed (the rest are for looking up)."""
     if landscape:
         ws.set_landscape()
     ws.set_paper(9)
@@ -37,6 +47,8 @@ def page(ws, header_rows: tuple[int, int], landscape: bool = True, key_columns: 
     ws.repeat_rows(*header_rows)
     if key_columns:
         ws.repeat_columns(0, key_columns - 1)
+    if printed_columns:
+        ws.printed_columns = printed_columns  # the print area is set once the rows are known
     ws.set_footer("&C第&P页 共&N页")
 
 
@@ -69,9 +81,23 @@ class FittedWorkbook(xlsxwriter.Workbook):
 def fit_sheet(ws) -> None:
     """Widen the columns and heighten the rows of an XlsxWriter worksheet so every cell's text
     shows whole when printed (``textfit.fit_cells``). Call it once everything is written: it
-    reads the cells back the way XlsxWriter's own ``autofit`` does."""
+    reads the cells back the way XlsxWriter's own ``autofit`` does. A sheet printed across
+    pages has its titles and notes merged over the first page's columns only, so that no page
+    edge cuts them."""
     if getattr(ws, "constant_memory", True) or not ws.table:
         return
+    widths = _fit(ws)
+    if getattr(ws, "printed_columns", None):
+        ws.print_area(0, 0, ws.dim_rowmax, ws.printed_columns - 1)
+    if ws.fit_page and ws.fit_width == 1:
+        columns = range(getattr(ws, "printed_columns", None) or ws.dim_colmax + 1)
+        if not _orient(ws, sum(width_pt(widths.get(c, DEFAULT_WIDTH)) for c in columns)):
+            _merge_within_first_page(ws, widths)
+            _fit(ws)
+
+
+def _fit(ws) -> dict[int, float]:
+    """Fit once; the column widths (characters) the sheet then has."""
     strings = sorted(ws.str_table.string_table, key=ws.str_table.string_table.__getitem__)
     ends = {(r1, c1): (r2, c2) for r1, c1, r2, c2 in ws.merge}
     cells = []
@@ -94,20 +120,30 @@ def fit_sheet(ws) -> None:
         info = ws.row_info.get(row)
         options = {"hidden": info.hidden, "level": info.level, "collapsed": info.collapsed} if info else {}
         ws.set_row(row, points, info.row_format if info else None, options)
-    if ws.fit_page and ws.fit_width == 1:
-        _orient(ws, sum(width_pt((widths | new_widths).get(c, DEFAULT_WIDTH)) for c in range(ws.dim_colmax + 1)))
+    return widths | new_widths
 
 
-def _orient(ws, content_pt: float) -> None:
+def _orient(ws, content_pt: float) -> bool:
     """Portrait while it reads one page wide, else landscape; too wide for that, full size
-    across pages."""
+    across pages (returns False)."""
     margins = (ws.margin_left, ws.margin_right)
     if one_page_wide(content_pt, ws.orientation == 0, margins):
-        return
+        return True
     if ws.orientation == 1 and one_page_wide(content_pt, True, margins):
         ws.set_landscape()
-        return
+        return True
     ws.fit_page = 0
+    return False
+
+
+def _merge_within_first_page(ws, widths: dict[int, float]) -> None:
+    room, last = printable_width(ws.orientation == 0, (ws.margin_left, ws.margin_right)) / SHEET_WIDTH_FACTOR, -1
+    while last + 1 <= ws.dim_colmax and room >= width_pt(widths.get(last + 1, DEFAULT_WIDTH)):
+        last += 1
+        room -= width_pt(widths.get(last, DEFAULT_WIDTH))
+    for merged in ws.merge:  # [first_row, first_col, last_row, last_col]
+        if merged[1] <= last < merged[3]:
+            merged[3] = max(last, merged[1] + 1)
 
 
 def _cell_text(cell, strings) -> str:

@@ -49,24 +49,27 @@ def write_papers(data: ResultsInput, target: Path) -> Path:
     return Path(target)
 
 
-def _table(ws, fmt, headers, widths, rows: int, key_columns: int = 0) -> None:
+def _table(ws, fmt, headers, widths, rows: int, key_columns: int = 0, printed_columns: int = 0) -> None:
     """The banner, the header row, a filter, and 内部资料 in the printed header."""
-    ws.merge_range(0, 0, 0, len(headers) - 1, BANNER, fmt["note"])
+    ws.merge_range(0, 0, 0, (printed_columns or len(headers)) - 1, BANNER, fmt["note"])
     ws.set_row(0, 30)
     table_head(ws, fmt, HEAD, headers, widths)
     ws.autofilter(HEAD, 0, HEAD + max(rows, 1), len(headers) - 1)
-    page(ws, (0, HEAD), key_columns=key_columns)
+    page(ws, (0, HEAD), key_columns=key_columns, printed_columns=printed_columns)
     ws.set_header(f"&L&\"黑体,Bold\"{INTERNAL}&C{ws.get_name()}&R工作底稿")
 
 
 def _write_ledger(ws, fmt, ledger: list[LedgerEntry]) -> None:
-    """The same ledger as the evidence store's 台账.csv, column for column."""
+    """The same ledger as the evidence store's 台账.csv, column for column. What a person
+    checks is printed (文件 to 邮件日期); 表单ID, SHA-256 and the store's paths are for looking up."""
     headers = tuple(heading for heading, _ in LEDGER_COLUMNS)
-    _table(ws, fmt, headers, (40, 8, 18, 50, 24, 24, 18, 30, 20, 30, 30)[:len(headers)], len(ledger))
+    printed = headers.index("表单ID")
+    _table(ws, fmt, headers, (40, 8, 18, 50, 24, 24, 18, 30, 20, 30, 30)[:len(headers)], len(ledger),
+           printed_columns=printed)
     for r, e in enumerate(ledger, start=HEAD + 1):
         for c, (_, attribute) in enumerate(LEDGER_COLUMNS):
             # write_string: a rater's "=1+1" file name must stay text, never become a formula
-            ws.write_string(r, c, str(getattr(e, attribute) or ""), fmt["text"])
+            ws.write_string(r, c, str(getattr(e, attribute) or ""), fmt["text" if c < printed else "plain"])
 
 
 def _write_problems(ws, fmt, problems: list[Problem]) -> None:
