@@ -6,7 +6,6 @@ page under the title rows, the sixth (杨磊, M006) is on page two under the hea
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 

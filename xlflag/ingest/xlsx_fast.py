@@ -23,7 +23,6 @@ same grid, on xlflag's own forms and on forms re-saved by LibreOffice with odd v
 """
 from __future__ import annotations
 
-import io
 import posixpath
 import re
 import zipfile

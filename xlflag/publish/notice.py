@@ -53,7 +53,6 @@ def write_notice(notice: Notice, target: Path) -> Path:
         ws = wb.add_worksheet(SHEET)
         title = _fmt(wb, TITLE_FONT, 22, align="center")
         body = _fmt(wb, BODY_FONT, 16, align="justify", indent=2)
-        plain = _fmt(wb, BODY_FONT, 16, align="left")
         right = _fmt(wb, BODY_FONT, 16, align="right")
         draft = _fmt(wb, "黑体", 16, align="center", font_color="#C00000", bold=True)
         head = _fmt(wb, "黑体", 14, align="center", border=1)
