@@ -11,7 +11,9 @@ from __future__ import annotations
 import mailbox
 import re
 import shutil
+import signal
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -42,6 +44,8 @@ ROSTER = [
     ("乙支部", "B4", "乙四", "是"),
 ]
 XLSX_MIME = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+A_SELF = [("甲支部", "DZ", m) for m in ("A1", "A2", "A3", "A4")]  # 甲支部's self forms, by (branch, group, rater)
+A_LEAD = ("甲支部", "DL", "王书记")
 
 
 def build_scheme(folder: Path, period: str = "2026Q4", item_text: str | None = None, key_from: Path | None = None,
@@ -80,6 +84,11 @@ class Forms:
 
 def make_forms(scheme_path: Path, out: Path) -> Forms:
     return Forms(scheme_path, api.make_forms(scheme_path, out).forms)
+
+
+def new_forms(root: Path) -> Forms:
+    """The default scheme in ROOT/方案 and its forms in ROOT/测评表."""
+    return make_forms(build_scheme(root / "方案"), root / "测评表")
 
 
 def scheme_copy(forms: Forms, folder: Path) -> Path:
@@ -294,3 +303,24 @@ def truncated_eml(target: Path, msg: EmailMessage) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(raw[: body + 76 + 1 + 10])  # one line and 10 more characters
     return target
+
+
+def fill_at(forms: Forms, where: tuple[str, str, str], target: Path, edits: dict[str, object] | None = None) -> Path:
+    """``fill`` for the form found by (branch, group code, rater id)."""
+    return fill(forms, forms.get(*where)[1], target, edits)
+
+
+@contextmanager
+def deadline(seconds: int):
+    """Fail instead of hanging CI (a FIFO opened for reading blocks until someone writes; a
+    reader could walk a 17-billion-cell rectangle)."""
+    def expired(signum, frame):
+        raise TimeoutError(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import signal
 import struct
 import zipfile
 import zlib
@@ -42,7 +41,7 @@ GENUINE = [("甲支部", "DZ", "A1"), ("甲支部", "DZ", "A2"), ("乙支部", "
 def office(tmp_path_factory):
     """The scheme, its forms, and the three genuine returns' bytes."""
     root = tmp_path_factory.mktemp("office")
-    forms = kit.make_forms(kit.build_scheme(root / "方案"), root / "测评表")
+    forms = kit.new_forms(root)
     genuine = {}
     for where in GENUINE:
         path = kit.fill(forms, forms.get(*where)[1], root / "stage" / f"{where[2]}.xlsx")
@@ -88,21 +87,6 @@ def clean_totals(office, tmp_path_factory):
     run = Run(office, returns_with_genuine(office, root / "回收"), root / "存档")
     assert len(run.intake.accepted) == 3
     return run.totals()
-
-
-@contextmanager
-def deadline(seconds: int):
-    """Fail instead of hanging (a FIFO opened for reading blocks until someone writes)."""
-    def alarm(signum, frame):
-        raise TimeoutError(f"still running after {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, alarm)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 # -- read once ------------------------------------------------------------------------------------
@@ -156,7 +140,7 @@ def test_links_are_followed_inside_returns_and_refused_outside(office, tmp_path,
     (returns / "失效.xlsx").symlink_to(tmp_path / "已删除.xlsx")  # dangling
     (returns / "自环.xlsx").symlink_to(returns / "自环.xlsx")  # a link to itself
 
-    with deadline(60):
+    with kit.deadline(60):
         run = Run(office, returns, tmp_path / "存档")
 
     for name in ("密钥.xlsx", "别处的表"):
@@ -194,7 +178,7 @@ def test_fifos_are_refused_without_blocking(office, tmp_path, clean_totals):
     for name in ("张三.xlsx", "收件箱.mbox", "回复.eml", "邮件"):
         os.mkfifo(returns / name)
 
-    with deadline(60):
+    with kit.deadline(60):
         run = Run(office, returns, tmp_path / "存档")
 
     for name in ("张三.xlsx", "收件箱.mbox", "回复.eml", "邮件"):
@@ -215,7 +199,7 @@ def test_a_fifo_swapped_in_after_the_walk_does_not_block(office, tmp_path, clean
         return found
 
     monkeypatch.setattr("xlflag.ingest.returns.discover", discover_then_swap)
-    with deadline(60):
+    with kit.deadline(60):
         run = Run(office, returns, tmp_path / "存档")
 
     assert (run.line("换了.xlsx").status, run.codes("换了.xlsx")) == (REJECTED, ["RETURN_NOT_A_FILE"])

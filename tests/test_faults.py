@@ -23,14 +23,14 @@ from xlflag.edge.files import WriteFault
 from xlflag.edge.lock import scheme_lock
 
 runner = CliRunner()
-A_SELF = [("甲支部", "DZ", m) for m in ("A1", "A2", "A3", "A4")]
+A_SELF = kit.A_SELF
 WORKTREE = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
 def forms(tmp_path_factory):
     root = tmp_path_factory.mktemp("faults")
-    return kit.make_forms(kit.build_scheme(root / "方案"), root / "测评表")
+    return kit.new_forms(root)
 
 
 def copy_scheme(forms, folder: Path) -> Path:

@@ -35,7 +35,7 @@ def assert_could_not_run(result, *words: str) -> None:
 @pytest.fixture(scope="module")
 def forms(tmp_path_factory):
     root = tmp_path_factory.mktemp("messages")
-    return kit.make_forms(kit.build_scheme(root / "方案"), root / "测评表")
+    return kit.new_forms(root)
 
 
 @pytest.fixture

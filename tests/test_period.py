@@ -20,14 +20,13 @@ from xlflag.ingest import period
 from xlflag.ingest.store import EvidenceStore, LEDGER_COLUMNS, read_ledger
 
 runner = CliRunner()
-A_SELF = [("甲支部", "DZ", m) for m in ("A1", "A2", "A3", "A4")]
-A_LEAD = ("甲支部", "DL", "王书记")
+A_SELF, A_LEAD = kit.A_SELF, kit.A_LEAD
 
 
 @pytest.fixture(scope="module")
 def forms(tmp_path_factory):
     root = tmp_path_factory.mktemp("period")
-    return kit.make_forms(kit.build_scheme(root / "方案"), root / "测评表")
+    return kit.new_forms(root)
 
 
 @pytest.fixture
@@ -35,8 +34,7 @@ def scheme(forms, tmp_path):
     return kit.scheme_copy(forms, tmp_path / "方案")
 
 
-def fill(forms, where, target: Path, edits=None) -> Path:
-    return kit.fill(forms, forms.get(*where)[1], target, edits)
+fill = kit.fill_at
 
 
 def code_of(forms, where) -> str:

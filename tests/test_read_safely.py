@@ -26,7 +26,7 @@ def normalised(grid: WorkbookGrid) -> list[tuple]:
 @pytest.fixture(scope="module")
 def forms(tmp_path_factory):
     root = tmp_path_factory.mktemp("fast")
-    return kit.make_forms(kit.build_scheme(root / "方案"), root / "测评表")
+    return kit.new_forms(root)
 
 
 EDITS = {

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import time
 import zipfile
-from contextlib import contextmanager
 from pathlib import Path
 
 import openpyxl
 import pytest
+import returns_kit as kit
 
 from xlflag.core.problems import Code
 from xlflag.ingest.readers import (
@@ -120,21 +119,6 @@ def soffice_convert(src: Path, fmt: str, outdir: Path, profile: Path) -> Path:
 def normalised(values: dict) -> dict:
     """5.0 → 5, as the later normaliser will do; everything else untouched."""
     return {k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in values.items()}
-
-
-@contextmanager
-def deadline(seconds: int):
-    """Fail instead of hanging CI if a reader walks a 17-billion-cell rectangle."""
-    def expired(signum, frame):
-        raise TimeoutError(f"read took longer than {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -266,7 +250,7 @@ def test_zip_bomb_is_refused_before_parsing(xlsx, tmp_path):
 def test_dimension_bomb_is_read_by_openpyxl_under_any_name(tmp_path):
     for name in ("bomb.xlsx", "bomb.xls", "bomb.et"):
         bomb = write_dimension_bomb(tmp_path / name)
-        with deadline(20):
+        with kit.deadline(20):
             grid = read_workbook(bomb)
         assert grid.sheets[0].values == {(1, 1): 2, (1048576, 16384): 1}, name
         assert grid.modified is None  # no docProps/core.xml: no date (openpyxl would say "now")
@@ -296,7 +280,7 @@ def test_fifo_is_refused_without_blocking_us(tmp_path):
     stuck = tmp_path / "stuck.xls"
     os.mkfifo(stuck)
 
-    with deadline(10):
+    with kit.deadline(10):
         result = read_workbook(stuck)
 
     assert isinstance(result, ReadFailure) and result.code is Code.RETURN_UNREADABLE

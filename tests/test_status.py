@@ -20,7 +20,7 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     root = tmp_path_factory.mktemp("status")
-    forms = kit.make_forms(kit.build_scheme(root / "方案"), root / "测评表")
+    forms = kit.new_forms(root)
     returns = root / "回收"
     for rater in ("A1", "A4"):
         kit.fill(forms, forms.get("甲支部", "DZ", rater)[1], returns / f"自评{rater}.xlsx")

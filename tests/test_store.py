@@ -13,14 +13,13 @@ from xlflag import api
 from xlflag.ingest.returns import LedgerEntry
 from xlflag.ingest.store import EvidenceStore, ledger_csv, read_ledger
 
-A_SELF = [("甲支部", "DZ", m) for m in ("A1", "A2", "A3", "A4")]
-A_LEAD = ("甲支部", "DL", "王书记")
+A_SELF, A_LEAD = kit.A_SELF, kit.A_LEAD
 
 
 @pytest.fixture(scope="module")
 def forms(tmp_path_factory):
     root = tmp_path_factory.mktemp("store")
-    return kit.make_forms(kit.build_scheme(root / "方案"), root / "测评表")
+    return kit.new_forms(root)
 
 
 @pytest.fixture
@@ -29,8 +28,7 @@ def scheme_copy(forms, tmp_path):
     return kit.scheme_copy(forms, tmp_path / "方案")
 
 
-def fill(forms, where, target: Path, edits=None) -> Path:
-    return kit.fill(forms, forms.get(*where)[1], target, edits)
+fill = kit.fill_at
 
 
 def data_rows(papers: Path) -> list[dict]:
