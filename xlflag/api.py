@@ -45,7 +45,7 @@ from .ingest.store import EvidenceStore
 from .ingest.tracking import Reminder, SlotStatus, reminders, return_status
 from .publish.bulletin import Bulletin, BulletinData, write_bulletin
 from .publish.notice import write_notice
-from .results.branch_books import write_branch_books
+from .results.branch_books import book_path, write_branch_books
 from .results.inputs import ResultsInput
 from .results.papers import PAPERS_FILE, write_papers
 from .results.reminders import write_reminders
@@ -219,12 +219,14 @@ def consolidate(scheme_path: Path, returns: Path | None, output: Path, *, progre
     scheme_path, output = Path(scheme_path), Path(output)
     notice = Path(notice) if notice else notice_path(output)
     outputs = (output, notice) + ((Path(bulletin),) if bulletin else ())
-    if per_branch:  # each branch's workbook is an output like the others, guarded the same way
-        outputs += tuple(Path(per_branch) / f"{safe_filename(b.name)}.xlsx" for b in load_scheme(scheme_path).branches)
     for path in outputs:
         guard_output(path, scheme_path, returns)
     with scheme_lock(scheme_path):
         scheme = load_scheme(scheme_path)
+        book_paths = tuple(book_path(per_branch, b.name) for b in scheme.branches) if per_branch else ()
+        for path in book_paths:  # each branch's workbook is an output like the others, guarded the same way
+            guard_output(path, scheme_path, returns)
+        outputs += book_paths
         store = EvidenceStore.beside(scheme_path, scheme.settings.period)
         for folder in dict.fromkeys([*(p.parent for p in outputs), store.root]):
             ensure_writable(folder)

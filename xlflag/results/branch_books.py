@@ -45,6 +45,10 @@ def branch_input(data: ResultsInput, branch: str) -> ResultsInput:
     )
 
 
+def book_path(folder: Path, branch: str) -> Path:
+    return Path(folder) / f"{safe_filename(branch)}.xlsx"
+
+
 def write_branch_books(data: ResultsInput, folder: Path, progress=None) -> list[Path]:
     """FOLDER/<branch>.xlsx for every branch with members; ``progress(done, total, name)``."""
     folder = Path(folder)
@@ -52,7 +56,7 @@ def write_branch_books(data: ResultsInput, folder: Path, progress=None) -> list[
     branches = [b.name for b in data.scheme.branches if any(m.branch == b.name for m in data.scheme.members)]
     written = []
     for n, branch in enumerate(branches, start=1):
-        written.append(write_results(branch_input(data, branch), folder / f"{safe_filename(branch)}.xlsx"))
+        written.append(write_results(branch_input(data, branch), book_path(folder, branch)))
         if progress:
             progress(n, len(branches), branch)
     return written
