@@ -106,3 +106,14 @@ def test_the_same_charts_natively_in_the_results_workbook(run):  # noqa: F811
     assert "<c:barChart>" in chart_xml and 'val="stacked"' in chart_xml and "各支部星级分布" in chart_xml
     ws = openpyxl.load_workbook(run.results)["图表"]
     assert [c.value for c in ws[2]][:3] == ["综合股支部", 2, 0] and [c.value for c in ws[3]][5] == 2  # 业务股 一星级
+
+
+def test_an_archive_that_cannot_be_read_stops_the_bulletin_in_chinese(run, tmp_path):  # noqa: F811
+    """A damaged archive file given with --db: exit 2, what is wrong, no traceback, no 简报."""
+    damaged = tmp_path / "档案.sqlite"
+    damaged.write_bytes(b"not a database, only text" * 100)
+    target = tmp_path / "简报.docx"
+    made = invoke("bulletin", run.scheme_path, run.root / "returns", "-o", target, "--db", damaged)
+    assert made.exit_code == 2, made.output
+    assert "无法访问档案数据库" in made.output and "Traceback" not in made.output
+    assert not target.exists()

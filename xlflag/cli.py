@@ -274,9 +274,8 @@ SCHEME_HELP = "方案工作簿：默认档案在其旁 / scheme workbook: the de
 
 
 def _archive(run):
-    """``run()``, with an empty or unreachable archive and bad input as exit 2."""
-    from sqlalchemy.exc import SQLAlchemyError
-
+    """``run()``, with an empty or unreachable archive (ArchiveUnreachable, a CannotRun) and bad
+    input as exit 2."""
     try:
         return run()
     except api.PeriodCommitted as exc:
@@ -286,8 +285,6 @@ def _archive(run):
         _fail("方案有错误，未存档。")
     except (LookupError, CannotRun, FileNotFoundError, api.HistoryUnreadable) as exc:
         _fail(str(exc))
-    except SQLAlchemyError as exc:
-        _fail(f"无法访问档案数据库：{type(exc).__name__}：{exc.args[0] if exc.args else ''}")
 
 
 @archive_app.command("commit")

@@ -11,7 +11,9 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, func, select, update
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
 
+from ..core.problems import CannotRun
 from . import schema as T
 from .record import (
     Adjustment,
@@ -65,13 +67,27 @@ def shown_url(url: str) -> str:
     return parsed.render_as_string(hide_password=True)
 
 
+class ArchiveUnreachable(CannotRun):
+    """The archive database could not be opened or read (a server down, a damaged file)."""
+
+    def __init__(self, exc: SQLAlchemyError):
+        super().__init__(f"无法访问档案数据库：{type(exc).__name__}：{exc.args[0] if exc.args else ''}")
+
+
 @contextmanager
 def opened(url: str):
-    """An engine with the tables created; disposed afterwards so no connection lingers."""
-    engine = create_engine(url)
+    """An engine with the tables created; disposed afterwards so no connection lingers. Any
+    database error inside becomes ArchiveUnreachable, so every command that reads or writes the
+    archive (archive …, bulletin) says so in Chinese instead of a traceback."""
+    try:
+        engine = create_engine(url)
+    except SQLAlchemyError as exc:
+        raise ArchiveUnreachable(exc) from exc
     try:
         T.metadata.create_all(engine)
         yield Archive(engine)
+    except SQLAlchemyError as exc:
+        raise ArchiveUnreachable(exc) from exc
     finally:
         engine.dispose()
 
