@@ -2,9 +2,9 @@
 filled like raters fill them, and the ways raters, programs and mail spoil them.
 
 Everything is made here from generated forms (api.make_forms + demo.fill_form); nothing is
-checked in. Cells follow the S2 form layout: on a form rating several people (peers, leaders,
-staff) item 1.1 is column D, 1.2 E, 1.3 F and the first ratee is row 6; a self form lists
-items as rows (``score_ref`` and ``name_ref`` give its cells from the layout).
+checked in. No cell is hard-coded: ``cells(forms, form)`` asks the form's layout (core/layout.py,
+which forms, ingest and the fillers share) where a score, a ratee's 编号 and 名称 or an item's
+label sit, whichever way round the form lists people and items.
 """
 from __future__ import annotations
 
@@ -106,7 +106,8 @@ def clean_scores(scheme, identity: FormIdentity) -> dict[str, tuple[tuple[str, F
 
 
 def fill(forms: Forms, form: Path, target: Path, edits: dict[str, object] | None = None) -> Path:
-    """A clean return of ``form`` at ``target``, then ``edits`` ({"D6": value}) typed over it.
+    """A clean return of ``form`` at ``target``, then ``edits`` ({A1 name: value}, the names
+    from ``cells``) typed over it.
 
     A text value starting with "=" is typed as text (as Excel stores '=1+1), not as a formula;
     use ``formula`` for a real one.
@@ -142,16 +143,63 @@ def edit(src: Path, target: Path, change) -> Path:
     return target
 
 
-def score_ref(forms: Forms, form: PlannedForm, ratee_index: int, item_code: str) -> str:
-    """The A1 name of a score cell, from the form's layout (self forms list items as rows)."""
-    lay = form_layout_of(forms.scheme, form.identity)
-    return L.cell_name(*lay.score_cell(ratee_index, item_code))
+@dataclass(frozen=True)
+class Cells:
+    """A form's cells as A1 names, from its layout: where to type and where ingest reports."""
+
+    lay: L.FormLayout
+
+    def score(self, n: int, item: str) -> str:
+        """Ratee ``n``'s (0-based) score for ``item``."""
+        return L.cell_name(*self.lay.score_cell(n, item))
+
+    def scores(self, n: int, items: list[str] | None = None) -> str:
+        """Ratee ``n``'s score cells for ``items`` (all by default) as ingest names a run of
+        them: "first:last", or the one cell."""
+        items = items or [i.code for i in self.lay.items]
+        first, last = self.score(n, items[0]), self.score(n, items[-1])
+        return first if first == last else f"{first}:{last}"
+
+    def id(self, n: int) -> str:
+        """Where ratee ``n``'s 编号 is printed; ``n == n_ratees`` is the empty slot after the last."""
+        return L.cell_name(*self.lay.ratee_cells(n)[0])
+
+    def name(self, n: int) -> str:
+        return L.cell_name(*self.lay.ratee_cells(n)[1])
+
+    def label(self, item: str) -> str:
+        """The cell that starts with the item's code (a column head or a row's 编号)."""
+        return L.cell_name(*self.lay.item_label_cell(item))
+
+    # -- what a rater does to a ratee's whole row (or column) ---------------------------------
+    def _line(self, ws, n: int) -> list:
+        """The cells of ratee ``n``'s row (people as rows) or column (items as rows)."""
+        if self.lay.by_rows:
+            return [ws.cell(self.lay.ratee_row(n), col) for col in range(1, self.lay.last_col + 1)]
+        return [ws.cell(row, L.FIRST_RATEE_COL + n) for row in range(L.CATEGORY_ROW, self.lay.table_last_row + 1)]
+
+    def swap(self, ws, a: int, b: int) -> None:
+        """Ratees ``a`` and ``b`` swapped, 编号, 名称 and scores (formulas stay)."""
+        for one, other in zip(self._line(ws, a), self._line(ws, b)):
+            if one.data_type != "f" and other.data_type != "f":
+                one.value, other.value = other.value, one.value
+
+    def delete(self, ws, n: int) -> None:
+        """Ratee ``n``'s row or column deleted: the ones after it move up or left."""
+        if self.lay.by_rows:
+            ws.delete_rows(self.lay.ratee_row(n))
+        else:
+            ws.delete_cols(L.FIRST_RATEE_COL + n)
+
+    def blank(self, ws, n: int) -> None:
+        """Every score of ratee ``n`` emptied: the rater skipped that person."""
+        for item in self.lay.items:
+            ws[self.score(n, item.code)].value = None
 
 
-def name_ref(forms: Forms, form: PlannedForm, ratee_index: int) -> str:
-    """The A1 name of the cell printing a ratee's name."""
-    lay = form_layout_of(forms.scheme, form.identity)
-    return L.cell_name(*lay.ratee_cells(ratee_index)[1])
+def cells(forms: Forms, form: PlannedForm) -> Cells:
+    """The form's cells, from the layout its identity gives (as forms, ingest and the fillers)."""
+    return Cells(form_layout_of(forms.scheme, form.identity))
 
 
 def score_at(forms: Forms, form: PlannedForm, ratee_index: int, item_code: str) -> int:

@@ -100,7 +100,7 @@ def test_a_file_rewritten_while_read_is_stored_under_the_hash_of_what_was_parsed
     target = returns / "A1.xlsx"
     form = forms.get(*GENUINE[0])[0]
     first = kit.score_at(forms, form, 0, "1.1")
-    changed = {kit.score_ref(forms, form, 0, "1.1"): 1 if first != 1 else 2}
+    changed = {kit.cells(forms, form).score(0, "1.1"): 1 if first != 1 else 2}
     second_save = kit.fill(forms, forms.get(*GENUINE[0])[1], tmp_path / "second.xlsx", changed).read_bytes()
     real_open = arrivals_module.open_entry
 
@@ -524,7 +524,7 @@ def test_one_form_pasted_twice_with_different_scores_is_refused_naming_both_shee
 
     def two_copies(book):
         _paste_sheet(book, a2, "第一份")
-        _paste_sheet(book, a2, "第二份", {kit.score_ref(forms, a2_form, 0, "1.1"): 1 if first != 1 else 2})
+        _paste_sheet(book, a2, "第二份", {kit.cells(forms, a2_form).score(0, "1.1"): 1 if first != 1 else 2})
 
     kit.edit(kit.other_workbook(tmp_path / "blank.xlsx"), returns / "两份.xlsx", two_copies)
 
@@ -540,12 +540,14 @@ def test_one_form_pasted_twice_with_different_scores_is_refused_naming_both_shee
 def test_a_score_of_4301_digits_is_a_cell_problem(office, tmp_path, clean_totals):
     forms, _ = office
     returns = returns_with_genuine(office, tmp_path / "回收")
-    kit.fill(forms, forms.get("甲支部", "DL", "王书记")[1], returns / "王书记.xlsx", {"D6": "1" * 4301})
+    form, path = forms.get("甲支部", "DL", "王书记")
+    a1 = kit.cells(forms, form).score(0, "1.1")
+    kit.fill(forms, path, returns / "王书记.xlsx", {a1: "1" * 4301})
 
     run = Run(office, returns, tmp_path / "存档")
 
-    assert run.line("王书记.xlsx").status == ACCEPTED  # rows 7–9 count; row 6 is left out
-    assert [(p.code.name, p.cell) for p in run.intake.report.problems if p.file == "王书记.xlsx"] == [("SCORE_OUT_OF_RANGE", "D6")]
+    assert run.line("王书记.xlsx").status == ACCEPTED  # A2–A4 count; A1 is left out
+    assert [(p.code.name, p.cell) for p in run.intake.report.problems if p.file == "王书记.xlsx"] == [("SCORE_OUT_OF_RANGE", a1)]
     leader = next(f for f in run.intake.accepted if f.file == "王书记.xlsx")
     assert len(leader.rows) == 3
     del_leader = {k: v for k, v in run.totals().items() if k != leader.identity.form_id}

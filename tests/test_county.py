@@ -97,10 +97,11 @@ def test_a_filled_template_form_opens_in_libreoffice_and_comes_back_accepted(cou
     if not find_soffice():
         pytest.skip("LibreOffice is not installed")
     scheme_path, scheme, key, fast, plain, returns, _ = county
-    first = sorted(returns.iterdir())[0]
+    first = sorted(returns.iterdir())[0]  # 0000.xlsx: the first form written
     resaved = convert_many([first], "xlsx", tmp_path / "resaved")[0]
     wb = openpyxl.load_workbook(resaved)
-    assert wb["测评表"]["D6"].value is not None  # the score typed by fill_fast survived
+    lay = form_layout_of(scheme, fast.forms[0][0].identity)
+    assert wb["测评表"].cell(*lay.score_cell(0, lay.items[0].code)).value is not None  # fill_fast's score survived
     (tmp_path / "in").mkdir()
     shutil.copyfile(resaved, tmp_path / "in" / "r.xlsx")
     intake = api.status(scheme_path, tmp_path / "in", workers=1).intake

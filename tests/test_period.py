@@ -74,15 +74,16 @@ def test_two_weeks_of_returns(forms, scheme, tmp_path):
     # -- [i9c] a roster typo fixed in one branch and `xlflag forms --reissue` goes here -------------
 
     # -- week 2, folder B (A is not given again): A2's and A3's peer forms, B1's self form, and B2's
-    #    self form with E8 (item 1.3) = 6 (its only ratee unusable: refused): 4 files, 3 accepted
+    #    self form with item 1.3 = 6 (its only ratee unusable: refused): 4 files, 3 accepted
+    b2_13 = kit.cells(forms, forms.get("乙支部", "DZ", "B2")[0]).score(0, "1.3")
     fill(forms, ("甲支部", "DH", "A2"), week2 / "互评A2.xlsx")
     fill(forms, ("甲支部", "DH", "A3"), week2 / "互评A3.xlsx")
     fill(forms, ("乙支部", "DZ", "B1"), week2 / "乙一.xlsx")
-    fill(forms, ("乙支部", "DZ", "B2"), week2 / "乙二.xlsx", {"E8": 6})
+    fill(forms, ("乙支部", "DZ", "B2"), week2 / "乙二.xlsx", {b2_13: 6})
     two = api.consolidate(scheme, week2, tmp_path / "结果2.xlsx", now="2026-11-27T09:00:00+08:00")
     assert (two.total, two.added, accepted(two)) == (6 + 4, 4, 6 + 3)
     refused = next(e for e in two.intake.ledger if e.file == "乙二.xlsx")
-    assert refused.status == "拒收" and "E8 分数6超出范围" in refused.reason
+    assert refused.status == "拒收" and f"{b2_13} 分数6超出范围" in refused.reason
     assert len(read_ledger(two.ledger)) == 12 + 4 * 2
 
     # -- the same folder again, then an empty one: nothing added, nothing lost, the same bytes
@@ -104,13 +105,13 @@ def test_two_weeks_of_returns(forms, scheme, tmp_path):
     assert len(read_ledger(three.ledger)) == 20 + 1
     assert next(s for s in three.status if (s.branch, s.group) == ("甲支部", "自评")).missing == ("甲三",)
 
-    # -- 退回 B2's refused form: a marked copy; B2 corrects E8 in it and sends it back (folder C)
+    # -- 退回 B2's refused form: a marked copy; B2 corrects 1.3 in it and sends it back (folder C)
     back = api.send_back(scheme, code_of(forms, ("乙支部", "DZ", "B2")), now="2026-11-28T10:00:00+08:00")
     assert back.cells == 1 and back.output.parent == scheme.parent / "退回"
     marked = openpyxl.load_workbook(back.output)
     assert marked.sheetnames[0] == "退回说明"
-    assert marked["测评表"]["E8"].fill.fgColor.rgb == "FFFF9999" and "超出范围" in marked["测评表"]["E8"].comment.text
-    kit.edit(back.output, week3 / "乙二（改）.xlsx", lambda wb: wb["测评表"].__setitem__("E8", 4))
+    assert marked["测评表"][b2_13].fill.fgColor.rgb == "FFFF9999" and "超出范围" in marked["测评表"][b2_13].comment.text
+    kit.edit(back.output, week3 / "乙二（改）.xlsx", lambda wb: wb["测评表"].__setitem__(b2_13, 4))
     four = api.consolidate(scheme, week3, tmp_path / "结果4.xlsx", now="2026-12-01T09:00:00+08:00")
     assert (four.total, four.added, accepted(four)) == (11, 1, 8 + 1)
     states = {e.file: e.status for e in four.intake.ledger}

@@ -5,9 +5,10 @@ those of the clean copies, inputs are untouched, every file is in the evidence s
 second run gives the same bytes.
 
 The forms are the S2 preset's with two branches of four (tests/returns_kit.py): self forms rate
-one person (row 6), peer forms three (rows 6–8), leader and staff forms four (rows 6–9); item 1.1
-is column D, 1.2 E, 1.3 F. Re-saves as .xls/.ods go through LibreOffice headless in two batches
-and are left out (their cases skipped) only when soffice is missing.
+one person, peer forms three, leader and staff forms four. Every cell a case types into or
+expects a problem at is asked of the form's layout (``kit.cells``), so the cases hold whichever
+way round a form lists people and items. Re-saves as .xls/.ods go through LibreOffice headless
+in two batches and are left out (their cases skipped) only when soffice is missing.
 """
 from __future__ import annotations
 
@@ -54,10 +55,17 @@ HUGE = 300 * 2**20  # a sparse file: no disk, and precheck must refuse it unread
 class Case:
     name: str  # the file's name in the ledger: its path under the returns folder
     status: str
-    problems: tuple[tuple[str, str], ...] = ()  # (code, cell) of every problem on this file
+    # (code, cell) of every problem on this file; a cell given as a function of ``kit.Cells`` is
+    # found through the layout of ``form``
+    problems: tuple[tuple[str, str | Callable[[kit.Cells], str]], ...] = ()
     build: Callable | None = None  # build(ctx, target path); None when another case builds it
     via: str = ""  # "xls" / "ods": built as .xlsx, then re-saved by LibreOffice
     source: str = ""  # the file ``build`` writes when it is not ``name`` (a mail holding it)
+    form: tuple[str, str, str] = ("", "", "")  # (branch, group, rater) of the form it is built from
+
+    def expected(self, ctx: Ctx) -> list[tuple[str, str]]:
+        at = ctx.at(self.form) if any(callable(cell) for _, cell in self.problems) else None
+        return sorted((code, cell(at) if callable(cell) else cell) for code, cell in self.problems)
 
 
 class Ctx:
@@ -75,8 +83,15 @@ class Ctx:
     def form(self, branch: str, group: str, rater: str):
         return self.forms.get(branch, group, rater)
 
+    def at(self, where: tuple[str, str, str]) -> kit.Cells:
+        return kit.cells(self.forms, self.form(*where)[0])
+
     def fill(self, where: tuple[str, str, str], target: Path, edits=None, forms=None) -> Path:
+        """A clean return of ``where``; ``edits`` {cell: value}, or a function of its ``kit.Cells``
+        giving them, typed over it."""
         forms = forms or self.forms
+        if callable(edits):
+            edits = edits(self.at(where))
         return kit.fill(forms, forms.get(*where)[1], target, edits)
 
     def clean(self, where: tuple[str, str, str], name: str) -> Path:
@@ -94,13 +109,6 @@ A_LEAD, B_LEAD = ("甲支部", "DL", "王书记"), ("乙支部", "DL", "赵书�
 A_REPS = [("甲支部", "DQ", f"职工代表{n}") for n in range(1, 6)]
 B_REPS = [("乙支部", "DQ", f"职工代表{n}") for n in range(1, 6)]
 CN = "〇一二三四五"
-
-
-def _swap_rows(ws, a: int, b: int) -> None:
-    for col in range(1, ws.max_column + 1):
-        top, bottom = ws.cell(a, col), ws.cell(b, col)
-        if top.data_type != "f":
-            top.value, bottom.value = bottom.value, top.value
 
 
 def _rename_tab(wb) -> None:
@@ -125,7 +133,7 @@ def _mbox(ctx: Ctx, target: Path) -> None:
 def _superseded_pair(ctx: Ctx, target: Path) -> None:
     """早.xlsx: a first save with a different score; 晚.xlsx: the clean one saved a day later."""
     first = ctx.score(B_REPS[2], 0, "1.1")
-    ctx.fill(B_REPS[2], target, {"D6": 4 if first == 5 else 5})
+    ctx.fill(B_REPS[2], target, lambda at: {at.score(0, "1.1"): 4 if first == 5 else 5})
     kit.set_modified(target, datetime(2026, 11, 20, 9))
     later = ctx.fill(B_REPS[2], target.with_name("晚.xlsx"))
     kit.set_modified(later, datetime(2026, 11, 21, 9))
@@ -140,6 +148,20 @@ def _encrypted(ctx: Ctx, target: Path) -> None:
     from test_safety import make_cfb  # the OLE builder the safety tests use
 
     target.write_bytes(make_cfb({"EncryptionInfo": b"\x04\x00\x04\x00", "EncryptedPackage": bytes(range(256)) * 3}))
+
+
+def typed(name: str, where: tuple[str, str, str], cells: dict[tuple[int, str], tuple[object, str | None]],
+          via: str = "") -> Case:
+    """An accepted return of ``where`` with values typed into score cells: (ratee, item) →
+    (value, the problem code it gives, or None); a value may be a function of the clean score."""
+    def build(c: Ctx, target: Path) -> Path:
+        at = c.at(where)
+        edits = {at.score(n, item): value(c.score(where, n, item)) if callable(value) else value
+                 for (n, item), (value, _) in cells.items()}
+        return c.fill(where, c.stage / Path(name).with_suffix(".xlsx").name if via else target, edits)
+
+    problems = tuple((code, lambda at, n=n, item=item: at.score(n, item)) for (n, item), (_, code) in cells.items() if code)
+    return Case(name, ACCEPTED, problems, build, via=via, form=where)
 
 
 CASES = [
@@ -160,38 +182,32 @@ CASES = [
          source="邮件/Maildir"),
     Case("改名标签.xlsx", ACCEPTED, (), lambda c, t: kit.edit(c.clean(B_REPS[0], "tab.xlsx"), t, _rename_tab)),
     # -- values typed the way raters type them --
-    Case("值/5分.xlsx", ACCEPTED, (("SCORE_NORMALISED", "D6"),),
-         lambda c, t: c.fill(A_PEER[0], t, {"D6": f"{c.score(A_PEER[0], 0, '1.1')}分"})),
-    Case("值/全角.xlsx", ACCEPTED, (("SCORE_NORMALISED", "D6"),),
-         lambda c, t: c.fill(A_PEER[1], t, {"D6": chr(0xFF10 + c.score(A_PEER[1], 0, "1.1"))})),
-    Case("值/空格.xlsx", ACCEPTED, (("SCORE_NORMALISED", "D6"),),
-         lambda c, t: c.fill(A_PEER[2], t, {"D6": f" {c.score(A_PEER[2], 0, '1.1')} "})),
+    typed("值/5分.xlsx", A_PEER[0], {(0, "1.1"): (lambda v: f"{v}分", "SCORE_NORMALISED")}),
+    typed("值/全角.xlsx", A_PEER[1], {(0, "1.1"): (lambda v: chr(0xFF10 + v), "SCORE_NORMALISED")}),
+    typed("值/空格.xlsx", A_PEER[2], {(0, "1.1"): (lambda v: f" {v} ", "SCORE_NORMALISED")}),
     # "4.0" typed as text is noted; the number 4.0 is simply 4
-    Case("值/4.0.xlsx", ACCEPTED, (("SCORE_NORMALISED", "D6"),),
-         lambda c, t: c.fill(A_PEER[3], t, {"D6": f"{c.score(A_PEER[3], 0, '1.1')}.0", "E6": float(c.score(A_PEER[3], 0, "1.2"))})),
-    Case("值/中文数字.xlsx", ACCEPTED, (("SCORE_NORMALISED", "D6"), ("SCORE_NORMALISED", "E7")),
-         lambda c, t: c.fill(B_PEER[0], t, {"D6": CN[c.score(B_PEER[0], 0, "1.1")], "E7": CN[c.score(B_PEER[0], 1, "1.2")]})),
-    Case("值/半分.xlsx", ACCEPTED, (("SCORE_NOT_WHOLE", "D6"),), lambda c, t: c.fill(B_PEER[1], t, {"D6": 4.5})),
-    Case("值/超出满分.xlsx", ACCEPTED, (("SCORE_OUT_OF_RANGE", "D6"),), lambda c, t: c.fill(B_PEER[2], t, {"D6": 6})),
-    Case("值/负分.xlsx", ACCEPTED, (("SCORE_OUT_OF_RANGE", "D6"),), lambda c, t: c.fill(B_PEER[3], t, {"D6": -1})),
-    Case("值/文字.xlsx", ACCEPTED, (("SCORE_NOT_A_NUMBER", "D6"),), lambda c, t: c.fill(A_LEAD, t, {"D6": "优秀"})),
-    Case("值/公式.xlsx", ACCEPTED, (("SCORE_FORMULA", "D6"),), lambda c, t: c.fill(B_LEAD, t, {"D6": kit.Formula("=4+1")})),
-    Case("值/错误值.xlsx", ACCEPTED, (("SCORE_ERROR_VALUE", "D6"),), lambda c, t: c.fill(A_REPS[0], t, {"D6": "#N/A"})),
-    Case("值/空白.xlsx", ACCEPTED, (("SCORE_BLANK", "D7"),), lambda c, t: c.fill(A_REPS[1], t, {"D7": None})),
-    Case("值/像公式的文字.xlsx", ACCEPTED,
-         (("SCORE_NOT_A_NUMBER", "D6"), ("SCORE_NOT_A_NUMBER", "E7"), ("SCORE_OUT_OF_RANGE", "F8")),
-         lambda c, t: c.fill(A_REPS[2], t, {"D6": "=1+1", "E7": "@SUM(D6)", "F8": "-1"})),
-    Case("xls/xls_text.xls", ACCEPTED, (("SCORE_NORMALISED", "D6"),),
-         lambda c, t: c.fill(B_REPS[3], c.stage / "xls_text.xlsx", {"D6": f"{c.score(B_REPS[3], 0, '1.1')}分"}), via="xls"),
-    Case("ods/ods_blank.ods", ACCEPTED, (("SCORE_BLANK", "D7"),),
-         lambda c, t: c.fill(B_REPS[4], c.stage / "ods_blank.xlsx", {"D7": None}), via="ods"),
+    typed("值/4.0.xlsx", A_PEER[3], {(0, "1.1"): (lambda v: f"{v}.0", "SCORE_NORMALISED"), (0, "1.2"): (float, None)}),
+    typed("值/中文数字.xlsx", B_PEER[0], {(0, "1.1"): (CN.__getitem__, "SCORE_NORMALISED"),
+                                      (1, "1.2"): (CN.__getitem__, "SCORE_NORMALISED")}),
+    typed("值/半分.xlsx", B_PEER[1], {(0, "1.1"): (4.5, "SCORE_NOT_WHOLE")}),
+    typed("值/超出满分.xlsx", B_PEER[2], {(0, "1.1"): (6, "SCORE_OUT_OF_RANGE")}),
+    typed("值/负分.xlsx", B_PEER[3], {(0, "1.1"): (-1, "SCORE_OUT_OF_RANGE")}),
+    typed("值/文字.xlsx", A_LEAD, {(0, "1.1"): ("优秀", "SCORE_NOT_A_NUMBER")}),
+    typed("值/公式.xlsx", B_LEAD, {(0, "1.1"): (kit.Formula("=4+1"), "SCORE_FORMULA")}),
+    typed("值/错误值.xlsx", A_REPS[0], {(0, "1.1"): ("#N/A", "SCORE_ERROR_VALUE")}),
+    typed("值/空白.xlsx", A_REPS[1], {(1, "1.1"): (None, "SCORE_BLANK")}),
+    typed("值/像公式的文字.xlsx", A_REPS[2], {(0, "1.1"): ("=1+1", "SCORE_NOT_A_NUMBER"), (1, "1.2"): ("@SUM(D6)", "SCORE_NOT_A_NUMBER"),
+                                         (2, "1.3"): ("-1", "SCORE_OUT_OF_RANGE")}),
+    typed("xls/xls_text.xls", B_REPS[3], {(0, "1.1"): (lambda v: f"{v}分", "SCORE_NORMALISED")}, via="xls"),
+    typed("ods/ods_blank.ods", B_REPS[4], {(1, "1.1"): (None, "SCORE_BLANK")}, via="ods"),
     # -- identity stripped: matched by the visible code and the layout --
     Case("粘贴/新建工作簿.xlsx", ACCEPTED, (("RETURN_IDENTITY_STRIPPED", "A2"),),
          lambda c, t: kit.paste_values(c.clean(A_REPS[3], "paste.xlsx"), t)),
     Case("粘贴/贴在C3.xlsx", ACCEPTED, (("RETURN_IDENTITY_STRIPPED", "C4"),),
          lambda c, t: kit.paste_values(c.clean(A_REPS[4], "paste-c3.xlsx"), t, rows=2, cols=2)),
-    Case("粘贴/行序打乱.xlsx", REJECTED, (("RETURN_IDENTITY_STRIPPED", "A2"), ("RETURN_ROWS_CHANGED", "B6")),
-         lambda c, t: kit.edit(kit.paste_values(c.clean(A_REPS[0], "paste-swap.xlsx"), t), t, lambda wb: _swap_rows(wb.active, 6, 7))),
+    Case("粘贴/行序打乱.xlsx", REJECTED, (("RETURN_IDENTITY_STRIPPED", "A2"), ("RETURN_ROWS_CHANGED", lambda at: at.id(0))),
+         lambda c, t: kit.edit(kit.paste_values(c.clean(A_REPS[0], "paste-swap.xlsx"), t), t,
+                               lambda wb: c.at(A_REPS[0]).swap(wb.active, 0, 1)), form=A_REPS[0]),
     Case("粘贴/编号不存在.xlsx", REJECTED, (("RETURN_CODE_UNKNOWN", "A2"),),
          lambda c, t: kit.paste_values(c.clean(A_REPS[0], "paste-code.xlsx"), t, code="2026Q4-AAAAAAAA")),
     Case("粘贴/上期.xlsx", REJECTED, (("RETURN_WRONG_PERIOD", "A2"),),
@@ -202,16 +218,20 @@ CASES = [
     Case("改过/早.xlsx", SUPERSEDED, (("RETURN_SUPERSEDED", ""),), lambda c, t: _superseded_pair(c, t)),
     Case("改过/晚.xlsx", ACCEPTED, ()),
     # -- not the people or items it was issued for --
-    Case("名单/加了一行.xlsx", REJECTED, (("RETURN_ROWS_CHANGED", "B9"),),
-         lambda c, t: c.fill(A_PEER[0], t, {"B9": "B1", "C9": "乙一"})),
-    Case("名单/删了一行.xlsx", REJECTED, (("RETURN_ROWS_CHANGED", "B7"),),
-         lambda c, t: kit.edit(c.clean(A_PEER[1], "del.xlsx"), t, lambda wb: wb[L.FORM_SHEET].delete_rows(7))),
-    Case("名单/行序打乱.xlsx", REJECTED, (("RETURN_ROWS_CHANGED", "B6"),),
-         lambda c, t: kit.edit(c.clean(A_PEER[2], "swap.xlsx"), t, lambda wb: _swap_rows(wb[L.FORM_SHEET], 6, 7))),
-    Case("名单/改了名字.xlsx", REJECTED, (("RETURN_ROWS_CHANGED", "B7"),), lambda c, t: c.fill(A_PEER[3], t, {"C7": "甲贰"})),
-    Case("名单/给自己打分.xlsx", REJECTED, (("RETURN_SELF_RATED", "B6"),),
-         lambda c, t: c.fill(A_PEER[0], t, {"B6": "A1", "C6": "甲一"})),
-    Case("名单/改了表头.xlsx", REJECTED, (("RETURN_LAYOUT_CHANGED", "D5"),), lambda c, t: c.fill(A_LEAD, t, {"D5": "学习情况"})),
+    Case("名单/加了一行.xlsx", REJECTED, (("RETURN_ROWS_CHANGED", lambda at: at.id(3)),),  # after the three it rates
+         lambda c, t: c.fill(A_PEER[0], t, lambda at: {at.id(3): "B1", at.name(3): "乙一"}), form=A_PEER[0]),
+    Case("名单/删了一行.xlsx", REJECTED, (("RETURN_ROWS_CHANGED", lambda at: at.id(1)),),
+         lambda c, t: kit.edit(c.clean(A_PEER[1], "del.xlsx"), t, lambda wb: c.at(A_PEER[1]).delete(wb[L.FORM_SHEET], 1)),
+         form=A_PEER[1]),
+    Case("名单/行序打乱.xlsx", REJECTED, (("RETURN_ROWS_CHANGED", lambda at: at.id(0)),),
+         lambda c, t: kit.edit(c.clean(A_PEER[2], "swap.xlsx"), t, lambda wb: c.at(A_PEER[2]).swap(wb[L.FORM_SHEET], 0, 1)),
+         form=A_PEER[2]),
+    Case("名单/改了名字.xlsx", REJECTED, (("RETURN_ROWS_CHANGED", lambda at: at.id(1)),),
+         lambda c, t: c.fill(A_PEER[3], t, lambda at: {at.name(1): "甲贰"}), form=A_PEER[3]),
+    Case("名单/给自己打分.xlsx", REJECTED, (("RETURN_SELF_RATED", lambda at: at.id(0)),),
+         lambda c, t: c.fill(A_PEER[0], t, lambda at: {at.id(0): "A1", at.name(0): "甲一"}), form=A_PEER[0]),
+    Case("名单/改了表头.xlsx", REJECTED, (("RETURN_LAYOUT_CHANGED", lambda at: at.label("1.1")),),
+         lambda c, t: c.fill(A_LEAD, t, lambda at: {at.label("1.1"): "学习情况"}), form=A_LEAD),
     Case("版本/上期的表.xlsx", REJECTED, (("RETURN_WRONG_PERIOD", ""),),
          lambda c, t: c.fill(A_SELF[0], t, forms=c.other_period)),
     Case("版本/旧版方案.xlsx", REJECTED, (("RETURN_WRONG_SCHEME", ""),),
@@ -298,10 +318,10 @@ def entry(result, name: str):
 def test_case(run, case: Case):
     if case.via and not SOFFICE:
         pytest.skip("LibreOffice (soffice) is not installed")
-    result = run[2]
+    ctx, result = run[0], run[2]
     assert entry(result, case.name).status == case.status
     found = sorted((p.code.name, p.cell) for p in result.intake.report.problems if p.file == case.name)
-    assert found == sorted(case.problems)
+    assert found == case.expected(ctx)
 
 
 # -- the invariants, over the whole corpus ------------------------------------------------------
@@ -339,7 +359,7 @@ def test_accepted_scores_equal_those_of_the_clean_copies(run):
 def test_a_row_with_a_bad_cell_is_left_out_and_the_others_count(run):
     result = run[2]
     rows = {f.file: [r.ratee for r in f.rows] for f in result.intake.accepted}
-    assert rows["值/半分.xlsx"] == ["B3", "B4"]  # B2's peer form: B1's row (6) had 4.5
+    assert rows["值/半分.xlsx"] == ["B3", "B4"]  # B2's peer form: B1's 1.1 had 4.5
     assert rows["值/空白.xlsx"] == ["A1", "A3", "A4"]
     assert rows["值/像公式的文字.xlsx"] == ["A4"]
     assert rows["值/5分.xlsx"] == ["A2", "A3", "A4"]
@@ -396,12 +416,12 @@ def test_rejected_forms_keep_their_identity_in_the_ledger(run):
 
 @pytest.mark.skipif(not SOFFICE, reason="LibreOffice (soffice) is not installed")
 def test_libreoffice_resave_keeps_the_identity_sheet_but_only_hidden(run):
-    _, corpus, _, _, _ = run
+    ctx, corpus, _, _, _ = run
     for name in ("xls/xls_clean.xls", "ods/ods_clean.ods"):
         grid = read_safely(corpus / name)
         assert grid.sheet(L.IDENTITY_SHEET).state == "hidden"  # was veryHidden
-    scores = read_safely(corpus / "ods/ods_clean.ods").sheet(L.FORM_SHEET).value(6, 4)
-    assert isinstance(scores, float)  # ods stores every number as a float: 5.0, read as 5
+    score = read_safely(corpus / "ods/ods_clean.ods").sheet(L.FORM_SHEET).value(*ctx.at(A_SELF[2]).lay.score_cell(0, "1.1"))
+    assert isinstance(score, float)  # ods stores every number as a float: 5.0, read as 5
 
 
 def test_rater_text_stays_text_in_the_working_papers(run):
@@ -485,10 +505,11 @@ def test_hostile_files_are_refused_quickly_and_in_little_memory(run, tmp_path):
 def test_blank_as_zero_counts_the_row_with_a_warning_but_never_a_wholly_blank_row(run, tmp_path):
     ctx, _, _, _, _ = run
     returns = tmp_path / "returns"
-    form = ctx.form(*A_REPS[1])[1]
-    blanks = {"D7": None, **{f"{col}8": None for col in "DEFGI"}}
+    form, at = ctx.form(*A_REPS[1])[1], ctx.at(A_REPS[1])
+    five = ["1.1", "1.2", "1.3", "1.4", "2.1"]
+    blanks = {at.score(1, "1.1"): None, **{at.score(2, item): None for item in five}}
     kit.fill(ctx.forms, form, returns / "一处空白.xlsx", blanks)
-    kit.edit(returns / "一处空白.xlsx", returns / "一处空白.xlsx", lambda wb: _blank_row(wb[L.FORM_SHEET], 9))
+    kit.edit(returns / "一处空白.xlsx", returns / "一处空白.xlsx", lambda wb: at.blank(wb[L.FORM_SHEET], 3))
     key = bytes.fromhex((ctx.forms.scheme_path.parent / "xlflag.key").read_text().strip())
     scheme = ctx.forms.scheme
     skip = ingest(scheme, key, returns)
@@ -497,16 +518,11 @@ def test_blank_as_zero_counts_the_row_with_a_warning_but_never_a_wholly_blank_ro
     assert [r.ratee for r in zero.accepted[0].rows] == ["A1", "A2", "A3"]
     a2 = dict(zero.accepted[0].rows[1].scores)
     assert a2["1.1"] == 0 and a2["1.2"] == kit.clean_scores(scheme, ctx.form(*A_REPS[1])[0].identity)["A2"][1][1]
-    assert sorted((p.code.name, p.cell, p.found) for p in zero.report.problems) == [
-        ("SCORE_BLANK", "D9:AA9", "20项空白"),  # the wholly blank row: the rater skipped A4
-        ("SCORE_BLANK_AS_ZERO", "D7", "1项空白"),
-        ("SCORE_BLANK_AS_ZERO", "D8:I8", "5项空白"),
-    ]
+    assert sorted((p.code.name, p.cell, p.found) for p in zero.report.problems) == sorted([
+        ("SCORE_BLANK", at.scores(3), "20项空白"),  # the wholly blank ratee: the rater skipped A4
+        ("SCORE_BLANK_AS_ZERO", at.score(1, "1.1"), "1项空白"),
+        ("SCORE_BLANK_AS_ZERO", at.scores(2, five), "5项空白"),
+    ])
     with pytest.raises(ValueError):
         ingest(scheme, key, returns, blank_policy="随便")
 
-
-def _blank_row(ws, row: int) -> None:
-    for col in range(L.FIRST_ITEM_COL, ws.max_column + 1):
-        if ws.cell(row, col).data_type != "f":
-            ws.cell(row, col).value = None

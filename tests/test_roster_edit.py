@@ -17,8 +17,6 @@ import pytest
 import returns_kit as kit
 
 from xlflag import api
-from xlflag.core.formplan import form_layout_of
-from xlflag.core.layout import cell_name
 from xlflag.core.problems import Code
 from xlflag.core.reissue import NEW, REISSUE, WITHDRAWN, summary
 from xlflag.forms.reissue_list import REISSUE_FILE
@@ -165,8 +163,8 @@ def test_reissued_returns_count_and_old_versions_give_way(dispatched, tmp_path):
         kit.fill(forms, path, again / path.relative_to(out))
     b2_form, b2_path = forms.get("乙支部", "DH", "B2")
     assert b2_form.identity.ratees == ("B1", "B3", "B4", "B5")  # 乙五 is the fourth ratee
-    lay = form_layout_of(forms.scheme, b2_form.identity)
-    blank_others = {cell_name(*lay.score_cell(n, i.code)): None for n in range(3) for i in lay.items}
+    at = kit.cells(forms, b2_form)
+    blank_others = {at.score(n, i.code): None for n in range(3) for i in at.lay.items}
     kit.fill(forms, b2_path, again / "乙二只补乙五.xlsx", blank_others)  # 乙一, 乙三, 乙四 left blank
     result = api.consolidate(scheme, tmp_path / "回收", tmp_path / "汇总.xlsx")
     ledger = {e.file: e for e in result.intake.ledger}

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+import returns_kit as kit
 
 from xlflag import api
 from xlflag.demo import fill_form
@@ -202,20 +203,21 @@ def test_bad_cells_become_problems_and_the_row_is_not_counted(run, tmp_path):
     root, scheme_path, written, _ = run
     returns = tmp_path / "returns"
     shutil.copytree(root / "returns", returns)
-    # the leader's form in 甲支部 (one leader: row order A1..A4); break A3's row
-    leader = next(p for f, p in written.forms if f.identity.group == "DL" and f.identity.branch == "甲支部")
+    # the leader's form in 甲支部 (one leader: ratees A1..A4); break A3's scores
+    form, leader = next((f, p) for f, p in written.forms if f.identity.group == "DL" and f.identity.branch == "甲支部")
     target = next(p for p in returns.rglob("*.xlsx") if _form_id(p) == _form_id(leader))
+    at = kit.cells(kit.Forms(scheme_path, written.forms), form)
     wb = openpyxl.load_workbook(target)
     ws = wb["测评表"]
-    ws["D8"] = 6  # A3 is the third ratee: row 8; item 1.1 max 5
-    ws["E8"] = "优秀"
-    ws["F7"] = "5分"  # A2's row: normalised, still counted
+    ws[at.score(2, "1.1")] = 6  # A3 is the third ratee; item 1.1 max 5
+    ws[at.score(2, "1.2")] = "优秀"
+    ws[at.score(1, "1.3")] = "5分"  # A2's: normalised, still counted
     wb.save(target)
     again = api.consolidate(scheme_path, returns, tmp_path / "结果.xlsx")
     found = [(p.code.name, p.cell) for p in again.intake.report.problems if p.file.endswith(target.name)]
-    assert ("SCORE_OUT_OF_RANGE", "D8") in found
-    assert ("SCORE_NOT_A_NUMBER", "E8") in found
-    assert ("SCORE_NORMALISED", "F7") in found
+    assert ("SCORE_OUT_OF_RANGE", at.score(2, "1.1")) in found
+    assert ("SCORE_NOT_A_NUMBER", at.score(2, "1.2")) in found
+    assert ("SCORE_NORMALISED", at.score(1, "1.3")) in found
     a3 = next(m for m in again.members if m.member.member_id == "A3")
     # The leader group (one leader) has no rating of A3 left: 不足1人, left out, and the other
     # weights rescaled (the default 不足门槛时): (20%×100 + 30%×80 + 30%×70) ÷ 80%

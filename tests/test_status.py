@@ -25,8 +25,8 @@ def run(tmp_path_factory):
     for rater in ("A1", "A4"):
         kit.fill(forms, forms.get("甲支部", "DZ", rater)[1], returns / f"自评{rater}.xlsx")
     a2, a3 = forms.get("甲支部", "DZ", "A2"), forms.get("甲支部", "DZ", "A3")
-    kit.fill(forms, a2[1], returns / "自评A2.xlsx", {kit.score_ref(forms, a2[0], 0, "1.1"): "优秀"})
-    kit.fill(forms, a3[1], returns / "自评A3.xlsx", {kit.name_ref(forms, a3[0], 0): "甲叁"})
+    kit.fill(forms, a2[1], returns / "自评A2.xlsx", {kit.cells(forms, a2[0]).score(0, "1.1"): "优秀"})
+    kit.fill(forms, a3[1], returns / "自评A3.xlsx", {kit.cells(forms, a3[0]).name(0): "甲叁"})
     kit.fill(forms, forms.get("甲支部", "DH", "A1")[1], returns / "互评A1.xlsx")
     calls = []
     result = api.status(forms.scheme_path, returns, root / "催收名单.xlsx", progress=lambda *a: calls.append(a))

@@ -68,7 +68,7 @@ def test_a_later_different_save_supersedes_and_only_that_form_changes(forms, sch
     kit.set_modified(lead, datetime(2026, 11, 20, 8))
     first = api.consolidate(scheme_copy, returns, tmp_path / "一.xlsx")
     before = data_rows(first.papers)
-    fixed = fill(forms, A_LEAD, returns / "王书记（改）.xlsx", {"D6": 0})
+    fixed = fill(forms, A_LEAD, returns / "王书记（改）.xlsx", {kit.cells(forms, forms.get(*A_LEAD)[0]).score(0, "1.1"): 0})
     kit.set_modified(fixed, datetime(2026, 11, 22, 8))
     second = api.consolidate(scheme_copy, returns, tmp_path / "二.xlsx")
     status = {e.file: e.status for e in second.intake.ledger}
