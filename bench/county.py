@@ -1,6 +1,6 @@
 """A whole county's quarter: forms out, returns in, at three county sizes, as ratios.
 
-    python bench/county.py [--sizes 10,20,40] [--naive-limit 2000] [--keep DIR] [--recalc]
+    python bench/county.py [--sizes 10,20,40] [--naive-limit 2000] [--keep DIR] [--recalc] [--only forms]
 
 For each size (branches of the fixed-seed synthetic S4 county, ``xlflag.county``) it times, in one
 run on the same files:
@@ -12,7 +12,7 @@ run on the same files:
 - (b) the floor: only unzipping each return's score sheet XML.
 (a) and (b) are timed around their reading loop alone; ingest + consolidate is the whole call as
 a user waits for it (imports, the scheme, the store, every output written).
-Each step runs in a fresh process; "peak" is the largest RSS of that process and all its workers
+``--only forms`` builds the county and times only writing its forms. Each step runs in a fresh process; "peak" is the largest RSS of that process and all its workers
 together, "cpu" CPU seconds of them all over wall seconds (2.0 = both cores busy all along).
 
 Targets (issue 14, county = 387 branches on 2 cores): forms ≤ 20 s; ingest + consolidate ≤ 15 s,
@@ -204,9 +204,12 @@ def step_naive(root: Path, limit: int) -> tuple[int, float]:
 
 # -- the run -----------------------------------------------------------------------------------
 
-def run_size(root: Path, branches: int, naive_limit: int, recalc: bool = False) -> dict:
+def run_size(root: Path, branches: int, naive_limit: int, recalc: bool = False, only: str = "") -> dict:
     members, *_ = _in_fresh_process(step_build, root, branches)
     forms, write_s, write_cpu, write_rss = _in_fresh_process(step_write, root)
+    if only == "forms":
+        return dict(branches=branches, members=members, forms=forms, write_s=write_s, write_cpu=write_cpu / write_s,
+                    write_rss=write_rss)
     cells, fill_s, *_ = _in_fresh_process(step_fill, root)
     (accepted, size), ingest_s, ingest_cpu, ingest_rss = _in_fresh_process(step_consolidate, root)
     floor_s, *_ = _in_fresh_process(step_floor, root)
@@ -219,12 +222,18 @@ def run_size(root: Path, branches: int, naive_limit: int, recalc: bool = False) 
                 floor_s=floor_s, naive_s=naive_s, naive_n=naive_n)
 
 
+def _write_line(r: dict) -> str:
+    return (f"  write forms     {r['write_s']:7.1f} s  {r['forms'] / r['write_s']:7.0f} forms/s  cpu {r['write_cpu']:.2f}"
+            f"  peak {r['write_rss']:.0f} MiB  {r['write_s'] * 1000 / r['forms']:.2f} ms/form")
+
+
 def report(r: dict) -> str:
+    if "cells" not in r:  # --only forms
+        return f"{r['branches']} branches, {r['members']} members, {r['forms']} forms\n{_write_line(r)}"
     return "\n".join((
         f"{r['branches']} branches, {r['members']} members, {r['forms']} forms, {r['cells']:,} score cells "
         f"({r['accepted']} accepted; results {r['size'] / 2**20:.1f} MB)",
-        f"  write forms     {r['write_s']:7.1f} s  {r['forms'] / r['write_s']:7.0f} forms/s  cpu {r['write_cpu']:.2f}  peak {r['write_rss']:.0f} MiB"
-        f"  {r['write_s'] * 1000 / r['forms']:.2f} ms/form",
+        _write_line(r),
         f"  fill (rater)    {r['fill_s']:7.1f} s",
         f"  ingest+consol.  {r['ingest_s']:7.1f} s  {r['forms'] / r['ingest_s']:7.0f} files/s  cpu {r['ingest_cpu']:.2f}  peak {r['ingest_rss']:.0f} MiB"
         f"  {r['ingest_s'] * 1e6 / r['cells']:.2f} µs/score cell",
@@ -242,6 +251,7 @@ def main() -> None:
     parser.add_argument("--naive-limit", type=int, default=2000, help="files read by (a); the rest extrapolated")
     parser.add_argument("--keep", type=Path, help="keep the counties under this folder")
     parser.add_argument("--recalc", action="store_true", help="also time LibreOffice recalculating the results workbook")
+    parser.add_argument("--only", choices=("forms",), help="time only this step (the county is still built)")
     args = parser.parse_args()
     base = args.keep or Path(tempfile.mkdtemp(prefix="xlflag-county-"))
     try:
@@ -249,9 +259,13 @@ def main() -> None:
         for branches in (int(s) for s in args.sizes.split(",")):
             root = base / f"county{branches}"
             shutil.rmtree(root, ignore_errors=True)
-            rows.append(run_size(root, branches, args.naive_limit, args.recalc))
+            rows.append(run_size(root, branches, args.naive_limit, args.recalc, args.only or ""))
             print(report(rows[-1]), flush=True)
-        if len(rows) > 1:
+        if len(rows) > 1 and args.only == "forms":
+            first, last = rows[0], rows[-1]
+            print(f"growth {first['branches']}→{last['branches']} branches: forms ×{last['forms'] / first['forms']:.2f}, "
+                  f"write time ×{last['write_s'] / first['write_s']:.2f}")
+        elif len(rows) > 1:
             first, last = rows[0], rows[-1]
             print(f"growth {first['branches']}→{last['branches']} branches: score cells ×{last['cells'] / first['cells']:.2f}, "
                   f"ingest time ×{last['ingest_s'] / first['ingest_s']:.2f}, write time ×{last['write_s'] / first['write_s']:.2f}, "

@@ -18,7 +18,7 @@ from xlflag.core import layout as L
 from xlflag.core.formplan import form_layout_of, plan_forms
 from xlflag.county import county_sheets, fill_fast, write_county_scheme
 from xlflag.edge.libreoffice import convert_many, find_soffice
-from xlflag.forms.template import shape_of, write_by_template
+from xlflag.forms.template import _values, build_template, shape_of, write_by_template
 from xlflag.forms.write import write_form, write_forms
 from xlflag.ingest import readers
 from xlflag.ingest.xlsx_fast import read_fast
@@ -84,6 +84,22 @@ def test_the_flags_forms_are_copied_from_templates_too(county, tmp_path):
     assert write_by_template(scheme, key, jobs, write_form, workers=1) == (50 - 2) + (5 - 2) + (3 - 2)
     for (form, path), (_, plain_path) in zip(jobs, [(f, p) for f, p in plain.forms if f.identity.target == "支部"]):
         assert parts(path) == parts(plain_path)
+
+
+def test_a_form_whose_strings_a_template_cannot_carry_is_written_directly(county):
+    """Only strings XlsxWriter writes as they are go into a template: a ratee named like a heading
+    of the form (小计) or like another ratee would be one shared string there, a name with a space
+    at an end is marked to be kept, and _x0041_ is escaped; such a form is written directly."""
+    scheme_path, scheme, key, fast, *_ = county
+    form = next(f for f, _ in fast.forms if f.identity.group == "DH" and len(f.identity.ratees) >= 3)
+    template = build_template(scheme, key, form, write_form)
+    values = _values(scheme, key, form)
+    # whole shared strings: each ratee's 编号 and 名称, the identity and its signature
+    assert template.takes(values) and len(template.whole) == 2 * len(form.identity.ratees) + 2
+    name = template.whole[1]  # the first ratee's 名称
+    assert "小计".encode() in template.literals  # the subtotals' heading
+    for odd in ("小计", values[template.whole[3]].decode(), "张伟 ", "_x0041_"):
+        assert not template.takes(values | {name: odd.encode()}), odd
 
 
 def test_writing_forms_reports_progress_up_to_the_last_form(county):

@@ -54,6 +54,15 @@ def assert_untouched(result, ledger: bytes, results: bytes) -> None:
     assert "拒收".encode() not in ledger
 
 
+def test_a_write_fault_in_a_pool_worker_reaches_the_parent_as_itself(tmp_path):
+    import pickle
+
+    fault = WriteFault(tmp_path / "x.xlsx", OSError(errno.ENOSPC, "No space left on device"))
+    again = pickle.loads(pickle.dumps(fault))
+    assert type(again) is WriteFault and again.path == fault.path and str(again) == str(fault)
+    assert again.error.errno == errno.ENOSPC
+
+
 def test_a_full_disk_at_the_store_copy_stops_the_run(forms, tmp_path, monkeypatch):
     scheme = copy_scheme(forms, tmp_path / "方案")
     before, ledger, results = first_run(forms, scheme, tmp_path)

@@ -13,7 +13,7 @@ import pytest
 
 from xlflag import api
 from xlflag.core.problems import Code
-from xlflag.edge.files import MAX_NAME_BYTES, safe_filename, within
+from xlflag.edge.files import MAX_NAME_BYTES, safe_filename, within, within_all
 from xlflag.core.model import Branch
 from xlflag.forms.write import write_forms
 from xlflag.scheme.read import SchemeError
@@ -53,6 +53,19 @@ def hostile(folder: Path) -> Path:
         for n, row in enumerate(sheets["党员名册"])
     ]
     return write_scheme_workbook(sheets, folder / api.SCHEME_FILE)
+
+
+def test_within_all_is_within_for_many_paths_and_resolves_what_they_name(tmp_path):
+    out = tmp_path / "out"
+    (out / "甲").mkdir(parents=True)
+    (tmp_path / "elsewhere").mkdir()
+    (out / "乙").symlink_to(tmp_path / "elsewhere")  # a folder that is a link out of OUT
+    (out / "甲" / "链.xlsx").symlink_to(tmp_path / "方案.xlsx")  # a file that is one
+    relatives = ["甲/一.xlsx", "甲/二.xlsx", "丙/三.xlsx"]
+    assert within_all(out, relatives) == [(within(out, r), (out / r).resolve()) for r in relatives]
+    for bad in ("乙/一.xlsx", "甲/链.xlsx", "../x.xlsx", "/abs.xlsx"):
+        with pytest.raises(ValueError):
+            within_all(out, ["甲/一.xlsx", bad])
 
 
 def test_check_reports_each_unsafe_name_with_its_cell(tmp_path):

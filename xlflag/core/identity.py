@@ -10,7 +10,7 @@ import base64
 import hashlib
 import hmac
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 IDENTITY_VERSION = 2  # 2: the form's own fingerprint, its version and the labels it was issued with
 
@@ -34,7 +34,8 @@ class FormIdentity:
         return json.dumps(self.as_dict(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
     def as_dict(self) -> dict:
-        return asdict(self) | {"v": IDENTITY_VERSION, "ratees": list(self.ratees), "labels": [list(x) for x in self.labels]}
+        # every field is a string, a number or a tuple replaced here: a shallow copy is asdict's
+        return dict(vars(self)) | {"v": IDENTITY_VERSION, "ratees": list(self.ratees), "labels": [list(x) for x in self.labels]}
 
     @classmethod
     def from_json(cls, text: str) -> "FormIdentity":

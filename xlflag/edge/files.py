@@ -43,6 +43,9 @@ class WriteFault(CannotRun):
         super().__init__(f"无法写入{path}：{why}。本次运行已停止，没有改动结果，也没有把任何回收件记为拒收；处理后请重新运行。")
         self.path, self.error = Path(path), error
 
+    def __reduce__(self):  # raised in a pool worker, it reaches the parent as itself
+        return type(self), (self.path, self.error)
+
 
 def _umask() -> int:
     mask = os.umask(0o022)
@@ -142,6 +145,25 @@ def within(root: Path, relative: str) -> Path:
     if ".." in Path(relative).parts or Path(relative).is_absolute() or not target.resolve().is_relative_to(root.resolve()):
         raise ValueError(f"路径“{relative}”超出了输出文件夹{root}")
     return target
+
+
+def within_all(root: Path, relatives) -> list[tuple[Path, Path]]:
+    """(``within(root, r)``, what it resolves to) for many paths, each folder resolved once: a
+    county's 25,000 forms lie in a few thousand folders. A file that is a link is resolved itself."""
+    root = Path(root)
+    top, folders, found = root.resolve(), {}, []
+    for relative in relatives:
+        target = root / relative
+        if ".." in Path(relative).parts or Path(relative).is_absolute():
+            raise ValueError(f"路径“{relative}”超出了输出文件夹{root}")
+        folder = folders.get(target.parent)
+        if folder is None:
+            folder = folders[target.parent] = target.parent.resolve()
+        resolved = target.resolve() if os.path.islink(target) else folder / target.name
+        if not resolved.is_relative_to(top):
+            raise ValueError(f"路径“{relative}”超出了输出文件夹{root}")
+        found.append((target, resolved))
+    return found
 
 
 STORE_FOLDER = "xlflag-存档"  # beside the scheme: one folder per period, the record of the period

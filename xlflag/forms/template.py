@@ -11,11 +11,12 @@ and marked too. Each form of the shape is the template's zip parts with the mark
 its own XML-escaped strings.
 
 Nothing here knows where a cell sits: whatever ``write_form`` does with those fields (today's
-layout or a later one), the template carries it. Before a shape is trusted, its second form is
-rendered from the template and also written directly, and the two must agree part for part
-(``_verified``); a shape that does not (a layout that prints a name inside another text, say)
-is written directly, form by form. ``write_form`` stays the plain path; this module is only
-ever a faster way to the same bytes.
+layout or a later one), the template carries it. Before a kind of form (rater group, criteria
+set, orientation) is trusted, a second form of its first shape is rendered from the template and
+also written directly, and the two must agree part for part (``_Worker``); a shape that does not
+(a layout that prints a name inside another text, say) is written directly, form by form. Each
+form's own strings are checked before they go in (``Template.takes``). ``write_form`` stays the
+plain path; this module is only ever a faster way to the same bytes.
 """
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ from ..core.formplan import PlannedForm, form_layout_of, ratee_labels
 from ..core.identity import sign
 from ..core.model import Scheme
 from ..edge.files import atomic_path
-from ..edge.pool import map_files
+from ..edge.pool import default_workers, map_files
 from .sheet import info_height
 
 OPEN, CLOSE = "\ue000", "\ue001"  # private use: never in a scheme's names
@@ -48,11 +49,17 @@ Progress = Callable[[int, int, str], None]  # (forms written, forms in all, the 
 def shape_of(scheme: Scheme, form: PlannedForm) -> tuple:
     """Forms of one shape share a template: the same cells, widths and rows, whatever heights
     the rows have (those are patched, ``_heights``)."""
+    return _form_shape(form) + _layout_shape(form_layout_of(scheme, form.identity))
+
+
+def _form_shape(form: PlannedForm) -> tuple:
     ident = form.identity
-    lay = form_layout_of(scheme, ident)
+    return ident.target, ident.group, ident.criteria_set, bool(ident.branch), form.group_name, form.asks_answer
+
+
+def _layout_shape(lay) -> tuple:
     default = tuple(r for r, h in sorted(lay.row_heights.items()) if _pixels(h) == _DEFAULT_ROW_PX)
-    return (ident.target, ident.group, ident.criteria_set, bool(ident.branch), form.group_name, form.asks_answer,
-            repr(replace(lay, row_heights={})), tuple(sorted(lay.row_heights)), default)
+    return repr(replace(lay, row_heights={})), tuple(sorted(lay.row_heights)), default
 
 
 _DEFAULT_ROW_PX = 20  # XlsxWriter writes no height for a row of the default height
@@ -68,10 +75,10 @@ def _height_text(height: float) -> str:
     return f"{_pixels(height) * 0.75:.16g}"
 
 
-def _heights(scheme: Scheme, form: PlannedForm) -> dict[str, str]:
+def _heights(scheme: Scheme, form: PlannedForm, lay=None) -> dict[str, str]:
     """Row → height text of the rows whose height varies within a shape: the layout's, and the
     info row's (a longer branch or rater name wraps it onto a second line)."""
-    lay = form_layout_of(scheme, form.identity)
+    lay = lay or form_layout_of(scheme, form.identity)
     heights = {f"H{r}": _height_text(h) for r, h in lay.row_heights.items() if _pixels(h) != _DEFAULT_ROW_PX}
     return heights | {f"H{L.INFO_ROW}": _height_text(info_height(scheme, form, lay))}
 
@@ -112,15 +119,15 @@ def _escape(text: str) -> bytes:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode()
 
 
-def _values(scheme: Scheme, key: bytes, form: PlannedForm) -> dict[bytes, bytes]:
-    """Marker → what this form has there, XML-escaped."""
+def _values(scheme: Scheme, key: bytes, form: PlannedForm, lay=None) -> dict[bytes, bytes]:
+    """Marker → what this form has there, XML-escaped (``lay``: the form's layout, if known)."""
     ident = form.identity
     text = ident.to_json()
     values = {"F": ident.form_id, "C": ident.code, "B": ident.branch, "R": ident.rater, "N": form.rater_name,
               "J": text, "S": sign(key, text)}
     for n, (code, name) in enumerate(ratee_labels(scheme, ident)):
         values[f"I{n}"], values[f"L{n}"] = code, name
-    values |= _heights(scheme, form)
+    values |= _heights(scheme, form, lay)
     return {_mark(tag).encode(): _escape(value) for tag, value in values.items()}
 
 
@@ -169,9 +176,25 @@ def _pack(segments: tuple[bytes, ...]) -> tuple[bytes | None, ...]:
 _FINAL = b"\x03\x00"  # an empty final block (fixed Huffman): ends the deflate stream
 
 
+_ENTRY = re.compile(rb"<si><t[^>]*>(.*?)</t></si>", re.S)
+_ESCAPED_BY_XLSXWRITER = re.compile(rb"[\x00-\x08\x0b-\x1f]|_x[0-9a-fA-F]{4}_")  # written as _xHHHH_
+
+
 @dataclass(frozen=True)
 class Template:
     parts: tuple[_Part, ...]
+    whole: tuple[bytes, ...] = ()  # markers that are a whole shared string (the ratee labels)
+    literals: frozenset[bytes] = frozenset()  # the shared strings no form changes
+
+    def takes(self, values: dict[bytes, bytes]) -> bool:
+        """Whether this form's strings come out of the template as XlsxWriter writes them: none
+        it would escape as _xHHHH_, and the whole shared strings told apart from each other and
+        from the rest, none with a space at either end (XlsxWriter marks those to be kept)."""
+        if any(_ESCAPED_BY_XLSXWRITER.search(v) for v in values.values()):
+            return False
+        whole = [values[m] for m in self.whole]
+        return (len(set(whole)) == len(whole) and not self.literals.intersection(whole)
+                and all(v == v.strip() and v for v in whole))
 
     def render(self, values: dict[bytes, bytes]) -> bytes:
         """The form's whole .xlsx file."""
@@ -209,9 +232,10 @@ def _flushed(data: bytes) -> bytes:
     return packer.compress(data) + packer.flush(zlib.Z_FULL_FLUSH)
 
 
-def build_template(scheme: Scheme, key: bytes, form: PlannedForm, write_form: WriteForm) -> Template | None:
+def build_template(scheme: Scheme, key: bytes, form: PlannedForm, write_form: WriteForm, lay=None) -> Template | None:
     """The template of ``form``'s shape, written by ``write_form`` for the marked ``form``;
-    None when its ratees cannot be told apart in it."""
+    None when its ratees cannot be told apart in it. ``lay``: the form's layout, if known."""
+    lay = lay or form_layout_of(scheme, form.identity)
     marked = _marked_form(form)
     with tempfile.TemporaryDirectory(prefix="xlflag-template-") as tmp:
         path = Path(tmp) / "template.xlsx"
@@ -220,7 +244,7 @@ def build_template(scheme: Scheme, key: bytes, form: PlannedForm, write_form: Wr
     text = marked.identity.to_json()
     derived = {_escape(text): _mark("J").encode(), sign(key, text).encode(): _mark("S").encode()}
     labels = ratee_labels(scheme, form.identity)
-    parts = []
+    parts, entries = [], []
     with zipfile.ZipFile(io.BytesIO(raw)) as zf:
         form_part = _form_part(zf)
         for info in zf.infolist():
@@ -229,9 +253,10 @@ def build_template(scheme: Scheme, key: bytes, form: PlannedForm, write_form: Wr
                 body = body.replace(found, tag)
             if info.filename == _SHARED_STRINGS:
                 body = _mark_labels(body, labels)
+                entries = _ENTRY.findall(body or b"")
             elif info.filename == form_part:  # the info row as written for the marked form
-                info_row = {f"H{L.INFO_ROW}": _height_text(info_height(scheme, marked))}
-                body = _mark_heights(body, _heights(scheme, form) | info_row)
+                info_row = {f"H{L.INFO_ROW}": _height_text(info_height(scheme, marked, lay))}
+                body = _mark_heights(body, _heights(scheme, form, lay) | info_row)
             if body is None:
                 return None
             if OPEN.encode() not in body:
@@ -243,53 +268,140 @@ def build_template(scheme: Scheme, key: bytes, form: PlannedForm, write_form: Wr
                 at = match.end()
             pieces.append(body[at:])
             parts.append(_Part(info, b"", 0, 0, tuple(pieces), _pack(tuple(pieces))))
-    return Template(tuple(parts))
+    whole = tuple(e for e in entries if _MARKER.fullmatch(e))
+    return Template(tuple(parts), whole, frozenset(e for e in entries if OPEN.encode() not in e))
+
+
+CHUNK_FORMS = 200  # forms per task on the pool: whole branches, ~100 tasks for a county
+MIN_FOR_POOL = 300  # fewer forms are written here: starting workers would cost more
 
 
 def write_by_template(scheme: Scheme, key: bytes, jobs: list[tuple[PlannedForm, Path]], write_form: WriteForm,
-                      *, workers: int | None = None, progress: Progress | None = None) -> int:
-    """Write every (form, path), shapes spread over ``workers`` processes (default one per core);
-    returns how many forms went through a template (the others were written directly).
-    ``progress(done, total, path)`` once before and after each shape's forms."""
-    by_shape: dict[tuple, list[tuple[PlannedForm, Path]]] = {}
+                      *, workers: int | None = None, progress: Progress | None = None,
+                      also: Callable[[], None] | None = None) -> int:
+    """Write every (form, path) on ``workers`` processes (default one per core), whole branches
+    per task; returns how many forms went through a template (the others were written directly).
+    ``also`` (a picklable callable: the dispatch list) runs as one more task beside them.
+    ``progress(done, total, path)`` before the first task and after each.
+
+    The branches go out biggest first, so a task holds branches of one size and so forms of the
+    same few shapes, and each worker meets a shape about once (templates live in the worker).
+    """
+    folders: dict[str, list[tuple[PlannedForm, Path]]] = {}
     for job in jobs:
-        by_shape.setdefault(shape_of(scheme, job[0]), []).append(job)
-    shapes = sorted(by_shape.values(), key=len, reverse=True)  # biggest first: the cores finish together
+        folders.setdefault(job[0].folder, []).append(job)
+    size = max(1, min(CHUNK_FORMS, len(jobs) // (4 * default_workers()) or 1))
+    tasks: list = [also] if also is not None else []
+    for branch in sorted(folders.values(), key=len, reverse=True):
+        if not tasks or not isinstance(tasks[-1], list) or len(tasks[-1]) >= size:
+            tasks.append([])
+        tasks[-1].extend(branch)
     if progress is not None:
         progress(0, len(jobs), "")
     done = templated = 0
-    # a shape is worth a worker when it has a few forms; 8 shapes or fewer are written here
-    for shape_jobs, by_template in zip(shapes, map_files(_write_shape, (scheme, key, write_form), shapes,
-                                                         count=len(shapes), workers=workers, chunk=1, min_for_pool=8)):
-        done, templated = done + len(shape_jobs), templated + by_template
-        if progress is not None:
-            progress(done, len(jobs), str(shape_jobs[-1][1].name))
+    shared = (scheme, key, write_form, _Worker())  # each pool worker gets its own copy of the state
+    for task, by_template in zip(tasks, map_files(_run_task, shared, tasks, count=len(jobs), workers=workers,
+                                                  chunk=1, min_for_pool=MIN_FOR_POOL)):
+        if isinstance(task, list):
+            done, templated = done + len(task), templated + by_template
+            if progress is not None:
+                progress(done, len(jobs), task[-1][1].name)
     return templated
 
 
-def _write_shape(shared, shape_jobs: list[tuple[PlannedForm, Path]]) -> int:
-    scheme, key, write_form = shared
-    template = _verified(scheme, key, shape_jobs, write_form) if len(shape_jobs) > 2 else None
-    rest = shape_jobs[2:] if template else shape_jobs
-    for form, path in rest:
-        if template is None:
+def _run_task(shared, task) -> int:
+    scheme, key, write_form, state = shared
+    if not isinstance(task, list):
+        task()
+        return 0
+    return sum(state.write(scheme, key, form, path, write_form) for form, path in task)
+
+
+@dataclass
+class _Pending:
+    """A shape met once, its form written directly: the next form of the shape checks the template."""
+    form: PlannedForm
+
+
+class _Worker:
+    """What one process keeps while it writes forms: each shape's template (None: that shape is
+    written directly) and the kinds of form whose templates were checked here.
+
+    A kind is checked on its first shape: the template built on one form, the next form of that
+    shape rendered from it and also written directly, the two compared part for part. Later
+    shapes of a checked kind (the same form for another number of ratees) need only their
+    template built. Each form's own strings are checked too (``Template.takes``): one a template
+    could not carry as XlsxWriter would write it is written directly.
+    """
+
+    def __init__(self):
+        self.templates: dict[tuple, Template | _Pending | None] = {}
+        self.checked: set[tuple] = set()
+        self._layouts: dict[tuple, tuple] = {}
+
+    def __getstate__(self):  # sent to a worker empty: the state is that process's own
+        return {}
+
+    def __setstate__(self, state):
+        self.__init__()
+
+    def layout(self, scheme: Scheme, form: PlannedForm):
+        """(layout, shape) of a form; the leaders' and representatives' forms of a branch list the
+        same people, so the last few are kept."""
+        ident = form.identity
+        memo = (ident.criteria_set, ident.labels, ident.ratees, form.asks_answer, ident.target)
+        found = self._layouts.get(memo)
+        if found is None:
+            if len(self._layouts) > 64:
+                self._layouts.clear()
+            lay = form_layout_of(scheme, ident)
+            found = self._layouts[memo] = (lay, _layout_shape(lay))
+        return found
+
+    def write(self, scheme: Scheme, key: bytes, form: PlannedForm, path: Path, write_form: WriteForm) -> bool:
+        """Write one form; True when it came from a template."""
+        lay, layout_shape = self.layout(scheme, form)
+        shape = _form_shape(form) + layout_shape
+        kind = _form_shape(form) + (lay.by_rows,)
+        entry = self.templates.get(shape)
+        if entry is None and shape in self.templates:  # a shape no template can carry
             write_form(scheme, key, form, path)
-        else:
-            with atomic_path(path) as tmp:
-                tmp.write_bytes(template.render(_values(scheme, key, form)))
-    return len(rest) if template else 0
+            return False
+        if entry is None and kind in self.checked:
+            entry = self.templates[shape] = _built(scheme, key, form, write_form, lay)
+        elif entry is None or isinstance(entry, _Pending):
+            write_form(scheme, key, form, path)
+            if entry is None:
+                self.templates[shape] = _Pending(form)
+            else:
+                template = self.templates[shape] = _checked(scheme, key, entry.form, form, path, write_form, lay)
+                if template is not None:
+                    self.checked.add(kind)
+            return False
+        values = _values(scheme, key, form, lay) if entry is not None else None
+        if entry is None or not entry.takes(values):
+            write_form(scheme, key, form, path)
+            return False
+        with atomic_path(path) as tmp:
+            tmp.write_bytes(entry.render(values))
+        return True
 
 
-def _verified(scheme: Scheme, key: bytes, shape_jobs, write_form: WriteForm) -> Template | None:
-    """The shape's template, built on its first form, if its rendering of the second form is
-    what ``write_form`` writes for it, part for part. The first two forms are written directly."""
-    (first, first_path), (second, second_path) = shape_jobs[:2]
-    write_form(scheme, key, first, first_path)
-    write_form(scheme, key, second, second_path)
+def _built(scheme: Scheme, key: bytes, form: PlannedForm, write_form: WriteForm, lay=None) -> Template | None:
     try:
-        template = build_template(scheme, key, first, write_form)
-        rendered = template and template.render(_values(scheme, key, second))
+        return build_template(scheme, key, form, write_form, lay)
     except Exception:  # a layout this mechanism cannot mark: the plain path for this shape
+        return None
+
+
+def _checked(scheme: Scheme, key: bytes, first: PlannedForm, second: PlannedForm, second_path: Path,
+             write_form: WriteForm, lay) -> Template | None:
+    """The shape's template, built on its first form, if its rendering of the second form is
+    what ``write_form`` wrote for it (at ``second_path``), part for part."""
+    template = _built(scheme, key, first, write_form)
+    try:
+        rendered = template and template.render(_values(scheme, key, second, lay))
+    except Exception:
         return None
     return template if rendered and _same_parts(rendered, second_path.read_bytes()) else None
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from ..core import layout as L
@@ -19,7 +20,7 @@ from ..core.values import blank_rule_text, number_text
 from ..edge import sheetkit
 from ..scheme.read import SchemeError
 from .reissue_list import REISSUE_FILE, write_reissue_list
-from ..edge.files import atomic_path, new_workbook, safe_filename, within
+from ..edge.files import atomic_path, new_workbook, safe_filename, within_all
 from .sheet import formats, write_form_sheet
 from .template import Progress, write_by_template
 
@@ -53,24 +54,26 @@ def write_forms(scheme: Scheme, key: bytes, out: Path, protected: tuple[Path, ..
     found = tuple(changes(scheme, planned, issued or Issued()))
     chosen = [f for f in planned if not f.issued] if reissue else planned
     listing = REISSUE_FILE if reissue else DISPATCH_FILE
-    targets = [(form, within(out, files[form.form_id])) for form in chosen] + [(None, within(out, listing))]
+    placed = within_all(out, [files[form.form_id] for form in chosen] + [listing])
     keep = {Path(p).resolve() for p in protected}
-    clash = next((t for _, t in targets if t.resolve() in keep), None)
+    clash = next((t for t, resolved in placed if resolved in keep), None)
     if clash is not None:
         raise SchemeError(f"测评表将覆盖{clash}，未生成；请换一个输出文件夹")
-    written = targets[:-1]
-    if direct:
-        for n, (form, path) in enumerate(written, start=1):
-            write_form(scheme, key, form, path)
-            if progress is not None:
-                progress(n, len(written), path.name)
-    else:
-        write_by_template(scheme, key, written, write_form, progress=progress)
-    listed = targets[-1][1]
-    if reissue:
-        write_reissue_list(list(found), files, listed)
-    else:
-        write_dispatch(written, out, listed)
+    written = [(form, target) for form, (target, _) in zip(chosen, placed)]
+    listed = placed[-1][0]
+    with atomic_path(listed) as staged:  # in place only once every form is written
+        if reissue:
+            listing = partial(write_reissue_list, list(found), files, staged)
+        else:
+            listing = partial(write_dispatch, written, out, staged)
+        if direct:
+            for n, (form, path) in enumerate(written, start=1):
+                write_form(scheme, key, form, path)
+                if progress is not None:
+                    progress(n, len(written), path.name)
+            listing()
+        else:  # the list is written on the pool too, beside the forms
+            write_by_template(scheme, key, written, write_form, progress=progress, also=listing)
     return FormsWritten(written, listed, found)
 
 
