@@ -176,7 +176,7 @@ def _pack(segments: tuple[bytes, ...]) -> tuple[bytes | None, ...]:
 _FINAL = b"\x03\x00"  # an empty final block (fixed Huffman): ends the deflate stream
 
 
-_ENTRY = re.compile(rb"<si><t[^>]*>(.*?)</t></si>", re.S)
+_ENTRY = re.compile(rb"<si><t[^>]*>(.*?)</t></si>", re.DOTALL)
 _ESCAPED_BY_XLSXWRITER = re.compile(rb"[\x00-\x08\x0b-\x1f]|_x[0-9a-fA-F]{4}_")  # written as _xHHHH_
 
 
