@@ -17,6 +17,7 @@ from xlflag import api
 from xlflag.core import layout as L
 from xlflag.core.formplan import form_layout_of, plan_forms
 from xlflag.county import county_sheets, fill_fast, write_county_scheme
+from xlflag.edge import bulk, xlsxsheet
 from xlflag.edge.libreoffice import convert_many, find_soffice
 from xlflag.forms.template import _values, build_template, shape_of, write_by_template
 from xlflag.forms.write import write_form, write_forms
@@ -174,6 +175,44 @@ def test_results_are_the_same_cell_for_cell(county, tmp_path, monkeypatch):
     plain_run = api.consolidate(plain_out.parent / "方案.xlsx", plain_returns, plain_out, workers=1)
     assert [m.total for m in fast_run.members] == [m.total for m in plain_run.members]
     assert workbook_cells(fast_out) == workbook_cells(plain_out)
+
+
+def test_the_county_workbooks_written_straight_to_xml_are_the_ones_xlsxwriter_writes(county, tmp_path, monkeypatch):
+    """数据 and 评分明细 rendered as XML in bulk (edge.bulk), formulas prepared by one search
+    (edge.xlsxsheet), against every cell through XlsxWriter: the same cells, formulas, cached
+    values and column widths in the results workbook and in the working papers."""
+    scheme_path, _, _, _, _, returns, _ = county
+    books = {}
+    for name, fast in (("fast", True), ("plain", False)):
+        folder = tmp_path / name
+        folder.mkdir()
+        for kept in ("方案.xlsx", "xlflag.key"):
+            shutil.copyfile(scheme_path.parent / kept, folder / kept)
+        monkeypatch.setattr(bulk, "BULK_XML", fast)
+        monkeypatch.setattr(xlsxsheet, "FAST_FORMULAS", fast)
+        run = api.consolidate(folder / "方案.xlsx", returns, folder / "结果.xlsx", workers=1)
+        books[name] = [_cells_and_widths(path) for path in (run.output, run.papers)]
+    assert books["fast"] == books["plain"]
+    results, papers = books["fast"]
+    assert any(isinstance(v, str) and v.startswith("=SUM(") for v in results["数据"][0].values())
+    assert len(papers["评分明细"][0]) > 10_000  # the county's rows are really there
+
+
+def _cells_and_widths(path: Path) -> dict:
+    """sheet → ({cell: value or formula, cell=: (cached value, look)}, {column: width}). The look is
+    compared by what it is (font, border, fill, number format, alignment): the two writers number
+    the same formats in a different order."""
+    formulas = openpyxl.load_workbook(path)
+    values = openpyxl.load_workbook(path, data_only=True)
+    out = {}
+    for ws in formulas.worksheets:
+        cached = values[ws.title]
+        cells = {c.coordinate: (c.value, cached[c.coordinate].value, repr((c.font, c.border, c.fill, c.number_format, c.alignment)))
+                 for row in ws.iter_rows() for c in row
+                 if c.value is not None or c.has_style}
+        out[ws.title] = ({k: v[0] for k, v in cells.items()} | {f"{k}=": v[1:] for k, v in cells.items()},
+                         {k: d.width for k, d in ws.column_dimensions.items()})
+    return out
 
 
 def test_the_plan_is_the_one_the_forms_were_written_for(county):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from .model import RATER_SELF, Item, Member, Scheme
-from .scoring import Rating, group_scores
+from .scoring import Rating, exact_sum, group_scores
 
 
 @dataclass(frozen=True)
@@ -50,18 +50,21 @@ class BranchItems:
 
 
 def branch_items(scheme: Scheme, ratings: list[Rating]) -> list[BranchItems]:
+    """One pass over the ratings (a county has a quarter of a million), then per branch."""
     member_codes = {g.code for g in scheme.member_groups}
+    sums: dict[str, dict[tuple[str, str], list[Fraction]]] = {b.name: {} for b in scheme.branches}
+    sets = {m.member_id: m.criteria_set for m in scheme.members}
+    for r in ratings:
+        if r.group not in member_codes or r.dropped or r.branch not in sums:
+            continue  # 去掉最高最低分: what every score leaves out, the analysis does too
+        of_branch, set_name = sums[r.branch], sets[r.ratee]
+        for code, score in r.scores:
+            of_branch.setdefault((set_name, code), []).append(score)
     results = []
     for branch in scheme.branches:
-        sums: dict[tuple[str, str], list[Fraction]] = {}
-        for r in ratings:
-            if r.branch != branch.name or r.group not in member_codes or r.dropped:
-                continue  # 去掉最高最低分: what every score leaves out, the analysis does too
-            set_name = scheme.member(r.ratee).criteria_set
-            for code, score in r.scores:
-                sums.setdefault((set_name, code), []).append(score)
-        items = [i for i in scheme.items if (i.set_name, i.code) in sums]
-        shares = tuple((i, sum(sums[(i.set_name, i.code)], Fraction(0)) / len(sums[(i.set_name, i.code)]) / i.maximum) for i in items)
+        found = sums[branch.name]
+        items = [i for i in scheme.items if (i.set_name, i.code) in found]
+        shares = tuple((i, exact_sum(found[(i.set_name, i.code)]) / len(found[(i.set_name, i.code)]) / i.maximum) for i in items)
         if not shares:
             results.append(BranchItems(branch.name, (), (), ()))
             continue

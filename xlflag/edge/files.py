@@ -9,6 +9,7 @@ import errno
 import hashlib
 import os
 import tempfile
+import threading
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -74,6 +75,45 @@ def atomic_path(target: Path):
     finally:
         if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
+
+
+class BackgroundWrites:
+    """Files written whole and atomically (``atomic_path``) on a few threads while the caller
+    goes on: the disk's waits overlap each other and the caller's work. At most ``in_flight``
+    files' bytes are held at once. ``wait`` returns once all are written, or raises the first
+    ``WriteFault``; a file already there is not written again (copies named by content)."""
+
+    def __init__(self, threads: int = 4, in_flight: int = 256):
+        self._threads, self._room = threads, threading.BoundedSemaphore(in_flight)
+        self._pool, self._futures, self._queued = None, [], set()
+
+    def put(self, target: Path, data: bytes) -> None:
+        if target in self._queued:
+            return
+        self._queued.add(target)
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(self._threads, thread_name_prefix="xlflag-store")
+        self._room.acquire()
+        self._futures.append(self._pool.submit(self._write, target, data))
+
+    def _write(self, target: Path, data: bytes) -> None:
+        try:
+            if not target.is_file():
+                with atomic_path(target) as tmp:
+                    tmp.write_bytes(data)
+        finally:
+            self._room.release()
+
+    def wait(self) -> None:
+        futures, self._futures = self._futures, []
+        try:
+            for future in futures:
+                future.result()
+        finally:
+            for future in futures:
+                future.cancel()
 
 
 def write_private(target: Path, text: str) -> None:

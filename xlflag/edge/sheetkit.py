@@ -14,6 +14,7 @@ from ..core.textfit import (
     printable_width,
     width_pt,
 )
+from .xlsxsheet import Sheet
 
 
 def formats(wb) -> dict:
@@ -71,6 +72,8 @@ def titled(ws, fmt, title: str, note: str, last_col: int) -> None:
 
 class FittedWorkbook(xlsxwriter.Workbook):
     """A workbook whose sheets are fitted (``fit_sheet``) as it closes."""
+
+    worksheet_class = Sheet
 
     def close(self) -> None:
         for ws in self.worksheets():
@@ -151,17 +154,17 @@ def _cell_text(cell, strings) -> str:
     if kind == "String":
         return strings[cell.string]
     if kind == "Number":
-        return _number_text(cell.number, cell.format.num_format if cell.format else 0)
+        return shown_number(cell.number, cell.format.num_format if cell.format else 0)
     if kind == "Formula":
         value = cell.value
         if isinstance(value, str):
             return value
-        return _number_text(value, cell.format.num_format if cell.format else 0)
+        return shown_number(value, cell.format.num_format if cell.format else 0)
     return ""
 
 
 @lru_cache(maxsize=4096)
-def _number_text(value, num_format) -> str:
+def shown_number(value, num_format) -> str:
     """A number as its format shows it (near enough to measure): 0, 0.00, 0.00%, or general."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return str(value)

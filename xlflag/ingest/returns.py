@@ -164,6 +164,8 @@ def ingest(
     for seen, named, outcome in _judged(ctx, entries, store, progress, workers, dask):
         run.seen.add(seen)
         run.take(named, outcome)
+    if store is not None:
+        store.flush()  # every copy written before anything is judged on its being there
     for arrival, copy in prior.remembered:
         if (arrival.name, arrival.sha256) not in run.seen:
             run.consider(replace(arrival, data=_stored_bytes(copy)))

@@ -33,9 +33,9 @@ from .safety import Limits, dimension_ok, open_checked_zip
 
 _ROOT_RELS = "xl/_rels/workbook.xml.rels"
 _REF = rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"'
-_EMPTY_CELL = re.compile(_REF + rb'(?: s="[0-9]{1,5}")?(?: t="[a-zA-Z]{1,9}")?/>')
-_FULL_CELL = re.compile(_REF + rb'(?: s="([0-9]{1,5})")?(?: t="([a-zA-Z]{1,9})")?>(.*?)</c>', re.S)
-_CELL_OPEN = re.compile(rb"<c[\s/>]")
+# every cell, empty (``<c r="B7" s="3"/>``: most cells of a form) or not, in one pass
+_CELL = re.compile(_REF + rb'(?: s="([0-9]{1,5})")?(?: t="([a-zA-Z]{1,9})")?(?:/>|>(.*?)</c>)', re.S)
+_CELL_OPENS = (b"<c ", b"<c/", b"<c>", b"<c\t", b"<c\n", b"<c\r", b"<c\x0b", b"<c\x0c")  # <c[\s/>]
 _F = re.compile(rb"<f(?:\s[^>]*)?(?:/>|>([^<]*)</f>)")
 _T = re.compile(rb"<t(?:\s[^>]*)?(?:/>|>([^<]*)</t>)")
 _SI = re.compile(rb"<si>(.*?)</si>|<si/>", re.S)
@@ -219,17 +219,16 @@ def _sheet(name: str, state: str, xml: bytes, strings: list[str], plain: frozens
             return SheetGrid(name, state, values, formulas)
         raise _Unsure
     data = xml[start:end]
-    empty = _EMPTY_CELL.findall(data)  # most cells of a form: styled, nothing in them
-    full = _FULL_CELL.findall(data)
-    if len(empty) + len(full) != len(_CELL_OPEN.findall(data)):
+    refs = _CELL.findall(data)
+    if len(refs) != sum(map(data.count, _CELL_OPENS)):
         raise _Unsure  # a cell written some other way
-    refs = empty + full
     if refs:
         widest = max(map(_column, set(map(_LETTERS, refs))))
-        if widest > limits.max_cols or max(map(int, map(_DIGITS, refs))) > limits.max_rows:
+        lowest = max(set(map(_DIGITS, refs)), key=_as_row)
+        if widest > limits.max_cols or int(lowest) > limits.max_rows:
             raise _Unsure  # the sure way refuses it; let it say so
     numbers, columns = _NUMBERS, _COLUMNS
-    for letters, digits, style, kind, body in full:
+    for letters, digits, style, kind, body in refs:
         if not body:
             continue
         at = (int(digits), columns.get(letters) or _column(letters))
@@ -260,6 +259,11 @@ def _sheet(name: str, state: str, xml: bytes, strings: list[str], plain: frozens
 
 
 _LETTERS, _DIGITS = itemgetter(0), itemgetter(1)
+
+
+def _as_row(digits: bytes) -> tuple[int, bytes]:
+    """Orders row numbers as written (no leading zeros: ``_REF``) without converting each."""
+    return len(digits), digits
 _NUMBERS: dict[bytes, float] = {}
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from ..core import formulas as F
 from ..core.model import BRANCH_TARGET, RATER_REPS, Scheme
 from ..core.scoring import GroupSums, Rating, group_sums
+from ..edge.bulk import Formula
 from ..edge.sheetkit import page, table_head
 
 DATA_COLUMNS = ("支部", "被评编号", "被评名称", "指标体系", "评价主体", "应评人数", "计分门槛", "已评人数")
@@ -73,29 +74,36 @@ def write_sums(ws, fmt, scheme: Scheme, ratings: list[Rating], target: str,
     table_head(ws, fmt, HEAD_ROW - 1, headers, widths)
     sums = group_sums(ratings)
     layouts = {s: _SetColumns.of(scheme, s, item_cols, cat_cols) for s in sets}
-    sheet, cells, row = ws.get_name(), {}, HEAD_ROW
-    for ratee, branch, code, name, set_name in _ratees(scheme, target):
-        for group in groups:
-            row += 1
-            key = (ratee, group.code)
-            got = sums.get(key, GroupSums(0, {}, {}))
-            need = required.get(key, 1)
-            ws.write_row(row - 1, 0, (branch, code, name, set_name, group.name), fmt["text"])
-            ws.write_row(row - 1, C_EXPECTED - 1, (expected.get(key, 0), need, got.raters) + (got.counted,) * trim,
-                         fmt["center"])
-            shown = got.raters >= need
-            group_answers = answer_cols if group.rater_kind == RATER_REPS else {}
-            for answer, col in group_answers.items():
-                ws.write(row - 1, col - 1, got.answers.get(answer, 0) if shown else "", fmt["center"])
-            layout = layouts[set_name]
-            if shown:
-                _write_sums(ws, fmt, row, got, layout, total_col)
-            cells[key] = F.GroupCells(
-                F.cell(sheet, C_COUNT, row), F.cell(sheet, C_REQUIRED, row), F.cell(sheet, total_col, row),
-                {k: F.cell(sheet, c, row) for k, c in layout.categories.items()},
-                {a: F.cell(sheet, c, row) for a, c in group_answers.items()},
-                F.cell(sheet, C_COUNT + 1, row) if trim else "",
-            )
+    sheet, cells, width = ws.get_name(), {}, len(headers)
+
+    def rows():  # a county's 35,000 rows: straight to XML (edge.bulk)
+        row = HEAD_ROW
+        for ratee, branch, code, name, set_name in _ratees(scheme, target):
+            for group in groups:
+                row += 1
+                key = (ratee, group.code)
+                got = sums.get(key, GroupSums(0, {}, {}))
+                need = required.get(key, 1)
+                values = [None] * width
+                values[:C_EXPECTED - 1] = (branch, code, name, set_name, group.name)
+                counts = (expected.get(key, 0), need, got.raters) + (got.counted,) * trim
+                values[C_EXPECTED - 1:C_EXPECTED - 1 + len(counts)] = counts
+                shown = got.raters >= need
+                group_answers = answer_cols if group.rater_kind == RATER_REPS else {}
+                for answer, col in group_answers.items():
+                    values[col - 1] = got.answers.get(answer, 0) if shown else ""
+                layout = layouts[set_name]
+                if shown:
+                    _sums(values, row, got, layout, total_col)
+                cells[key] = F.GroupCells(
+                    F.cell(sheet, C_COUNT, row), F.cell(sheet, C_REQUIRED, row), F.cell(sheet, total_col, row),
+                    {k: F.cell(sheet, c, row) for k, c in layout.categories.items()},
+                    {a: F.cell(sheet, c, row) for a, c in group_answers.items()},
+                    F.cell(sheet, C_COUNT + 1, row) if trim else "",
+                )
+                yield values
+
+    row = ws.write_bulk(HEAD_ROW, rows(), [fmt["text"]] * (C_EXPECTED - 1) + [fmt["center"]] * (width - C_EXPECTED + 1))
     ws.autofilter(HEAD_ROW - 1, 0, max(row, HEAD_ROW), len(headers) - 1)
     page(ws, (0, HEAD_ROW - 1), key_columns=5)
     return DataRows(cells)
@@ -117,15 +125,14 @@ class _SetColumns:
         return cls({i.code: item_cols[(set_name, i.code)] for i in items}, categories, spans)
 
 
-def _write_sums(ws, fmt, row: int, got: GroupSums, layout: _SetColumns, total_col: int) -> None:
-    """Item sums as values; category and grand sums as SUM formulas over them."""
+def _sums(values: list, row: int, got: GroupSums, layout: _SetColumns, total_col: int) -> None:
+    """Item sums as values; category and grand sums as SUM formulas over them (1-based ``row``)."""
     cols = layout.items
     for code, col in cols.items():
-        ws.write_number(row - 1, col - 1, float(got.items.get(code, 0)), fmt["center"])
-    total = sum(got.items.values())
-    ws.write_formula(row - 1, total_col - 1, F.row_sum(row, min(cols.values()), max(cols.values())), fmt["center"], float(total))
+        values[col - 1] = float(got.items.get(code, 0))
+    values[total_col - 1] = Formula(F.row_sum(row, min(cols.values()), max(cols.values()))[1:], float(sum(got.items.values())))
     for key, col in layout.categories.items():
         codes = layout.spans[key]
         span = [cols[c] for c in codes]
         subtotal = sum(got.items.get(c, 0) for c in codes)
-        ws.write_formula(row - 1, col - 1, F.row_sum(row, min(span), max(span)), fmt["center"], float(subtotal))
+        values[col - 1] = Formula(F.row_sum(row, min(span), max(span))[1:], float(subtotal))

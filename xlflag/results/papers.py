@@ -16,6 +16,7 @@ from ..core.analytics import branch_items, self_gaps
 from ..core.model import BRANCH_TARGET, MEMBER_TARGET, Scheme
 from ..core.problems import Problem
 from ..core.scoring import Rating, round_half_up
+from ..edge.bulk import BulkSheet
 from ..edge.files import atomic_path, new_workbook
 from ..edge.sheetkit import formats, page, table_head
 from ..ingest.returns import LedgerEntry
@@ -39,9 +40,9 @@ def write_papers(data: ResultsInput, target: Path) -> Path:
         _write_ledger(wb.add_worksheet(LEDGER), fmt, data.ledger)
         _write_problems(wb.add_worksheet(PROBLEMS), fmt, data.problems)
         _write_matrix(wb.add_worksheet(MATRIX), fmt, data.status)
-        _write_detail(wb.add_worksheet(DETAIL), fmt, scheme, data.ratings_for(MEMBER_TARGET), MEMBER_TARGET)
+        _write_detail(wb.add_worksheet(DETAIL, BulkSheet), fmt, scheme, data.ratings_for(MEMBER_TARGET), MEMBER_TARGET)
         if scheme.flag:
-            _write_detail(wb.add_worksheet(FLAG_DETAIL), fmt, scheme, data.ratings_for(BRANCH_TARGET), BRANCH_TARGET)
+            _write_detail(wb.add_worksheet(FLAG_DETAIL, BulkSheet), fmt, scheme, data.ratings_for(BRANCH_TARGET), BRANCH_TARGET)
         if scheme.member_groups:
             _write_gaps(wb.add_worksheet(GAPS), fmt, scheme, data.ratings_for(MEMBER_TARGET))
             _write_strengths(wb.add_worksheet(STRENGTHS), fmt, scheme, data.ratings_for(MEMBER_TARGET))
@@ -95,27 +96,33 @@ DETAIL_COLUMNS = ("支部", "评价主体", "评价人", "被评编号", "被评
 
 
 def _write_detail(ws, fmt, scheme: Scheme, ratings: list[Rating], target: str) -> None:
-    """One row per rater per person (or branch) rated: the scores as each rater gave them."""
+    """One row per rater per person (or branch) rated: the scores as each rater gave them
+    (a county's million rows, so straight to XML: ``edge.bulk``)."""
     sets = [scheme.flag.set_name] if target == BRANCH_TARGET else list(dict.fromkeys(m.criteria_set for m in scheme.members))
     items = [i for s in sets for i in scheme.items_of(s)]
     prefix = len(sets) > 1
-    item_cols = {(i.set_name, i.code): len(DETAIL_COLUMNS) + n for n, i in enumerate(items)}
+    first_item = len(DETAIL_COLUMNS)
+    item_cols = {(i.set_name, i.code): first_item + n for n, i in enumerate(items)}
     headers = DETAIL_COLUMNS + tuple(f"{i.set_name}{i.code}" if prefix else i.code for i in items)
     _table(ws, fmt, headers, (14, 10, 10, 10, 12, 10, 8, 8, 8) + (6,) * len(items), len(ratings), key_columns=5)
     names = {g.code: g.name for g in scheme.groups}
-    for r, rating in enumerate(ratings, start=HEAD + 1):
-        if target == BRANCH_TARGET:
-            set_name, branch, ratee = scheme.flag.set_name, rating.ratee, (scheme.branch_code(rating.ratee), rating.ratee)
-        else:
-            member = scheme.member(rating.ratee)
-            set_name, branch, ratee = member.criteria_set, member.branch, (member.member_id, member.name)
-        row = (branch, names[rating.group], rating.rater, *ratee, set_name, rating.answer)
-        for c, value in enumerate(row):
-            ws.write_string(r, c, value, fmt["text"])
-        ws.write_number(r, len(row), float(rating.total), fmt["center"])
-        ws.write_string(r, len(row) + 1, rating.dropped, fmt["center"])  # 最高分/最低分: 去掉最高最低分
-        for code, score in rating.scores:
-            ws.write_number(r, item_cols[(set_name, code)], float(score), fmt["center"])
+    empty = [None] * len(items)
+
+    def rows():
+        for rating in ratings:
+            if target == BRANCH_TARGET:
+                set_name, branch, ratee = scheme.flag.set_name, rating.ratee, (scheme.branch_code(rating.ratee), rating.ratee)
+            else:
+                member = scheme.member(rating.ratee)
+                set_name, branch, ratee = member.criteria_set, member.branch, (member.member_id, member.name)
+            scores = list(empty)
+            for code, score in rating.scores:
+                scores[item_cols[(set_name, code)] - first_item] = float(score)
+            # 不计分: 最高分/最低分 left out by 去掉最高最低分
+            yield (branch, names[rating.group], rating.rater, *ratee, set_name, rating.answer, float(rating.total),
+                   rating.dropped, *scores)
+
+    ws.write_bulk(HEAD + 1, rows(), [fmt["text"]] * 7 + [fmt["center"]] * (2 + len(items)))
 
 
 def _write_gaps(ws, fmt, scheme: Scheme, ratings: list[Rating]) -> None:

@@ -20,6 +20,7 @@ from ..core.formplan import expected_raters
 from ..core.model import BRANCH_TARGET, MEMBER_TARGET, SHORT_RESCALE, Scheme
 from ..core.scoring import MemberResult, thresholds
 from ..core.values import number_text
+from ..edge.bulk import BulkSheet
 from ..edge.files import atomic_path, new_workbook
 from ..edge.sheetkit import formats, page, table_head, titled
 from ..ingest.tracking import SlotStatus
@@ -55,10 +56,10 @@ def write_results(data: ResultsInput, target: Path) -> Path:
         params = _write_params(wb.add_worksheet(PARAMS), fmt, scheme)
         expected = expected_raters(scheme)
         counts = (expected, thresholds(scheme, expected))
-        rows = write_sums(wb.add_worksheet(DATA), fmt, scheme, data.ratings_for(MEMBER_TARGET), MEMBER_TARGET, *counts)
+        rows = write_sums(wb.add_worksheet(DATA, BulkSheet), fmt, scheme, data.ratings_for(MEMBER_TARGET), MEMBER_TARGET, *counts)
         cells = _write_summary(summary, fmt, data, rows, params)
         if scheme.flag:
-            flag_rows = write_sums(wb.add_worksheet(FLAG_DATA), fmt, scheme, data.ratings_for(BRANCH_TARGET), BRANCH_TARGET, *counts)
+            flag_rows = write_sums(wb.add_worksheet(FLAG_DATA, BulkSheet), fmt, scheme, data.ratings_for(BRANCH_TARGET), BRANCH_TARGET, *counts)
             awards_sheets.write_flag(award_sheets, fmt, data, flag_rows, params)
         awards_sheets.write_member_awards(award_sheets, fmt, data, rows, params, cells)
         if data.adjusted is not None:
