@@ -43,6 +43,30 @@ def preset_sheets(preset: str, branches: list[tuple], roster: list[tuple]) -> di
     return sheets
 
 
+SURNAMES, GIVEN = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨", "伟芳娜洋静磊敏强杰霞明丽超军"
+
+
+def sized_sheets(sizes: dict[str, int]) -> dict[str, list[tuple]]:
+    """The s2 example's sheets with branches of the given sizes, each with one leader (王书记,
+    then 书记2, …) and members M001, M002, … named 赵伟, 赵芳, … (a form's layout follows how
+    many it rates)."""
+    branches, roster, n = [("支部名称", "领导点评人")], [("支部", "编号", "姓名", "突出表现")], 0
+    for k, (branch, size) in enumerate(sizes.items()):
+        branches.append((branch, "王书记" if k == 0 else f"书记{k + 1}"))
+        for _ in range(size):
+            roster.append((branch, f"M{n + 1:03d}", SURNAMES[n // len(GIVEN)] + GIVEN[n % len(GIVEN)], ""))
+            n += 1
+    return preset_sheets("s2", branches, roster)
+
+
+def sized_s2(folder: Path, sizes: dict[str, int], sheets: dict | None = None) -> Path:
+    """``sized_sheets`` (or ``sheets`` made from them) written as a scheme with its key."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = write_scheme_workbook(sheets or sized_sheets(sizes), folder / api.SCHEME_FILE)
+    create_key(path)
+    return path
+
+
 def set_value(sheets: dict, sheet: str, key: str, value) -> None:
     """Set one 项目/值 row of a key-value sheet (设置, 授旗规则, 党员之星), adding it if absent."""
     rows = sheets[sheet]

@@ -8,6 +8,10 @@ worked by hand:
   rater groups: 自评 (本人), 互评 (本支部其他党员), 领导点评 (领导), 职工参评 (5 代表)
 Forms: 自评 one per member 6 + 7 = 13; 互评 one per member 13; 领导点评 2 + 1 = 3;
 职工参评 5 per branch = 10. Total 39.
+
+Every form of the example rates at most seven, so lists its items as rows (portrait); a branch of
+15 (``crowd``) gives forms rating 14 and 15, which list people as rows (landscape, short item
+heads, the wording in a legend). Cells are asked of the form's layout wherever a test can.
 """
 from __future__ import annotations
 
@@ -19,8 +23,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from preset_kit import sized_s2
 
 from xlflag import api
+from xlflag.core import layout as L
+from xlflag.core.formplan import form_layout_of
 from xlflag.core.identity import FormIdentity, verify
 from xlflag.edge.libreoffice import convert, find_soffice
 from xlflag.scheme.key import create_key, load_key
@@ -50,6 +57,28 @@ def made(tmp_path_factory):
 @pytest.fixture(scope="module")
 def out(made) -> Path:
     return made[1]
+
+
+@pytest.fixture(scope="module")
+def crowd(tmp_path_factory) -> tuple[Path, Path]:
+    """(scheme, out) of a branch of 15 (赵伟 M001 … 赵丽 M015, leader 王书记)."""
+    root = tmp_path_factory.mktemp("crowd")
+    scheme = sized_s2(root / "s", {"第一党支部": 15})
+    api.make_forms(scheme, root / "out")
+    return scheme, root / "out"
+
+
+PEERS = {"example": "第一党支部/互评/张伟.xlsx",  # rates five: items as rows, portrait
+         "crowd": "第一党支部/互评/赵伟.xlsx"}  # rates fourteen: people as rows, landscape
+
+
+@pytest.fixture(params=list(PEERS))
+def peer(request, made, crowd):
+    """(workbook, its layout) of a peer form of each shape."""
+    scheme, out = (made[0], made[1]) if request.param == "example" else crowd
+    wb = open_form(out / PEERS[request.param])
+    identity = FormIdentity.from_json(wb["_xlflag"]["A1"].value)
+    return wb, form_layout_of(api.load_scheme(scheme), identity)
 
 
 def open_form(path: Path):
@@ -128,6 +157,13 @@ def test_every_form_has_its_own_code(made):
 def test_peer_form_lists_the_other_members_never_the_rater(out):
     ws = open_form(out / "第一党支部" / "互评" / "张伟.xlsx")["测评表"]
     assert ratee_names(ws) == ["王芳", "李娜", "刘洋", "陈静", "杨磊"]
+    assert [ws.cell(4, c).value for c in range(5, 10)] == ["M002", "M003", "M004", "M005", "M006"]  # 编号 above
+
+
+def test_a_form_rating_many_lists_them_down_numbered(crowd):
+    ws = open_form(crowd[1] / PEERS["crowd"])["测评表"]
+    names = ratee_names(ws)  # the fourteen others, five on the first page (rows 6–10)
+    assert len(names) == 14 and names[:2] == ["赵芳", "赵娜"] and "赵伟" not in names
     assert [ws.cell(r, 1).value for r in range(6, 11)] == [1, 2, 3, 4, 5]
 
 
@@ -169,8 +205,8 @@ def test_info_row_carries_branch_rater_and_form_code(out):
     assert "第二党支部" in info and "职工代表3" in info
 
 
-def test_header_names_every_item_with_its_maximum(out):
-    ws = open_form(out / "第一党支部" / "互评" / "张伟.xlsx")["测评表"]
+def test_header_names_every_item_with_its_maximum(crowd):
+    ws = open_form(crowd[1] / PEERS["crowd"])["测评表"]
     headers = [str(c.value) for c in ws[5] if c.value]
     for code in ITEM_CODES:  # code, 简称 (derived: the wording's first four characters), maximum
         assert any(h.startswith(f"{code}\n") and h.endswith("\n5分") for h in headers), code
@@ -178,30 +214,48 @@ def test_header_names_every_item_with_its_maximum(out):
     assert headers.count("小计") == 5
 
 
-def test_subtotals_and_total_are_formulas(out):
-    ws = open_form(out / "第一党支部" / "互评" / "张伟.xlsx")["测评表"]
+def test_items_as_rows_name_every_item_with_its_wording_and_maximum(out):
+    ws = open_form(out / PEERS["example"])["测评表"]
+    # rows 6–9 the first category's four items, 10 its 小计, …; 类别 A, 编号 B, 测评内容 C, 满分 D
+    assert [ws.cell(r, 2).value for r in (6, 9, 11)] == ["1.1", "1.4", "2.1"]
+    assert ws["C6"].value.startswith("积极参加党支部组织的各项学习活动") and ws["D6"].value == 5
+    assert ws["A10"].value == "带头学习提高 小计" and ws["D10"].value == 20
+
+
+def test_subtotals_and_total_are_formulas(crowd):
+    ws = open_form(crowd[1] / PEERS["crowd"])["测评表"]
     cols = header_columns(ws)
     # five categories of four items, each followed by its 小计: D:G H, I:L M, N:Q R, S:V W, X:AA AB; 合计 AC
     assert cols["小计"] == [8, 13, 18, 23, 28]
     assert cols["合计"] == [29]
     assert ws["H6"].value == '=IF(COUNT(D6:G6)=0,"",SUM(D6:G6))'
+    # the fifth person on row 10, the last on the third page's row 51
     assert ws["AC10"].value == '=IF(COUNT(H10,M10,R10,W10,AB10)=0,"",SUM(H10,M10,R10,W10,AB10))'
-    for row in range(6, 11):
+    assert ws["AC51"].value == '=IF(COUNT(H51,M51,R51,W51,AB51)=0,"",SUM(H51,M51,R51,W51,AB51))'
+    for row in (*range(6, 11), *range(27, 35), 51):
         for col in cols["小计"] + cols["合计"]:
             cell = ws.cell(row, col)
             assert cell.data_type == "f", cell.coordinate
 
 
+def test_items_as_rows_subtotal_down_each_column(out):
+    ws = open_form(out / PEERS["example"])["测评表"]
+    # five ratees in columns E–I; 小计 rows 10, 15, 20, 25, 30; 合计 row 31
+    assert ws["E10"].value == '=IF(COUNT(E6:E9)=0,"",SUM(E6:E9))'
+    assert ws["I31"].value == '=IF(COUNT(I10,I15,I20,I25,I30)=0,"",SUM(I10,I15,I20,I25,I30))'
+    assert all(ws.cell(r, c).data_type == "f" for r in (10, 15, 20, 25, 30, 31) for c in range(5, 10))
+
+
 # -- validation, protection, printing ---------------------------------------------------------
 
 
-def score_cells(ws, n_ratees: int) -> set[str]:
-    cols = header_columns(ws)
-    return {ws.cell(r, cols[code][0]).coordinate for code in ITEM_CODES for r in range(6, 6 + n_ratees)}
+def score_cells(lay: L.FormLayout) -> set[str]:
+    return {L.cell_name(*cell) for cell in lay.score_cells()}
 
 
-def test_every_score_cell_is_validated_whole_0_to_5_in_chinese(out):
-    ws = open_form(out / "第一党支部" / "互评" / "张伟.xlsx")["测评表"]
+def test_every_score_cell_is_validated_whole_0_to_5_in_chinese(peer):
+    wb, lay = peer
+    ws = wb["测评表"]
     covered = set()
     for dv in ws.data_validations.dataValidation:
         assert dv.type == "whole"
@@ -211,14 +265,16 @@ def test_every_score_cell_is_validated_whole_0_to_5_in_chinese(out):
         assert dv.errorStyle in (None, "stop")  # stop is the default
         assert CJK.search(dv.promptTitle) and CJK.search(dv.prompt)
         assert CJK.search(dv.errorTitle) and CJK.search(dv.error)
-        covered |= {c for rng in dv.sqref.ranges for row in ws[rng.coord] for c in [x.coordinate for x in row]}
-    assert covered == score_cells(ws, 5)
+        covered |= {c.coordinate for rng in dv.sqref.ranges for row in ws.iter_rows(
+            min_row=rng.min_row, max_row=rng.max_row, min_col=rng.min_col, max_col=rng.max_col) for c in row}
+    assert covered == score_cells(lay) and len(covered) == 20 * lay.n_ratees
 
 
-def test_sheet_is_protected_and_only_score_cells_are_open(out):
-    ws = open_form(out / "第一党支部" / "互评" / "张伟.xlsx")["测评表"]
+def test_sheet_is_protected_and_only_score_cells_are_open(peer):
+    wb, lay = peer
+    ws = wb["测评表"]
     assert ws.protection.sheet is True
-    scores = score_cells(ws, 5)
+    scores = score_cells(lay)
     assert all(ws[c].protection.locked is False for c in scores)
     unlocked = {
         cell.coordinate
@@ -227,18 +283,25 @@ def test_sheet_is_protected_and_only_score_cells_are_open(out):
         if cell.protection.locked is False
     }
     assert unlocked == scores
-    for coord in ("A1", "A2", "B6", "C6", "C10", "H6", "AC6"):
+    last = lay.n_ratees - 1
+    for cell in ("A1", "A2", *lay.ratee_cells(0), *lay.ratee_cells(last), lay.subtotal_cell(0, "带头学习提高"),
+                 lay.total_cell(last)):
+        coord = cell if isinstance(cell, str) else L.cell_name(*cell)
         assert ws[coord].protection.locked is True, coord
 
 
-def test_prints_a4_landscape_one_page_wide_with_header_rows(out):
-    ws = open_form(out / "第一党支部" / "互评" / "张伟.xlsx")["测评表"]
-    assert ws.page_setup.orientation == "landscape"
+@pytest.mark.parametrize("shape, orientation", [("example", "portrait"), ("crowd", "landscape")])
+def test_prints_a4_one_page_wide_with_header_rows(made, crowd, shape, orientation):
+    out = made[1] if shape == "example" else crowd[1]
+    ws = open_form(out / PEERS[shape])["测评表"]
+    assert ws.page_setup.orientation == orientation
     assert int(ws.page_setup.paperSize) == 9  # A4
-    assert ws.sheet_properties.pageSetUpPr.fitToPage is True
-    # an absent fitToWidth means 1 in OOXML; fitToHeight 0 means as many pages tall as needed
-    assert int(ws.page_setup.fitToWidth or 1) == 1
-    assert int(ws.page_setup.fitToHeight) == 0
+    # pages cut where the layout says (manual breaks need a scale: "fit to" drops them): the
+    # example's between categories, after the third's 小计 on row 20 (rows 6–10, 11–15, 16–20);
+    # the crowd's after each page of people and its legend
+    scale, breaks = (100, [20]) if shape == "example" else (93, [26, 50])
+    assert int(ws.page_setup.scale or 100) == scale  # absent: 100 %
+    assert [brk.id for brk in ws.row_breaks.brk] == breaks
     assert ws.print_title_rows.replace("$", "") == "4:5"
 
 
@@ -259,9 +322,9 @@ def test_identity_sheet_is_very_hidden_signed_json(made, out):
     identity = FormIdentity.from_json(text)
     assert (identity.branch, identity.group, identity.rater) == ("第一党支部", "DH", "M001")
     assert identity.period == "2026Q4"
-    # the signed ratee list is the rows of the sheet, in order
+    # the signed ratee list is the 编号 row above the score columns (items as rows), in order
     ws = wb["测评表"]
-    assert list(identity.ratees) == [ws.cell(r, 2).value for r in range(6, 11)]
+    assert list(identity.ratees) == [ws.cell(4, c).value for c in range(5, 10)]
     assert "M001" not in identity.ratees
 
 
@@ -291,7 +354,7 @@ def test_two_forms_have_different_codes(out):
 def pdf_pages(pdf: Path) -> int:
     if shutil.which("pdfinfo"):
         info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
-        return int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+        return int(re.search(r"^Pages:\s+(\d+)", info, re.MULTILINE).group(1))
     return len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf.read_bytes()))
 
 
@@ -301,12 +364,12 @@ def landscape_pages(pdf: Path) -> list[bool]:
 
 
 @needs_soffice
-def test_peer_form_prints_on_one_a4_landscape_page(out, tmp_path):
-    form = out / "第一党支部" / "互评" / "张伟.xlsx"
+def test_peer_form_of_five_prints_on_a4_portrait_pages(out, tmp_path):
+    form = out / PEERS["example"]
     pdf = convert(form, "pdf", tmp_path / "whole")
-    # one visible sheet: the table and the wording of every item under it, on one page
-    assert pdf_pages(pdf) == 1
-    assert landscape_pages(pdf) and all(landscape_pages(pdf))
+    # one visible sheet: 20 items of wording in rows, five score columns: two portrait pages
+    assert pdf_pages(pdf) == 2
+    assert landscape_pages(pdf) and not any(landscape_pages(pdf))
 
 
 def test_two_members_of_one_name_get_files_of_their_own(tmp_path):

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import openpyxl
 import pytest
+from preset_kit import sized_s2, sized_sheets
 
 from xlflag import api
 from xlflag.core import layout as L
 from xlflag.core import textfit as T
-from xlflag.core.formplan import form_layout_of, plan_forms
+from xlflag.core.formplan import form_layout_of, plan_forms, ratee_labels
 from xlflag.core.model import Item
 from xlflag.scheme.key import create_key, load_key
-from xlflag.scheme.templates import template_sheets, write_scheme_workbook
 
 
 def test_excel_column_widths_in_points():
@@ -86,14 +86,19 @@ def test_every_preset_form_prints_at_9_pt_or_more(preset_forms):
         assert lay.printed_pt >= T.MIN_PRINTED_PT, (form.form_id, lay.printed_pt)
 
 
-def test_few_ratees_items_as_rows_portrait_many_people_as_rows_with_a_legend(preset_forms):
+def test_items_as_rows_while_they_print_at_9_pt_else_people_as_rows_with_a_legend(preset_forms):
     scheme, forms = preset_forms
     for form in forms:
         lay = form_layout_of(scheme, form.identity)
-        if len(form.identity.ratees) <= L.ITEMS_AS_ROWS_UP_TO:
-            assert lay.orientation == L.ITEMS_AS_ROWS and not lay.landscape and not lay.legend
+        labels, answers = ratee_labels(scheme, form.identity), scheme.flag.answers if scheme.flag else ()
+        # what items as rows would print at, portrait and landscape
+        portrait, landscape = (L.printed_size(L.items_columns(lay.items, labels, answers, wide), wide)
+                               for wide in (False, True))
+        if lay.orientation == L.ITEMS_AS_ROWS:
+            assert not lay.legend and lay.printed_pt >= T.MIN_PRINTED_PT
+            assert not lay.landscape or portrait < T.MIN_PRINTED_PT  # portrait where it fits
         else:
-            assert lay.orientation == L.PEOPLE_AS_ROWS
+            assert landscape < T.MIN_PRINTED_PT
             # every item's full wording is in a legend under the people of each printed page
             # (one page, or pages of people each closed by a legend and a page break)
             blocks = lay.ratee_blocks()
@@ -105,15 +110,37 @@ def test_few_ratees_items_as_rows_portrait_many_people_as_rows_with_a_legend(pre
                 assert all(f"{i.code} {i.text}" in wording for i in lay.items)
 
 
+TWENTY = tuple(Item("党员", f"带头学习提高{c}", f"{c}.{i}", "积极参加党支部组织的各项学习活动", 5, "")
+               for c in range(1, 6) for i in range(1, 5))
+
+
+@pytest.mark.parametrize("people, orientation, landscape, printed", [
+    # columns 类别 8 (61 px = 45.75 pt), 编号 and 满分 4.6 (37 px = 27.75 pt), a score column of 8
+    # (45.75 pt) per person, and the wording takes what portrait A4 (537.4 pt, laid out 6.5 %
+    # wider: 504.6 pt) leaves, at least 20 (145 px = 108.75 pt):
+    # 7 people: 101.25 + 320.25 + 108.75 = 530.25 pt × 1.065 = 564.7 → 537.4 / 564.7 → 95 % → 9.5 pt
+    (7, L.ITEMS_AS_ROWS, False, 9.5),
+    # 8: 575.9 × 1.065 → 87 % → 8.7 pt portrait; landscape (784.4 pt) leaves the wording 49.3:
+    # 467.25 + 262.5 = 729.75 × 1.065 = 777.2 ≤ 784.4 → 100 %
+    (8, L.ITEMS_AS_ROWS, True, 10.0),
+    # 13 in landscape: 101.25 + 594.75 + 108.75 = 804.75 × 1.065 = 857.1 → 91 % → 9.1 pt
+    (13, L.ITEMS_AS_ROWS, True, 9.1),
+    # 14: 850.5 × 1.065 = 905.8 → 86 % → 8.6 pt even in landscape: people as rows
+    (14, L.PEOPLE_AS_ROWS, True, 9.3),
+    (30, L.PEOPLE_AS_ROWS, True, 9.3),
+])
+def test_the_layout_is_chosen_by_the_size_it_prints_at(people, orientation, landscape, printed):
+    lay = L.form_layout(TWENTY, [(f"M{n:03d}", "欧阳明") for n in range(people)])
+    assert (lay.orientation, lay.landscape, lay.printed_pt) == (orientation, landscape, printed)
+
+
 def test_a_short_name_from_the_scheme_heads_the_column(tmp_path):
-    sheets = template_sheets("s2")
+    sheets = sized_sheets({"第一党支部": 15})  # peer forms rate 14: people as rows
     head, *rows = sheets["测评项目"]
     sheets["测评项目"] = [head + ("简称",)] + [r + (("学习",) if r[2] == "1.1" else ("",)) for r in rows]
-    path = write_scheme_workbook(sheets, tmp_path / "方案.xlsx")
-    create_key(path)  # as init does
-    written = api.make_forms(path, tmp_path / "out")
-    ws = openpyxl.load_workbook(tmp_path / "out" / "第一党支部" / "互评" / "张伟.xlsx")["测评表"]
+    written = api.make_forms(sized_s2(tmp_path, {}, sheets), tmp_path / "out")
+    ws = openpyxl.load_workbook(tmp_path / "out" / "第一党支部" / "互评" / "赵伟.xlsx")["测评表"]
     heads = [c.value for c in ws[5] if c.value]
     assert "1.1\n学习\n5分" in heads  # given
     assert "1.2\n注重联系\n5分" in heads  # derived
-    assert len(written.forms) == 39
+    assert len(written.forms) == 15 + 15 + 1 + 5

@@ -2,8 +2,10 @@
 no text off the page, no two words drawn over each other, no text across a cell's drawn border
 (text cut by its cell, or running out of it), and on forms the smallest text at 9 pt or more.
 
-Forms: those of the s2 and s3 examples cover both layouts (a self form and a 支部自评 flag form
-with items as rows, portrait; a peer and a leader form with people as rows, landscape). The
+Forms: every form of the examples rates at most seven, so lists its items as rows: s2's self,
+peer (five) and leader (six) forms and s3's 支部自评 flag form print portrait, s3's leader form of
+seven landscape. A scheme with a branch of five and one of 31 gives a leader form of five (items
+as rows, portrait) and a peer form of thirty (people as rows, landscape, pages of people). The
 office's workbooks come from the s4 demo (every sheet of 汇总结果 but 模范星, which s3's demo
 adds, with rows in 调整 so 评定结果 and 调整记录 are there too), its 工作底稿, 发放清单, 公示 and
 方案, and a 催收名单 written with long texts.
@@ -18,6 +20,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from preset_kit import sized_s2
 
 from xlflag import api
 from xlflag.core.textfit import MIN_PRINTED_PT
@@ -30,10 +33,14 @@ from xlflag.results.reminders import write_reminders
 pymupdf = pytest.importorskip("pymupdf")
 pytestmark = pytest.mark.skipif(find_soffice() is None, reason="LibreOffice not installed")
 
+SMALL_LEADER = "小支部/领导点评/王书记.xlsx"  # rates 赵伟 赵芳 赵娜 赵洋 赵静 (M001–M005)
+BIG_PEER = "大支部/互评/赵磊.xlsx"  # 赵磊 (M006) rates the other thirty of 大支部
 FORMS = {
     "s2": ["第一党支部/自评/张伟.xlsx", "第一党支部/互评/张伟.xlsx", "第一党支部/领导点评/王书记.xlsx"],
-    "s3": ["第一党支部/支部自评/第一党支部（自评）.xlsx"],
+    "s3": ["第一党支部/支部自评/第一党支部（自评）.xlsx", "第二党支部/领导点评/赵书记.xlsx"],
+    "sized": [SMALL_LEADER, BIG_PEER],
 }
+SIZES = {"小支部": 5, "大支部": 31}
 OFFICE = ["汇总结果", "汇总结果-s3", "工作底稿", "发放清单", "公示", "方案", "催收名单"]
 
 
@@ -158,7 +165,8 @@ def pdfs(tmp_path_factory) -> dict[str, Rendered]:
     sources = {}
     for preset, rels in FORMS.items():
         out = root / preset / "out"
-        api.make_forms(api.init_scheme(preset, root / preset / "s"), out)
+        scheme = sized_s2(root / preset / "s", SIZES) if preset == "sized" else api.init_scheme(preset, root / preset / "s")
+        api.make_forms(scheme, out)
         for rel in rels:
             sources[rel] = out / rel
     s3 = api.consolidate(api.init_scheme("s3", root / "s3-results"), None, root / "s3-results" / "汇总结果.xlsx")
@@ -194,6 +202,35 @@ def test_forms_print_their_smallest_text_at_9_pt_or_more(pdfs, name):
     # the office's sheets print one page wide at whatever size that takes; forms never below 9 pt
     smallest = min(s.size for s in pdfs[name].spans)
     assert smallest >= MIN_PRINTED_PT, smallest
+
+
+def _portrait(page: Box) -> bool:
+    return page[2] - page[0] < page[3] - page[1]
+
+
+def _spans_of(rendered: Rendered, texts) -> list[Span]:
+    return [s for s in rendered.spans if s.text.strip() in texts and s.page == 0]
+
+
+def test_a_leader_form_of_a_five_person_branch_lists_items_as_rows_on_portrait_at_9_pt(pdfs):
+    small = pdfs[SMALL_LEADER]
+    assert small.pages and all(_portrait(page) for page in small.pages)
+    assert min(s.size for s in small.spans) >= MIN_PRINTED_PT
+    # the five names head five score columns: side by side on one line, left to right
+    names = _spans_of(small, ("赵伟", "赵芳", "赵娜", "赵洋", "赵静"))
+    assert [s.text for s in sorted(names, key=lambda s: s.box[0])] == ["赵伟", "赵芳", "赵娜", "赵洋", "赵静"]
+    assert max(s.box[1] for s in names) - min(s.box[1] for s in names) < 1
+    assert any(s.text.startswith("积极参加党支部") for s in small.spans)  # the wording beside its scores
+
+
+def test_a_peer_form_of_thirty_lists_people_as_rows_on_landscape_at_9_pt(pdfs):
+    big = pdfs[BIG_PEER]
+    assert len(big.pages) > 1 and not any(_portrait(page) for page in big.pages)
+    assert min(s.size for s in big.spans) >= MIN_PRINTED_PT
+    # the first page's people are one under another in the 被评人 column
+    names = sorted(_spans_of(big, ("赵敏", "赵强", "赵杰")), key=lambda s: s.box[1])  # M007–M009
+    assert [s.text for s in names] == ["赵敏", "赵强", "赵杰"]
+    assert max(s.box[0] for s in names) - min(s.box[0] for s in names) < 1
 
 
 def test_office_workbooks_print_every_sheet(pdfs):

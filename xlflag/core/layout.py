@@ -4,8 +4,11 @@ Forms are written from this layout and returns are read back through it, so the 
 never disagree about which cell holds which score. The layout also decides how a form looks
 on paper, because that decides where the cells are:
 
-- ``ITEMS_AS_ROWS`` when a form rates few people (a self form, a branch's own flag form): one
-  row per item with its full wording, one score column per person rated, portrait;
+- ``ITEMS_AS_ROWS`` when a form rates few people (a self form, a flag form, the leaders of a
+  small branch): one row per item with its full wording, one score column per person rated,
+  portrait where it fits. "Few" is measured, not counted: as long as that layout prints one
+  page wide at ``MIN_PRINTED_PT`` or more on portrait A4, or else on landscape (with the s2
+  example's 20 items and names of three characters: portrait up to 7 people, landscape up to 13);
 - ``PEOPLE_AS_ROWS`` when it rates many: one row per person, one narrow column per item
   headed by its code and 简称, the full wording in a legend block under the table, the two
   header rows repeated on every printed page. A form too long for one page is cut into pages
@@ -58,7 +61,6 @@ FIRST_RATEE_COL = 5
 
 PEOPLE_AS_ROWS = "people_as_rows"
 ITEMS_AS_ROWS = "items_as_rows"
-ITEMS_AS_ROWS_UP_TO = 2  # a form rating at most this many lists its items as rows
 
 BODY_PT = 11
 HEADER_PT = 10
@@ -212,14 +214,24 @@ class FormLayout:
     @property
     def printed_pt(self) -> float:
         """The smallest body text as printed: the legend's, shrunk with the sheet."""
-        return round(min(BODY_PT, HEADER_PT, LEGEND_PT) * self.scale, 2)
+        return printed_size(self.col_widths, self.landscape)
+
+
+def printed_size(col_widths, landscape: bool) -> float:
+    """The smallest text of a form with these columns (characters) as printed one page wide."""
+    content = sum(width_pt(w) for w in col_widths)
+    return round(min(BODY_PT, HEADER_PT, LEGEND_PT) * fit_scale(content, landscape, MARGINS_IN), 2)
 
 
 def form_layout(items: tuple[Item, ...], labels: list[tuple[str, str]], with_answer: bool = False,
                 answers: tuple[str, ...] = ()) -> FormLayout:
-    """The layout of a form on ``items`` rating the people or branches ``labels`` (编号, 名称)."""
-    if len(labels) <= ITEMS_AS_ROWS_UP_TO:
-        return _items_as_rows(items, labels, with_answer, answers)
+    """The layout of a form on ``items`` rating the people or branches ``labels`` (编号, 名称):
+    items as rows while that prints one page wide at ``MIN_PRINTED_PT`` or more, on portrait
+    A4 or else on landscape; people as rows when a score column per person is too many."""
+    for landscape in (False, True):
+        widths = items_columns(items, labels, answers, landscape)
+        if printed_size(widths, landscape) >= MIN_PRINTED_PT:
+            return _items_as_rows(items, labels, with_answer, widths, landscape)
     return _people_as_rows(items, labels, with_answer, answers)
 
 
@@ -266,10 +278,8 @@ def _pages(people: list[float], head_pt: float, legend: tuple[LegendLine, ...], 
     """The people (by index) on each printed page: as many as fit with the repeated header rows
     and the legend under them (the first page also holds the title rows). One page when all fit
     or when a page cannot hold one person with the legend (the legend then follows once)."""
-    scale = fit_scale(content_pt, landscape, MARGINS_IN)
-    room = (printable_height(landscape, MARGINS_TB_IN) - SLACK_PT) / scale
+    room, top = _page_room(content_pt, landscape)
     legend_pt = SPACER_PT + sum(max(line.height for line in legend if line.row == r) for r in {line.row for line in legend})
-    top = TITLE_ROWS_PT + row_height([("字" * NOTE_CHARS, content_pt)], LEGEND_PT, least=20)
     pages, page, used = [], [], top + head_pt + legend_pt
     for n, height in enumerate(people):
         if page and used + height > room:
@@ -280,6 +290,28 @@ def _pages(people: list[float], head_pt: float, legend: tuple[LegendLine, ...], 
         page.append(n)
         used += height
     return pages + [page]
+
+
+def _page_room(content_pt: float, landscape: bool) -> tuple[float, float]:
+    """What a printed page holds, in sheet points (before the print scale), and what the title
+    rows above the table take of the first."""
+    room = (printable_height(landscape, MARGINS_TB_IN) - SLACK_PT) / fit_scale(content_pt, landscape, MARGINS_IN)
+    return room, TITLE_ROWS_PT + row_height([("字" * NOTE_CHARS, content_pt)], LEGEND_PT, least=20)
+
+
+def _category_breaks(blocks: list[tuple[int, float]], head_pt: float, content_pt: float, landscape: bool) -> tuple[int, ...]:
+    """Page breaks between categories of an items-as-rows form (``blocks``: each category's last
+    row and height, its items and 小计), so that no page edge cuts a category's merged name;
+    none when the form fits one page. A category taller than a page is cut where it must be."""
+    room, top = _page_room(content_pt, landscape)
+    breaks, used, last = [], top + head_pt, None
+    for end, height in blocks:
+        if last is not None and used + height > room:
+            breaks.append(last)
+            used = head_pt
+        used += height
+        last = end
+    return tuple(breaks)
 
 
 def _people_columns(items, labels, with_answer, answers, with_subtotals: bool):
@@ -340,7 +372,21 @@ def _split_col(widths: list[float]) -> int:
     return len(widths)
 
 
-def _items_as_rows(items, labels, with_answer, answers) -> FormLayout:
+def items_columns(items, labels, answers, landscape: bool) -> list[float]:
+    """类别, 编号, 测评内容, 满分, a column per ratee: the wording takes what the page leaves."""
+    ratee_w = fit_width([t for lab in labels for t in lab] + list(answers) + ["得分"], BODY_PT, least=8, most=16)
+    widths = [
+        fit_width(list(_grouped(items)) + ["类别"], BODY_PT, least=6, most=8),
+        fit_width([i.code for i in items] + ["编号"], BODY_PT, least=4, most=8),
+        0.0,
+        fit_width(["满分", "100"], BODY_PT, least=4),
+    ] + [ratee_w] * len(labels)
+    room = printable_width(landscape, MARGINS_IN) / SHEET_WIDTH_FACTOR - sum(width_pt(w) for w in widths)
+    widths[TEXT_COL - 1] = max(20.0, chars_for_pt(room - 12))
+    return widths
+
+
+def _items_as_rows(items, labels, with_answer, widths: list[float], landscape: bool) -> FormLayout:
     item_pos, subtotal_pos, row = {}, {}, FIRST_DATA_ROW
     for category, cat_items in _grouped(items).items():
         for item in cat_items:
@@ -349,17 +395,9 @@ def _items_as_rows(items, labels, with_answer, answers) -> FormLayout:
         subtotal_pos[category] = row
         row += 1
     total_pos, answer_pos = row, (row + 1 if with_answer else None)
-    ratee_w = fit_width([t for lab in labels for t in lab] + list(answers) + ["得分"], BODY_PT, least=8, most=16)
-    widths = [
-        fit_width(list(_grouped(items)) + ["类别"], BODY_PT, least=6, most=8),
-        fit_width([i.code for i in items] + ["编号"], BODY_PT, least=4, most=8),
-        0.0,
-        fit_width(["满分", "100"], BODY_PT, least=4),
-    ] + [ratee_w] * len(labels)
-    room = printable_width(False, MARGINS_IN) / SHEET_WIDTH_FACTOR - sum(width_pt(w) for w in widths)
-    widths[TEXT_COL - 1] = max(20.0, chars_for_pt(room - 12))
     text_pt_wide = width_pt(widths[TEXT_COL - 1])
-    heights = {CATEGORY_ROW: 22.0, HEADER_ROW: row_height([(lab[1], width_pt(ratee_w)) for lab in labels], BODY_PT, 22)}
+    names = [(lab[1], width_pt(widths[FIRST_RATEE_COL - 1 + n])) for n, lab in enumerate(labels)]
+    heights = {CATEGORY_ROW: 22.0, HEADER_ROW: row_height(names, BODY_PT, 22)}
     for item in items:
         heights[item_pos[item.code]] = row_height([(item.text, text_pt_wide)], BODY_PT, least=20)
     for category, cat_items in _grouped(items).items():  # a category name taller than its rows
@@ -369,8 +407,14 @@ def _items_as_rows(items, labels, with_answer, answers) -> FormLayout:
             heights[item_pos[cat_items[-1].code]] += need - have
     for pos in (*subtotal_pos.values(), total_pos, *([answer_pos] if answer_pos else [])):
         heights[pos] = 22.0
+    blocks, first = [], FIRST_DATA_ROW
+    ends = [*list(subtotal_pos.values())[:-1], answer_pos or total_pos]  # the last takes the 合计 along
+    for end in ends:
+        blocks.append((end, sum(heights[r] for r in range(first, end + 1))))
+        first = end + 1
+    breaks = _category_breaks(blocks, heights[CATEGORY_ROW] + heights[HEADER_ROW], sum(width_pt(w) for w in widths), landscape)
     return FormLayout(ITEMS_AS_ROWS, tuple(items), len(labels), item_pos, subtotal_pos, total_pos, answer_pos,
-                      tuple(widths), heights, (), False)
+                      tuple(widths), heights, (), landscape, page_breaks=breaks)
 
 
 def fits_one_page(lay: FormLayout, top_rows_pt: float) -> bool:
