@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -134,6 +135,28 @@ def test_a_really_full_disk_under_the_store(forms, tmp_path, disk):
     assert printed.exit_code == 2, printed.output
     assert "磁盘空间已满" in printed.output and "没有把任何回收件记为拒收" in printed.output
     assert_untouched(before, ledger, results)
+
+
+def test_forms_onto_a_full_disk_stop_with_no_dispatch_list_and_no_half_files(tmp_path, disk):
+    """A county of 5 branches (354 forms, written on the pool) into 2 MB: the disk fills midway.
+    The fault reaches the user as a WriteFault; no 发放清单 lists forms that were never written,
+    no temporary file is left, and the issue record is not written."""
+    from xlflag.county import write_county_scheme
+    from xlflag.scheme.issued import issue_record_path
+    from xlflag.scheme.key import create_key
+
+    scheme = write_county_scheme(tmp_path / "方案", 5)
+    create_key(scheme)
+    with pytest.raises(WriteFault) as raised:
+        api.make_forms(scheme, disk / "测评表")
+    assert raised.value.error.errno == errno.ENOSPC
+    written = [p for p in (disk / "测评表").rglob("*") if p.is_file()]
+    assert written and not any(p.name.startswith(".~") for p in written)  # some forms, no halves
+    for path in written:
+        with zipfile.ZipFile(path) as zf:
+            assert zf.testzip() is None, path  # each one whole
+    assert not (disk / "测评表" / "发放清单.xlsx").exists()
+    assert not issue_record_path(scheme, api.load_scheme(scheme).settings.period).exists()
 
 
 def test_a_read_only_store(forms, tmp_path, disk):

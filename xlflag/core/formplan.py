@@ -54,6 +54,7 @@ def plan_forms(scheme: Scheme, key: bytes, issued: Issued | None = None) -> list
     version it was issued as while what it asks is unchanged, and takes the next one otherwise."""
     forms = []
     issued = issued or Issued()
+    frames: dict = {}  # form_fingerprint's, for this scheme
     for branch in scheme.branches:
         for group in scheme.member_groups:
             for rater_id, rater_name, ratees in _member_raters(scheme, branch.name, group):
@@ -61,20 +62,20 @@ def plan_forms(scheme: Scheme, key: bytes, issued: Issued | None = None) -> list
                 for criteria_set in dict.fromkeys(scheme.member(r).criteria_set for r in ratees):
                     subset = tuple(r for r in ratees if scheme.member(r).criteria_set == criteria_set)
                     slot = (branch.name, group, rater_id, rater_name, subset, criteria_set, MEMBER_TARGET)
-                    forms.append(_planned(scheme, key, issued, *slot))
+                    forms.append(_planned(scheme, key, issued, *slot, frames=frames))
     if scheme.flag:
         for group in scheme.flag_groups:
             for branch, rater_id, rater_name, ratees in _flag_raters(scheme, group):
                 slot = (branch, group, rater_id, rater_name, ratees, scheme.flag.set_name, BRANCH_TARGET)
-                forms.append(_planned(scheme, key, issued, *slot))
+                forms.append(_planned(scheme, key, issued, *slot, frames=frames))
     return forms
 
 
-def _planned(scheme, key, issued: Issued, branch, group, rater_id, rater_name, ratees, criteria_set, target):
+def _planned(scheme, key, issued: Issued, branch, group, rater_id, rater_name, ratees, criteria_set, target, frames=None):
     period = scheme.settings.period
     form_id = "/".join((period, branch or FLAG_FOLDER, group.code, rater_id, criteria_set))
     labels = _labels(scheme, target, ratees)
-    fingerprint = form_fingerprint(scheme, target, group.code, criteria_set, labels)
+    fingerprint = form_fingerprint(scheme, target, group.code, criteria_set, labels, frames)
     version = issued.version_for(form_id, fingerprint)
     identity = FormIdentity(
         form_id=form_id,
@@ -94,10 +95,32 @@ def _planned(scheme, key, issued: Issued, branch, group, rater_id, rater_name, r
     return PlannedForm(identity, group.name, rater_name, asks_answer(scheme, identity), was_issued)
 
 
-def form_fingerprint(scheme: Scheme, target: str, group_code: str, criteria_set: str, labels) -> str:
+def form_fingerprint(scheme: Scheme, target: str, group_code: str, criteria_set: str, labels,
+                     frames: dict | None = None) -> str:
     """A short hash of what one form asks: its period, items, scoring step, rater group and
     the rows it lists. A roster edit elsewhere, weights, star bands or the 突出 mark leave it be,
-    so they never make a returned form another version."""
+    so they never make a returned form another version.
+
+    ``frames``: a dict kept over one plan, holding the JSON around the rows per (target, group,
+    set), so a county's 25,000 forms do not each encode the items again."""
+    frame = (frames or {}).get((target, group_code, criteria_set))
+    if frame is None:
+        frame = _fingerprint_frame(scheme, target, group_code, criteria_set)
+        if frames is not None:
+            frames[(target, group_code, criteria_set)] = frame
+    rows = [list(label) for label in labels]
+    if frame[1] is None:  # the rows' placeholder is not once in the text: encode it all
+        text = json.dumps(frame[0] | {"rows": rows}, ensure_ascii=False, sort_keys=True, default=str)
+    else:
+        text = frame[0] + json.dumps(rows, ensure_ascii=False, sort_keys=True, default=str) + frame[1]
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+_ROWS = "\ue002rows\ue002"  # private use: stands for the rows while the rest is encoded once
+
+
+def _fingerprint_frame(scheme: Scheme, target: str, group_code: str, criteria_set: str):
+    """(the JSON before the rows, the JSON after them), or (the data without rows, None)."""
     group = scheme.group(group_code)
     answers = scheme.flag.answers if target == BRANCH_TARGET and group.rater_kind == RATER_REPS else ()
     data = {
@@ -105,11 +128,14 @@ def form_fingerprint(scheme: Scheme, target: str, group_code: str, criteria_set:
         "step": str(scheme.settings.step),
         "items": _items_data(scheme.items_of(criteria_set)),
         "group": (group.target, group.code, group.name, group.rater_kind),
-        "rows": [list(label) for label in labels],
         "answers": list(answers),
     }
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    text = json.dumps(data | {"rows": _ROWS}, ensure_ascii=False, sort_keys=True, default=str)
+    placeholder = json.dumps(_ROWS, ensure_ascii=False)
+    if text.count(placeholder) != 1:
+        return data, None
+    head, tail = text.split(placeholder)
+    return head, tail
 
 
 @lru_cache(maxsize=64)

@@ -116,6 +116,31 @@ class BackgroundWrites:
                 future.cancel()
 
 
+def atomic_write(target: Path, data: bytes) -> None:
+    """``atomic_path`` for bytes already made (a form from its template): one file created with
+    the ordinary mode (0666 less the umask, applied by the system), written, renamed into place;
+    a fault is a ``WriteFault`` and leaves no temporary file behind."""
+    target = Path(target)
+    tmp = target.with_name(f".~{target.stem}.{os.getpid()}{target.suffix}")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:  # left by a run that died here: never written through, removed
+            os.unlink(tmp)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, target)
+        except BaseException:
+            if os.path.lexists(tmp):
+                os.unlink(tmp)
+            raise
+    except OSError as exc:
+        raise WriteFault(target, exc) from exc
+
+
 def write_private(target: Path, text: str) -> None:
     """Create ``target`` readable by its owner only (0600), never replacing an existing file."""
     target = Path(target)

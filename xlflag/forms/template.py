@@ -26,7 +26,8 @@ import struct
 import tempfile
 import zipfile
 import zlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
@@ -34,7 +35,7 @@ from ..core import layout as L
 from ..core.formplan import PlannedForm, form_layout_of, ratee_labels
 from ..core.identity import sign
 from ..core.model import Scheme
-from ..edge.files import atomic_path
+from ..edge.files import atomic_write
 from ..edge.pool import default_workers, map_files
 from .sheet import info_height
 
@@ -58,8 +59,12 @@ def _form_shape(form: PlannedForm) -> tuple:
 
 
 def _layout_shape(lay) -> tuple:
+    """Every field of the layout but the heights (dicts as their items), which rows have a
+    height and which of them the default one."""
+    cells = tuple(tuple(v.items()) if isinstance(v, dict) else v
+                  for v in (getattr(lay, f.name) for f in fields(lay) if f.name != "row_heights"))
     default = tuple(r for r, h in sorted(lay.row_heights.items()) if _pixels(h) == _DEFAULT_ROW_PX)
-    return repr(replace(lay, row_heights={})), tuple(sorted(lay.row_heights)), default
+    return cells, tuple(sorted(lay.row_heights)), default
 
 
 _DEFAULT_ROW_PX = 20  # XlsxWriter writes no height for a row of the default height
@@ -79,8 +84,15 @@ def _heights(scheme: Scheme, form: PlannedForm, lay=None) -> dict[str, str]:
     """Row → height text of the rows whose height varies within a shape: the layout's, and the
     info row's (a longer branch or rater name wraps it onto a second line)."""
     lay = lay or form_layout_of(scheme, form.identity)
-    heights = {f"H{r}": _height_text(h) for r, h in lay.row_heights.items() if _pixels(h) != _DEFAULT_ROW_PX}
-    return heights | {f"H{L.INFO_ROW}": _height_text(info_height(scheme, form, lay))}
+    return _layout_heights(lay) | _info_height(scheme, form, lay)
+
+
+def _layout_heights(lay) -> dict[str, str]:
+    return {f"H{r}": _height_text(h) for r, h in lay.row_heights.items() if _pixels(h) != _DEFAULT_ROW_PX}
+
+
+def _info_height(scheme: Scheme, form: PlannedForm, lay) -> dict[str, str]:
+    return {f"H{L.INFO_ROW}": _height_text(info_height(scheme, form, lay))}
 
 
 _WORKBOOK_SHEET = re.compile(rb'<sheet [^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"')
@@ -119,16 +131,24 @@ def _escape(text: str) -> bytes:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode()
 
 
-def _values(scheme: Scheme, key: bytes, form: PlannedForm, lay=None) -> dict[bytes, bytes]:
-    """Marker → what this form has there, XML-escaped (``lay``: the form's layout, if known)."""
+def _values(scheme: Scheme, key: bytes, form: PlannedForm, lay=None, layout_heights=None) -> dict[bytes, bytes]:
+    """Marker → what this form has there, XML-escaped (``lay``: the form's layout, and
+    ``layout_heights`` its ``_layout_heights``, if known)."""
     ident = form.identity
+    lay = lay or form_layout_of(scheme, ident)
     text = ident.to_json()
     values = {"F": ident.form_id, "C": ident.code, "B": ident.branch, "R": ident.rater, "N": form.rater_name,
               "J": text, "S": sign(key, text)}
     for n, (code, name) in enumerate(ratee_labels(scheme, ident)):
         values[f"I{n}"], values[f"L{n}"] = code, name
-    values |= _heights(scheme, form, lay)
-    return {_mark(tag).encode(): _escape(value) for tag, value in values.items()}
+    values |= _layout_heights(lay) if layout_heights is None else layout_heights
+    values |= _info_height(scheme, form, lay)
+    return {_marker(tag): _escape(value) for tag, value in values.items()}
+
+
+@lru_cache(maxsize=4096)
+def _marker(tag: str) -> bytes:
+    return _mark(tag).encode()
 
 
 def _entry(text: bytes) -> bytes:
@@ -208,7 +228,8 @@ class Template:
 
 
 def _deflated(part: _Part, values: dict[bytes, bytes]) -> tuple[bytes, int, int]:
-    """(deflated body, crc32, size): long literals as packed, the rest deflated now."""
+    """(deflated body, crc32, size): long literals as packed, the rest (this form's strings and
+    the short literals between them) as stored blocks."""
     blocks, pending, crc, size = [], [], 0, 0
     for i, seg in enumerate(part.segments):
         piece = seg if i % 2 == 0 else values[seg]
@@ -218,18 +239,24 @@ def _deflated(part: _Part, values: dict[bytes, bytes]) -> tuple[bytes, int, int]
             pending.append(piece)
             continue
         if pending:
-            blocks.append(_flushed(b"".join(pending)))
+            blocks.append(_stored(b"".join(pending)))
             pending = []
         blocks.append(packed)
     if pending:
-        blocks.append(_flushed(b"".join(pending)))
+        blocks.append(_stored(b"".join(pending)))
     blocks.append(_FINAL)
     return b"".join(blocks), crc, size
 
 
-def _flushed(data: bytes) -> bytes:
-    packer = zlib.compressobj(6, zlib.DEFLATED, -15)
-    return packer.compress(data) + packer.flush(zlib.Z_FULL_FLUSH)
+_STORED = struct.Struct("<BHH")  # a stored block's header: not final, type 00, LEN, NLEN
+
+
+def _stored(data: bytes) -> bytes:
+    """``data`` as deflate stored blocks (kept as they are, no compression: a form's own strings
+    are a few hundred bytes, and compressing them cost more than all else in a rendering). Every
+    packed block ends byte-aligned (its full flush), where a stored block may begin."""
+    return b"".join(_STORED.pack(0, len(c), len(c) ^ 0xFFFF) + c
+                    for c in (data[at:at + 0xFFFF] for at in range(0, len(data), 0xFFFF)))
 
 
 def build_template(scheme: Scheme, key: bytes, form: PlannedForm, write_form: WriteForm, lay=None) -> Template | None:
@@ -346,8 +373,8 @@ class _Worker:
         self.__init__()
 
     def layout(self, scheme: Scheme, form: PlannedForm):
-        """(layout, shape) of a form; the leaders' and representatives' forms of a branch list the
-        same people, so the last few are kept."""
+        """(layout, its shape, its heights) of a form; the leaders' and representatives' forms of
+        a branch list the same people, so the last few are kept."""
         ident = form.identity
         memo = (ident.criteria_set, ident.labels, ident.ratees, form.asks_answer, ident.target)
         found = self._layouts.get(memo)
@@ -355,12 +382,12 @@ class _Worker:
             if len(self._layouts) > 64:
                 self._layouts.clear()
             lay = form_layout_of(scheme, ident)
-            found = self._layouts[memo] = (lay, _layout_shape(lay))
+            found = self._layouts[memo] = (lay, _layout_shape(lay), _layout_heights(lay))
         return found
 
     def write(self, scheme: Scheme, key: bytes, form: PlannedForm, path: Path, write_form: WriteForm) -> bool:
         """Write one form; True when it came from a template."""
-        lay, layout_shape = self.layout(scheme, form)
+        lay, layout_shape, layout_heights = self.layout(scheme, form)
         shape = _form_shape(form) + layout_shape
         kind = _form_shape(form) + (lay.by_rows,)
         entry = self.templates.get(shape)
@@ -378,12 +405,11 @@ class _Worker:
                 if template is not None:
                     self.checked.add(kind)
             return False
-        values = _values(scheme, key, form, lay) if entry is not None else None
+        values = _values(scheme, key, form, lay, layout_heights) if entry is not None else None
         if entry is None or not entry.takes(values):
             write_form(scheme, key, form, path)
             return False
-        with atomic_path(path) as tmp:
-            tmp.write_bytes(entry.render(values))
+        atomic_write(path, entry.render(values))
         return True
 
 
