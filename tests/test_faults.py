@@ -64,6 +64,18 @@ def test_a_write_fault_in_a_pool_worker_reaches_the_parent_as_itself(tmp_path):
     assert again.error.errno == errno.ENOSPC
 
 
+def test_a_full_disk_under_xlsxwriter_is_a_write_fault_too(tmp_path):
+    """XlsxWriter's close reports a full disk as its FileCreateError around the OSError."""
+    from xlsxwriter.exceptions import FileCreateError
+
+    from xlflag.edge.files import atomic_path
+
+    with pytest.raises(WriteFault) as raised, atomic_path(tmp_path / "表.xlsx"):
+        raise FileCreateError(OSError(errno.ENOSPC, "No space left on device"))
+    assert raised.value.error.errno == errno.ENOSPC and "磁盘空间已满" in str(raised.value)
+    assert list(tmp_path.iterdir()) == []  # the temporary file is gone too
+
+
 def test_a_full_disk_at_the_store_copy_stops_the_run(forms, tmp_path, monkeypatch):
     scheme = copy_scheme(forms, tmp_path / "方案")
     before, ledger, results = first_run(forms, scheme, tmp_path)

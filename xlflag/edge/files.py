@@ -72,6 +72,12 @@ def atomic_path(target: Path):
         os.replace(tmp, target)
     except OSError as exc:
         raise WriteFault(target, exc) from exc
+    except Exception as exc:  # XlsxWriter's close wraps the OSError (a full disk) in FileCreateError
+        from xlsxwriter.exceptions import FileCreateError
+
+        if isinstance(exc, FileCreateError) and exc.args and isinstance(exc.args[0], OSError):
+            raise WriteFault(target, exc.args[0]) from exc
+        raise
     finally:
         if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
