@@ -181,18 +181,20 @@ def test_results_are_the_same_cell_for_cell(county, tmp_path, monkeypatch):
 def test_the_county_workbooks_written_straight_to_xml_are_the_ones_xlsxwriter_writes(county, tmp_path, monkeypatch):
     """数据 and 评分明细 rendered as XML in bulk (edge.bulk), formulas prepared by one search
     (edge.xlsxsheet), against every cell through XlsxWriter: the same cells, formulas, cached
-    values and column widths in the results workbook and in the working papers."""
+    values and column widths in the results workbook and in the working papers. The plain run
+    is the period's second run, without RETURNS: the whole period is read again from the store,
+    on the pool like the first."""
     scheme_path, _, _, _, _, returns, _ = county
-    books = {}
-    for name, fast in (("fast", True), ("plain", False)):
-        folder = tmp_path / name
-        folder.mkdir()
-        for kept in ("方案.xlsx", "xlflag.key"):
-            shutil.copyfile(scheme_path.parent / kept, folder / kept)
+    for kept in ("方案.xlsx", "xlflag.key"):
+        shutil.copyfile(scheme_path.parent / kept, tmp_path / kept)
+    books, runs = {}, {}
+    for name, fast, given in (("fast", True, returns), ("plain", False, None)):
         monkeypatch.setattr(bulk, "BULK_XML", fast)
         monkeypatch.setattr(xlsxsheet, "FAST_FORMULAS", fast)
-        run = api.consolidate(folder / "方案.xlsx", returns, folder / "结果.xlsx", workers=1)
-        books[name] = [_cells_and_widths(path) for path in (run.output, run.papers)]
+        runs[name] = api.consolidate(tmp_path / "方案.xlsx", given, tmp_path / "结果.xlsx", workers=2)
+        books[name] = [_cells_and_widths(path) for path in (runs[name].output, runs[name].papers)]
+    assert (runs["fast"].added, runs["plain"].added) == (len(runs["fast"].intake.accepted), 0)
+    assert len(runs["plain"].intake.accepted) == len(runs["fast"].intake.accepted) > 300
     assert books["fast"] == books["plain"]
     results, papers = books["fast"]
     assert any(isinstance(v, str) and v.startswith("=SUM(") for v in results["数据"][0].values())

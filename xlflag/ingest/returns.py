@@ -161,14 +161,11 @@ def ingest(
         entries = discover(root, tuple(exclude) + ((store.root,) if store else ()))
     intake = Intake()
     run = _Run(ctx, prior, intake)
-    for seen, named, outcome in _judged(ctx, entries, store, progress, workers, dask):
+    for seen, named, outcome in _judged(ctx, entries, list(prior.remembered), store, progress, workers, dask):
         run.seen.add(seen)
         run.take(named, outcome)
     if store is not None:
         store.flush()  # every copy written before anything is judged on its being there
-    for arrival, copy in prior.remembered:
-        if (arrival.name, arrival.sha256) not in run.seen:
-            run.consider(replace(arrival, data=_stored_bytes(copy)))
     intake.ledger.extend(e for key, e in prior.kept.items() if key not in run.named)
     _settle_duplicates(ctx, run.candidates, intake)
     run.check_key()
@@ -201,11 +198,6 @@ class _Run:
         self.named: set[tuple[str, str]] = set()  # (ledger file, sha256)
         self.candidates: list[tuple[AcceptedForm, Arrival, tuple[Problem, ...]]] = []
         self.signed = self.forged = 0
-
-    def consider(self, arrival: Arrival) -> None:
-        self.seen.add((arrival.name, arrival.sha256))
-        for named, outcome in judge(self.ctx, arrival):
-            self.take(named, outcome)
 
     def take(self, named: Arrival, outcome: "_Outcome") -> None:
         """One judged form of an arrival: withdrawn, a candidate for counting, or refused."""
@@ -248,35 +240,44 @@ class _Run:
             self.intake.report.problems.insert(0, Problem(Code.RETURN_KEY_MISMATCH, found=str(self.forged)))
 
 
-def _judged(ctx: _Context, entries: list, store, progress, workers, dask):
+def _judged(ctx: _Context, entries: list, remembered: list, store, progress, workers, dask):
     """((name, sha256) of the arrival, form, outcome) for every form of every arrival, in order: ``_judge`` mapped over the
     arrivals (``pool.map_files``: here, on a process pool or on a Dask cluster), the bytes read
-    as the map asks for them. ``progress(done, total, name)`` after each entry."""
+    as the map asks for them. Then the same for each arrival the period ``remembered`` (the
+    store's copy) that RETURNS did not bring again: a period's second run re-reads the whole
+    period on the pool too. ``progress(done, total, name)`` after each entry or remembered file."""
+    names = [e.name for e in entries] + [arrival.name for arrival, _ in remembered]
+    brought: set[tuple[str, str]] = set()
+
     def tagged():
         for n, entry in enumerate(entries):
             for arrival in arrivals(entry, ctx.limits, store):
+                brought.add((arrival.name, arrival.sha256))
                 yield n, arrival
+        for n, (arrival, copy) in enumerate(remembered, start=len(entries)):
+            if (arrival.name, arrival.sha256) not in brought:
+                yield n, replace(arrival, data=_stored_bytes(copy))
 
     if progress is not None:
-        progress(0, len(entries), "")
+        progress(0, len(names), "")
     reported = 0
-    for n, seen, judged in map_files(_judge_tagged, ctx, tagged(), count=len(entries), workers=workers, dask=dask,
-                               init=_in_worker):
+    for n, seen, judged in map_files(_judge_tagged, ctx, tagged(), count=len(names), workers=workers, dask=dask,
+                                     init=_in_worker):
         if progress is not None and n + 1 > reported:
             for done in range(reported + 1, n + 2):
-                progress(done, len(entries), entries[done - 1].name)
+                progress(done, len(names), names[done - 1])
             reported = n + 1
         for named, outcome in judged:
             yield seen, named, outcome
     if progress is not None:
-        for done in range(reported + 1, len(entries) + 1):
-            progress(done, len(entries), entries[done - 1].name)
+        for done in range(reported + 1, len(names) + 1):
+            progress(done, len(names), names[done - 1])
 
 
 def _judge_tagged(ctx: _Context, tagged: tuple[int, Arrival]):
     """(entry number, the arrival's (name, sha256), its judged forms): the bytes stay in the worker."""
     n, arrival = tagged
-    return n, (arrival.name, arrival.sha256), judge(ctx, arrival)
+    return n, (arrival.name, arrival.sha256), [(replace(shown, data=None), outcome) for shown, outcome in judge(ctx, arrival)]
 
 
 def _in_worker() -> None:
