@@ -75,7 +75,15 @@ def container_kind(name: str, data: bytes) -> str | None:
     return None
 
 
+_FIRST_NAMES = (b"[Content_Types].xml", b"mimetype")  # what a workbook's writer puts first
+
+
 def _is_workbook_zip(data: bytes) -> bool:
+    """Whether the zip holds [Content_Types].xml or mimetype: read from the first local header
+    when it names one of them (every workbook writer puts it first), else from the directory."""
+    name_len = int.from_bytes(data[26:28], "little")
+    if data[30:30 + name_len] in _FIRST_NAMES:
+        return True
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = set(zf.namelist())
