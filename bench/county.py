@@ -1,6 +1,6 @@
 """A whole county's quarter: forms out, returns in, at three county sizes, as ratios.
 
-    python bench/county.py [--sizes 10,20,40] [--naive-limit 2000] [--keep DIR] [--recalc] [--only forms]
+    python bench/county.py [--sizes 10,20,40] [--naive-limit 2000] [--keep DIR [--reuse]] [--recalc] [--only forms]
 
 For each size (branches of the fixed-seed synthetic S4 county, ``xlflag.county``) it times, in one
 run on the same files:
@@ -21,6 +21,7 @@ Targets (issue 14, county = 387 branches on 2 cores): forms ≤ 20 s; ingest + c
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
 import os
 import shutil
@@ -204,20 +205,40 @@ def step_naive(root: Path, limit: int) -> tuple[int, float]:
 
 # -- the run -----------------------------------------------------------------------------------
 
-def run_size(root: Path, branches: int, naive_limit: int, recalc: bool = False, only: str = "") -> dict:
+def _built(root: Path, branches: int, only: str) -> dict:
+    """Build the county, write its forms (timed) and fill them; what ``--reuse`` reads back."""
     members, *_ = _in_fresh_process(step_build, root, branches)
     forms, write_s, write_cpu, write_rss = _in_fresh_process(step_write, root)
+    built = dict(branches=branches, members=members, forms=forms, write_s=write_s, write_cpu=write_cpu / write_s,
+                 write_rss=write_rss)
+    if only != "forms":
+        built["cells"], built["fill_s"], *_ = _in_fresh_process(step_fill, root)
+        (root / "bench.json").write_text(json.dumps(built))
+    return built
+
+
+def _reused(root: Path) -> dict:
+    """A county an earlier ``--keep`` run built and filled, its period's store emptied (the
+    issue record kept) so that consolidate starts the period afresh, as it did then."""
+    for store in (root / "xlflag-存档").iterdir():
+        for part in store.iterdir():
+            if part.name != "发放记录.json":
+                shutil.rmtree(part) if part.is_dir() else part.unlink()
+    return json.loads((root / "bench.json").read_text())
+
+
+def run_size(root: Path, branches: int, naive_limit: int, recalc: bool = False, only: str = "",
+             reuse: bool = False) -> dict:
+    built = _reused(root) if reuse else _built(root, branches, only)
     if only == "forms":
-        return dict(branches=branches, members=members, forms=forms, write_s=write_s, write_cpu=write_cpu / write_s,
-                    write_rss=write_rss)
-    cells, fill_s, *_ = _in_fresh_process(step_fill, root)
+        return built
+    forms, members, cells = built["forms"], built["members"], built["cells"]
     (accepted, size), ingest_s, ingest_cpu, ingest_rss = _in_fresh_process(step_consolidate, root)
     floor_s, *_ = _in_fresh_process(step_floor, root)
     (naive_n, naive_s), *_ = _in_fresh_process(step_naive, root, naive_limit)
     naive_s *= forms / max(naive_n, 1)
     formulas, recalc_s = (_in_fresh_process(step_recalc, root)[:2]) if recalc else (0, 0.0)
-    return dict(formulas=formulas, recalc_s=recalc_s, branches=branches, members=members, forms=forms, cells=cells, accepted=accepted, size=size,
-                write_s=write_s, write_cpu=write_cpu / write_s, write_rss=write_rss, fill_s=fill_s,
+    return built | dict(formulas=formulas, recalc_s=recalc_s, accepted=accepted, size=size, reused=reuse,
                 ingest_s=ingest_s, ingest_cpu=ingest_cpu / ingest_s, ingest_rss=ingest_rss,
                 floor_s=floor_s, naive_s=naive_s, naive_n=naive_n)
 
@@ -233,7 +254,7 @@ def report(r: dict) -> str:
     return "\n".join((
         f"{r['branches']} branches, {r['members']} members, {r['forms']} forms, {r['cells']:,} score cells "
         f"({r['accepted']} accepted; results {r['size'] / 2**20:.1f} MB)",
-        _write_line(r),
+        _write_line(r) + ("  (as measured when the county was built: --reuse)" if r.get("reused") else ""),
         f"  fill (rater)    {r['fill_s']:7.1f} s",
         f"  ingest+consol.  {r['ingest_s']:7.1f} s  {r['forms'] / r['ingest_s']:7.0f} files/s  cpu {r['ingest_cpu']:.2f}  peak {r['ingest_rss']:.0f} MiB"
         f"  {r['ingest_s'] * 1e6 / r['cells']:.2f} µs/score cell",
@@ -252,14 +273,17 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="keep the counties under this folder")
     parser.add_argument("--recalc", action="store_true", help="also time LibreOffice recalculating the results workbook")
     parser.add_argument("--only", choices=("forms",), help="time only this step (the county is still built)")
+    parser.add_argument("--reuse", action="store_true", help="with --keep: the counties an earlier --keep run built, "
+                                                             "forms written and filled; time consolidate and the references only")
     args = parser.parse_args()
     base = args.keep or Path(tempfile.mkdtemp(prefix="xlflag-county-"))
     try:
         rows = []
         for branches in (int(s) for s in args.sizes.split(",")):
             root = base / f"county{branches}"
-            shutil.rmtree(root, ignore_errors=True)
-            rows.append(run_size(root, branches, args.naive_limit, args.recalc, args.only or ""))
+            if not args.reuse:
+                shutil.rmtree(root, ignore_errors=True)
+            rows.append(run_size(root, branches, args.naive_limit, args.recalc, args.only or "", args.reuse))
             print(report(rows[-1]), flush=True)
         if len(rows) > 1 and args.only == "forms":
             first, last = rows[0], rows[-1]
