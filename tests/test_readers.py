@@ -17,6 +17,8 @@ import pytest
 import returns_kit as kit
 
 from xlflag.core.problems import Code
+from xlflag.edge.pool import map_files
+from xlflag.ingest import readers, returns
 from xlflag.ingest.readers import (
     ReadFailure,
     WorkbookGrid,
@@ -274,6 +276,24 @@ def test_timeout_kills_the_worker_and_the_next_read_works(xlsx, tmp_path):
     assert result == ReadFailure(Code.RETURN_UNREADABLE, "读取超时（0.5秒）")
     assert time.monotonic() - started < 10
     assert isinstance(_read_calamine(xlsx, ".xlsx"), WorkbookGrid)  # a fresh worker
+
+
+def hang_on_seven(shared, item):
+    """A file whose read hangs, for a pool worker (module-level: workers import it by name)."""
+    return readers._in_worker(1.0, time.sleep, 60) if item == 7 else item
+
+
+def test_a_read_that_hangs_in_a_pool_worker_ends_and_only_that_file_is_refused():
+    # In ingest's pool calamine reads inside the worker; a hang there must not hang the run:
+    # the kernel ends the worker, its files are judged again here through the isolated reader,
+    # whose timeout refuses the one that hangs, and every other file comes back as it was.
+    started = time.monotonic()
+
+    results = list(map_files(hang_on_seven, None, range(80), workers=2, init=returns._in_worker))
+
+    assert results[7] == ReadFailure(Code.RETURN_UNREADABLE, "读取超时（1秒）")
+    assert results[:7] + results[8:] == [n for n in range(80) if n != 7]
+    assert time.monotonic() - started < 30
 
 
 def test_fifo_is_refused_without_blocking_us(tmp_path):

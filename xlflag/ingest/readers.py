@@ -39,8 +39,10 @@ from __future__ import annotations
 
 import atexit
 import io
+import math
 import multiprocessing
 import os
+import signal
 import stat
 import tempfile
 import threading
@@ -337,9 +339,13 @@ _in_process = False
 
 def read_in_process(on: bool) -> None:
     """In a worker of ingest's own pool (``pool``) calamine runs right there: that process is
-    already the isolation, and a crash there is caught by the pool."""
+    already the isolation, and a crash there is caught by the pool. A hang is ended by the
+    kernel: each read arms ``alarm`` with SIGALRM left at its default, which ends the process
+    whatever calamine is doing; the pool then judges that worker's files again here, through
+    the isolated reader, whose timeout names the file. Where there is no ``alarm`` (Windows),
+    calamine keeps to the isolated reader in the workers too."""
     global _in_process
-    _in_process = on
+    _in_process = on and hasattr(signal, "alarm")
 
 
 def _read_calamine(source: Source, fmt: str, *, timeout: float = 30.0) -> WorkbookGrid | ReadFailure:
@@ -358,8 +364,15 @@ def _read_calamine(source: Source, fmt: str, *, timeout: float = 30.0) -> Workbo
 
 def _in_worker(timeout: float, fn, *args):
     """``fn(*args)`` in the worker process, or the ReadFailure saying why it gave nothing."""
-    if _in_process:  # already in a worker of ingest's pool: that process is the isolation
-        return fn(*args)
+    if _in_process and threading.current_thread() is threading.main_thread():
+        # already in a worker of ingest's pool: that process is the isolation (read_in_process)
+        previous = signal.signal(signal.SIGALRM, signal.SIG_DFL)
+        signal.alarm(max(1, math.ceil(timeout)))
+        try:
+            return fn(*args)
+        finally:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, previous)
     with _pool_lock:
         try:
             future = _submit(fn, *args)
