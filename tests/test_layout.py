@@ -44,21 +44,32 @@ def test_wrapped_lines_and_row_height():
 def test_a_sheet_fitted_to_its_cells():
     cells = [
         # a header in a column of 7: its line 领导点评 (4 × 11 pt = 44 pt) needs 44 + 5.75 pt of
-        # padding = 66.3 px → (66.3 − 5) / 7 = 8.76 → 8.8 characters; two lines fit in 32 pt
+        # padding = 66.3 px → (66.3 − 5) / 7 = 8.76 → 8.8 characters; its two lines print at
+        # 2 × 11 pt × 1.46 + 3 = 35.1 → 36 pt, more than the 32 set
         (2, 5, 2, 5, "领导点评\n人数", 11, True),
-        # a wrapped note in a column of 20 (145 px = 108.75 pt, 103 pt of room): 9 characters a
-        # line, 30 characters → 4 lines × 14.3 pt + 3 pt = 60.2 → 61 pt; it does not widen column 7
+        # a wrapped note in a column of 20 (145 px = 108.75 pt): LibreOffice wraps it across
+        # 108.75 × 1.035 = 112.6 pt, 10 characters a line; 30 characters → 3 lines × 16.06 pt
+        # + 3 pt = 51.2 → 52 pt; it does not widen column 7
         (4, 7, 4, 7, "一" * 30, 11, True),
         # 100.00 takes 6 × 6.6 = 39.6 pt: Excel's default 8.43 (48 pt) holds it
         (4, 6, 4, 6, "100.00", 11, False),
         # a 16 pt title of 10 characters (160 pt) merged over columns 0–1 (2 × 48 pt): the last
         # column takes the 64 pt missing: 48 + 64 = 112 pt → (112 + 5.75) / 0.75 = 157 px →
-        # 21.71 → 21.8 characters; one 16 pt line needs 16 × 1.3 + 3 = 23.8 → 24 pt
+        # 21.71 → 21.8 characters; one 16 pt line prints at 16 × 1.46 + 3 = 26.4 → 27 pt
         (0, 0, 0, 1, "一二三四五六七八九十", 16, False),
     ]
     widths, heights = T.fit_cells(cells, {5: 7, 7: 20}, {2: 32})
     assert widths == {5: 8.8, 1: 21.8}
-    assert heights == {4: 61, 0: 24}
+    assert heights == {4: 52, 0: 27, 2: 36}
+
+
+def test_printed_lines_are_libreoffice_s():
+    # measured from LibreOffice's PDF: 16 CJK characters of 11 pt (176 pt) on one line of a column
+    # of 33 (177 pt): 177 × 1.035 = 183.2 pt of room; the forms' count (Excel's padding,
+    # 171.25 pt of room) breaks after 15
+    assert (T.printed_lines("一" * 16, 177, 11), T.line_count("一" * 16, 177, 11)) == (1, 2)
+    # 30 pt of Latin and digits less than the room never adds a line
+    assert T.printed_lines("RETURN_ROWS_CHANGED", 177, 11) == 1
 
 
 def _item(code: str, text: str, short: str = "") -> Item:

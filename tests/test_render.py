@@ -155,6 +155,9 @@ LONG_REMINDERS = [
     Reminder("第二党支部（含离退休党员及流动党员联系点）", "群众参评", "群众代表3", "S4-4Q7C-QZ-07",
              "第二党支部/群众参评/群众代表3.xlsx",
              "交回的文件未采用：第3行“张伟”第1.2项填写了“五分”，应为0至5的整数；请核对后按原文件重新交回"),
+    # 50 characters: two lines of 25 as LibreOffice prints them (Excel's padding would take three)
+    Reminder("第三党支部", "互评", "李娜", "S4-4Q7C-HP-03", "第三党支部/互评/李娜.xlsx",
+             "交回的文件中有两名被评人的分数全部空白请按原文件把每一项都填上分数后重新交回给支部书记或者办公室的同"),
 ]
 
 
@@ -231,6 +234,26 @@ def test_a_peer_form_of_thirty_lists_people_as_rows_on_landscape_at_9_pt(pdfs):
     names = sorted(_spans_of(big, ("赵敏", "赵强", "赵杰")), key=lambda s: s.box[1])  # M007–M009
     assert [s.text for s in names] == ["赵敏", "赵强", "赵杰"]
     assert max(s.box[0] for s in names) - min(s.box[0] for s in names) < 1
+
+
+def test_a_wrapped_row_gets_the_lines_it_prints_on_and_no_more(pdfs):
+    # 催收名单's third row wraps (its 说明 on two lines): the drawn row holds the most lines a cell
+    # of it prints on, with less than half a line to spare (the count with Excel's padding gave
+    # three lines of 1.3 × 11 pt: 46 pt, 14 pt to spare; two lines of 16.06 pt now take 36 pt)
+    rendered, note = pdfs["催收名单"], LONG_REMINDERS[2].note
+    first = next(s for s in rendered.spans if s.page == 0 and s.text.startswith(note[:8]))
+    borders = rendered.borders[0]
+    across = sorted({round(y, 1) for y, x0, x1 in borders.across if x0 <= first.box[0] <= x1})
+    top = max(y for y in across if y <= first.box[1] + 1)
+    bottom = min(y for y in across if y >= first.box[3] - 1)
+    columns = sorted({round(x, 1) for x, y0, y1 in borders.down if y0 <= first.box[1] <= y1})
+    lines: dict[int, dict] = {}  # column → the lines its text is drawn on (top of each)
+    for span in rendered.spans:
+        if span.page == 0 and top < span.box[1] and span.box[3] < bottom + 1:
+            lines.setdefault(bisect.bisect(columns, span.box[0]), {}).setdefault(round(span.box[1]), span.box[1])
+    tallest = sorted(max(lines.values(), key=len).values())
+    pitch = (tallest[-1] - tallest[0]) / (len(tallest) - 1)
+    assert len(tallest) >= 2 and len(tallest) * pitch <= bottom - top + 1 < (len(tallest) + 0.5) * pitch
 
 
 def test_office_workbooks_print_every_sheet(pdfs):
