@@ -199,10 +199,13 @@ def quota_star(scheme: Scheme, members: list[MemberResult]) -> list[QuotaPick]:
 
     ranked = sorted((m for m in members if m.total is not None),
                     key=lambda m: (-m.total, *(-(t or 0) for t in ties(m)), m.member.member_id))
+    places: dict = {}  # total → the places holding it (one pass: a county ranks 9,000)
+    for k, o in enumerate(ranked, start=1):
+        places.setdefault(o.total, []).append(k)
     picks = []
     for n, m in enumerate(ranked, start=1):
         # by position, not by name: names stand only in the 姓名 column
-        tied = [f"第{k}名" for k, o in enumerate(ranked, start=1) if o.total == m.total and o is not m]
+        tied = [f"第{k}名" for k in places[m.total] if k != n]
         note = f"与排序{'、'.join(tied)}总分并列，依次按{'、'.join(n + '平均分' for n in names)}排序" if tied else ""
         picks.append(QuotaPick(m, ties(m), n, n <= rule.quota, note))
     return picks
