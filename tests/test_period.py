@@ -16,6 +16,10 @@ from typer.testing import CliRunner
 
 from xlflag import api
 from xlflag.cli import app
+from xlflag.core import formplan
+from xlflag.core import layout as L
+from xlflag.core.formplan import form_layout_of
+from xlflag.core.problems import Code
 from xlflag.ingest import period
 from xlflag.ingest.store import EvidenceStore, LEDGER_COLUMNS, read_ledger
 
@@ -170,3 +174,34 @@ def test_status_counts_what_the_store_holds(forms, scheme, tmp_path):
     a_self = next(s for s in looked.status if (s.branch, s.group) == ("甲支部", "自评"))
     assert (a_self.accepted, a_self.missing) == (1, ("甲二", "甲三", "甲四"))
     assert len(looked.reminders) == 28 - 1
+
+
+def _earlier_rule(items, labels, with_answer=False, answers=()):
+    """How xlflag chose a form's layout before issue 12: items as rows only up to two people."""
+    chosen = L.form_layout(items, labels, with_answer, answers)
+    if (len(labels) <= 2) == (chosen.orientation == L.ITEMS_AS_ROWS):
+        return chosen
+    return L.other_layout(items, labels, with_answer, answers, chosen)
+
+
+def test_forms_an_earlier_xlflag_laid_out_otherwise_still_count_after_the_upgrade(tmp_path, monkeypatch):
+    # The office sent forms with the earlier rule, then upgraded xlflag mid-period: the
+    # returns (three- and four-person forms listing people as rows) are read where their cells
+    # are, and count exactly as the same scores on today's forms do — nobody is asked to redo.
+    with monkeypatch.context() as earlier:
+        earlier.setattr(formplan, "form_layout", _earlier_rule)
+        old = kit.new_forms(tmp_path / "old")
+        assert {form_layout_of(old.scheme, f.identity).orientation for f, _ in old.written} == {L.PEOPLE_AS_ROWS, L.ITEMS_AS_ROWS}
+        for n, (_, path) in enumerate(old.written):
+            kit.fill(old, path, tmp_path / "old-returns" / f"{n:03d}.xlsx")
+    new = kit.make_forms(kit.build_scheme(tmp_path / "new" / "方案", key_from=old.scheme_path), tmp_path / "new" / "测评表")
+    assert {form_layout_of(new.scheme, f.identity).orientation for f, _ in new.written} == {L.ITEMS_AS_ROWS}
+    for n, (_, path) in enumerate(new.written):
+        kit.fill(new, path, tmp_path / "new-returns" / f"{n:03d}.xlsx")
+
+    upgraded = api.consolidate(old.scheme_path, tmp_path / "old-returns", tmp_path / "old" / "结果.xlsx")
+    today = api.consolidate(new.scheme_path, tmp_path / "new-returns", tmp_path / "new" / "结果.xlsx")
+
+    assert len(upgraded.intake.accepted) == len(old.written) == len(today.intake.accepted)
+    assert not [p for p in upgraded.intake.report.problems if p.code is Code.RETURN_LAYOUT_CHANGED]
+    assert [(m.member.member_id, m.total) for m in upgraded.members] == [(m.member.member_id, m.total) for m in today.members]

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from .identity import FormIdentity, form_code
 from .issued import Issued
-from .layout import FormLayout, form_layout
+from .layout import FormLayout, form_layout, other_layout
 from .model import (
     BRANCH_TARGET,
     MEMBER_TARGET,
@@ -175,6 +175,13 @@ def form_layout_of(scheme: Scheme, identity: FormIdentity) -> FormLayout:
     answers = scheme.flag.answers if scheme.flag else ()
     return form_layout(scheme.items_of(identity.criteria_set), ratee_labels(scheme, identity),
                        asks_answer(scheme, identity), answers)
+
+
+def other_layout_of(scheme: Scheme, identity: FormIdentity, chosen: FormLayout) -> FormLayout:
+    """The other orientation of the form an identity names (``layout.other_layout``)."""
+    answers = scheme.flag.answers if scheme.flag else ()
+    return other_layout(scheme.items_of(identity.criteria_set), ratee_labels(scheme, identity),
+                        asks_answer(scheme, identity), answers, chosen)
 
 
 def asks_answer(scheme: Scheme, identity: FormIdentity) -> bool:

@@ -235,6 +235,18 @@ def form_layout(items: tuple[Item, ...], labels: list[tuple[str, str]], with_ans
     return _people_as_rows(items, labels, with_answer, answers)
 
 
+def other_layout(items: tuple[Item, ...], labels: list[tuple[str, str]], with_answer: bool = False,
+                 answers: tuple[str, ...] = (), chosen: FormLayout | None = None) -> FormLayout:
+    """The orientation ``form_layout`` did not choose: where an earlier xlflag, choosing by
+    another rule (items as rows only up to two people), put the cells of a form still out with
+    raters. Ingest reads such a form there rather than refuse it for the office's upgrade."""
+    chosen = chosen or form_layout(items, labels, with_answer, answers)
+    if chosen.orientation == PEOPLE_AS_ROWS:
+        widths = items_columns(items, labels, answers, True)
+        return _items_as_rows(items, labels, with_answer, widths, True)
+    return _people_as_rows(items, labels, with_answer, answers)
+
+
 def _grouped(items):
     grouped: dict[str, list[Item]] = {}
     for item in items:

@@ -28,7 +28,7 @@ from typing import Callable
 
 from ..core import layout as L
 from ..core.layout import FormLayout
-from ..core.formplan import PlannedForm, asks_the_same, form_layout_of, plan_forms, ratee_labels
+from ..core.formplan import PlannedForm, asks_the_same, form_layout_of, other_layout_of, plan_forms, ratee_labels
 from ..core.identity import FormIdentity, verify
 from ..core.issued import Issued
 from ..core.model import (
@@ -356,6 +356,10 @@ def _read_form(ctx: _Context, arrival: Arrival, grid: WorkbookGrid, identity: Fo
         return _refused(REJECTED, problem, notes, identity)
     lay = form_layout_of(ctx.scheme, identity)  # once per form: check, read and blank test share it
     problem = check_layout(ctx.scheme, identity, sheet, name, lay)
+    if problem is not None:  # written by an earlier xlflag that chose the other orientation?
+        other = other_layout_of(ctx.scheme, identity, lay)
+        if check_layout(ctx.scheme, identity, sheet, name, other) is None:
+            lay, problem = other, None
     if problem is not None:
         return _refused(REJECTED, problem, notes, identity)
     rows, problems = read_rows(ctx.scheme, identity, sheet, name, ctx.blank_policy, lay)
