@@ -25,6 +25,7 @@ from preset_kit import sized_s2
 from xlflag import api
 from xlflag.core.textfit import MIN_PRINTED_PT
 from xlflag.demo import run_demo
+from xlflag.forms.reissue_list import REISSUE_FILE
 from xlflag.edge.libreoffice import convert_many, find_soffice
 from xlflag.ingest.tracking import Reminder
 from xlflag.results.papers import PAPERS_FILE
@@ -41,7 +42,7 @@ FORMS = {
     "sized": [SMALL_LEADER, BIG_PEER],
 }
 SIZES = {"小支部": 5, "大支部": 31}
-OFFICE = ["汇总结果", "汇总结果-s3", "工作底稿", "发放清单", "公示", "方案", "催收名单"]
+OFFICE = ["汇总结果", "汇总结果-s3", "工作底稿", "发放清单", "公示", "方案", "催收名单", "档案", "年度汇总", "补发清单"]
 
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in points
@@ -178,16 +179,34 @@ def pdfs(tmp_path_factory) -> dict[str, Rendered]:
     for row in ADJUSTMENTS:
         wb["调整"].append(row)
     wb.save(run.scheme)
-    done = api.consolidate(run.scheme, run.returns, run.folder / "汇总结果.xlsx")
+    done = api.archive_commit(run.scheme, run.returns, run.folder / "汇总结果.xlsx").consolidation  # into the archive
     assert done.papers.name == PAPERS_FILE
+    scheme = shutil.copyfile(run.scheme, root / "方案.xlsx")  # as consolidated: the roster is edited below
     sources |= {"汇总结果": done.output, "汇总结果-s3": s3.output, "工作底稿": done.papers,
-                "发放清单": run.forms / "发放清单.xlsx", "公示": done.notice, "方案": run.scheme,
-                "催收名单": write_reminders(LONG_REMINDERS, root / "催收名单.xlsx")}
+                "发放清单": run.forms / "发放清单.xlsx", "公示": done.notice, "方案": scheme,
+                "催收名单": write_reminders(LONG_REMINDERS, root / "催收名单.xlsx"),
+                "档案": _written(api.archive_export(root / "档案.xlsx", scheme=run.scheme), root / "档案.xlsx"),
+                "年度汇总": _written(api.archive_year(2026, root / "年度汇总.xlsx", scheme=run.scheme), root / "年度汇总.xlsx"),
+                "补发清单": _reissued(run.scheme, root / "补发")}
     staged = root / "staged"
     staged.mkdir()
     names = list(sources)
     copies = [Path(shutil.copyfile(sources[name], staged / f"{n}.xlsx")) for n, name in enumerate(names)]
     return {name: render(pdf) for name, pdf in zip(names, convert_many(copies, "pdf", root / "pdf"))}
+
+
+def _written(done, path: Path) -> Path:
+    assert done and path.is_file()  # the period just committed, exported / summed up
+    return path
+
+
+def _reissued(scheme: Path, out: Path) -> Path:
+    """补发清单 after a member joins 第一党支部 with a long name: the forms to send again, and why."""
+    wb = openpyxl.load_workbook(scheme)
+    wb["党员名册"].append(("第一党支部", "M099", "欧阳晓明", None))
+    wb.save(scheme)
+    assert api.make_forms(scheme, out, reissue=True).forms
+    return out / REISSUE_FILE
 
 
 KINDS = [rel for rels in FORMS.values() for rel in rels] + OFFICE

@@ -66,7 +66,7 @@ def write_archive(records: list[PeriodRecord], path: Path, versions: list[Period
                 ws.write_row(n, 0, (v.period, v.version, _yes((v.period, v.version) in current), v.source,
                                     v.committed_at, len(v.members), len(v.adjustments)), fmt["text"])
         ws = wb.add_worksheet(NOTE_SHEET)
-        ws.set_column(0, 0, 100)
+        ws.set_column(0, 0, 80)  # 80 characters: within portrait A4's printable width at full size
         ws.write(0, 0, TEMPLATE_NOTE, fmt["note"])
         wb.close()
     return Path(path)

@@ -41,7 +41,7 @@ def write_reissue_list(found: list[FormChange], files: dict[str, str], target: P
         ws.autofilter(0, 0, max(len(found), 1), len(HEADERS) - 1)
         sheetkit.page(ws, (0, 0))
         notes = wb.add_worksheet(SUMMARY_SHEET)
-        sheetkit.table_head(notes, fmt, 0, ("方案修改及需补发的测评表",), (100,))
+        sheetkit.table_head(notes, fmt, 0, ("方案修改及需补发的测评表",), (80,))  # portrait A4 at full size
         for r, line in enumerate(summary(found) or ["方案未改动，无需补发"], start=1):
             notes.write_string(r, 0, line, fmt["text"])
         sheetkit.page(notes, (0, 0), landscape=False)
