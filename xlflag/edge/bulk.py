@@ -28,8 +28,8 @@ from .xlsxsheet import Sheet
 
 
 class Formula(NamedTuple):
-    """A formula cell: its text without the leading "=" (only plain functions: SUM and the like,
-    nothing XlsxWriter would have to prefix) and the value xlflag computed for it."""
+    """A formula cell: its text as written ("=SUM(E3:J3)"; only plain functions, nothing
+    XlsxWriter would have to prefix) and the value xlflag computed for it."""
 
     text: str
     value: float
@@ -95,7 +95,7 @@ class BulkSheet(Sheet):
                     else:
                         cells.append(f'<c r="{ref}/>')
                 elif kind is Formula:
-                    cells.append(f'<c r="{ref}><f>{_escaped(value.text)}</f><v>{_number(value.value)}</v></c>')
+                    cells.append(f'<c r="{ref}><f>{_escaped(value.text.removeprefix("="))}</f><v>{_number(value.value)}</v></c>')
                     seen[c].add(value.value)
                 else:
                     cells.append(f'<c r="{ref}><v>{_number(value)}</v></c>')
@@ -123,7 +123,7 @@ class BulkSheet(Sheet):
                 if value is None:
                     continue
                 if isinstance(value, Formula):
-                    self.write_formula(row, c, "=" + value.text, formats[c], value.value)
+                    self.write_formula(row, c, value.text, formats[c], value.value)
                     seen[c].add(value.value)
                 elif value == "":
                     self.write_blank(row, c, None, formats[c])

@@ -65,7 +65,7 @@ class EvidenceStore:
         """Store ``data`` (the very bytes that were hashed and are parsed) under its hash, on a
         writer thread (a county's 25,000 copies would otherwise wait on the disk one by one):
         ``flush`` before anything relies on the copies being there."""
-        relative = f"{ORIGINALS}/{sha256}{suffix.lower()}"
+        relative = _relative(sha256, suffix)
         self._writes.put(self.root / relative, data)
         return relative
 
@@ -74,12 +74,17 @@ class EvidenceStore:
         self._writes.wait()
 
     def _stored(self, sha256: str, suffix: str, write) -> str:
-        relative = f"{ORIGINALS}/{sha256}{suffix.lower()}"
+        relative = _relative(sha256, suffix)
         target = self.root / relative
         if not target.is_file():
             with atomic_path(target) as tmp:
                 write(tmp)
         return relative
+
+def _relative(sha256: str, suffix: str) -> str:
+    """Where a copy lies in the store: named by its content."""
+    return f"{ORIGINALS}/{sha256}{suffix.lower()}"
+
 
 def ledger_csv(entries: Iterable) -> bytes:
     buffer = io.StringIO()

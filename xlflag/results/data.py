@@ -130,9 +130,9 @@ def _sums(values: list, row: int, got: GroupSums, layout: _SetColumns, total_col
     cols = layout.items
     for code, col in cols.items():
         values[col - 1] = float(got.items.get(code, 0))
-    values[total_col - 1] = Formula(F.row_sum(row, min(cols.values()), max(cols.values()))[1:], float(sum(got.items.values())))
+    values[total_col - 1] = Formula(F.row_sum(row, min(cols.values()), max(cols.values())), float(sum(got.items.values())))
     for key, col in layout.categories.items():
         codes = layout.spans[key]
         span = [cols[c] for c in codes]
         subtotal = sum(got.items.get(c, 0) for c in codes)
-        values[col - 1] = Formula(F.row_sum(row, min(span), max(span))[1:], float(subtotal))
+        values[col - 1] = Formula(F.row_sum(row, min(span), max(span)), float(subtotal))
