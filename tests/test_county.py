@@ -17,7 +17,7 @@ from xlflag import api
 from xlflag.core import layout as L
 from xlflag.core.formplan import form_layout_of, plan_forms
 from xlflag.county import county_sheets, fill_fast, write_county_scheme
-from xlflag.edge import bulk, xlsxsheet
+from xlflag.edge import bulk, sheetkit, xlsxsheet
 from xlflag.edge.libreoffice import convert_many, find_soffice
 from xlflag.forms.template import _values, build_template, shape_of, write_by_template
 from xlflag.forms.write import write_form, write_forms
@@ -199,6 +199,23 @@ def test_the_county_workbooks_written_straight_to_xml_are_the_ones_xlsxwriter_wr
     results, papers = books["fast"]
     assert any(isinstance(v, str) and v.startswith("=SUM(") for v in results["数据"][0].values())
     assert len(papers["评分明细"][0]) > 10_000  # the county's rows are really there
+
+
+def test_the_county_workbooks_are_fitted_by_shape_as_by_every_cell(county, tmp_path, monkeypatch):
+    """sheetkit measures each shape of text once (a SHA-256 is 64 narrow characters, a name two
+    or three CJK ones) and each column's one-line texts once: the results workbook and the
+    working papers come out byte for byte as when every cell is measured as written."""
+    scheme_path, _, _, _, _, returns, _ = county
+    for kept in ("方案.xlsx", "xlflag.key"):
+        shutil.copyfile(scheme_path.parent / kept, tmp_path / kept)
+    books = {}
+    for shaped, given in ((True, returns), (False, None)):
+        monkeypatch.setattr(sheetkit, "SHAPED_FIT", shaped)
+        run = api.consolidate(tmp_path / "方案.xlsx", given, tmp_path / "结果.xlsx", workers=2)
+        books[shaped] = [parts(path) for path in (run.output, run.papers)]
+    assert books[True] == books[False]
+    ledger = books[True][1]["xl/worksheets/sheet1.xml"]  # 文件清单: a row per file, heights fitted
+    assert ledger.count(b"<row ") > 300 and b'customHeight="1"' in ledger
 
 
 def _cells_and_widths(path: Path) -> dict:

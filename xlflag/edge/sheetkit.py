@@ -2,13 +2,17 @@
 column widths and row heights fitted to what the cells hold (``fit_sheet``)."""
 from __future__ import annotations
 
+import unicodedata
 from functools import lru_cache
 
 import xlsxwriter
 
 from ..core.textfit import (
+    BODY_FONT_PT,
     DEFAULT_WIDTH,
+    NO_LINE_START,
     SHEET_WIDTH_FACTOR,
+    char_pt,
     fit_cells,
     one_page_wide,
     printable_width,
@@ -103,15 +107,23 @@ def _fit(ws) -> dict[int, float]:
     """Fit once; the column widths (characters) the sheet then has."""
     strings = sorted(ws.str_table.string_table, key=ws.str_table.string_table.__getitem__)
     ends = {(r1, c1): (r2, c2) for r1, c1, r2, c2 in ws.merge}
-    cells = []
+    cells, seen = [], set()
     for row, columns in ws.table.items():
         for col, cell in columns.items():
             text = _cell_text(cell, strings)
             if text:
                 fmt = cell.format
                 last_row, last_col = ends.get((row, col), (row, col))
-                cells.append((row, col, last_row, last_col, text, float(fmt.font_size) if fmt else 11.0,
-                              bool(fmt and fmt.text_wrap)))
+                font, wraps = float(fmt.font_size) if fmt else 11.0, bool(fmt and fmt.text_wrap)
+                if SHAPED_FIT:
+                    text = text.translate(_SHAPES)
+                    if not wraps and font <= BODY_FONT_PT and (row, col) == (last_row, last_col):
+                        # one line of body text in one cell: it only widens its column, so the
+                        # column's texts of one shape are measured once, whatever their rows
+                        if (col, text, font) in seen:
+                            continue
+                        seen.add((col, text, font))
+                cells.append((row, col, last_row, last_col, text, font, wraps))
     widths = {c: (info.width - 5) / 7 for c, info in ws.col_info.items() if info.width}
     heights = {r: info.height * 0.75 for r, info in ws.row_info.items() if info.height is not None}
     new_widths, new_heights = fit_cells(cells, widths, heights)
@@ -124,6 +136,31 @@ def _fit(ws) -> dict[int, float]:
         options = {"hidden": info.hidden, "level": info.level, "collapsed": info.collapsed} if info else {}
         ws.set_row(row, points, info.row_format if info else None, options)
     return widths | new_widths
+
+
+SHAPED_FIT = True  # False: every cell measured as written (tests compare the two)
+
+
+class _Shapes(dict):
+    """``str.translate`` table: each character → the first character seen that the fitter
+    measures and breaks exactly as it (same width at every size, same space, wide and
+    closing-mark tests). A county's cells are a few hundred thousand distinct texts but a few
+    thousand shapes (every SHA-256 is 64 narrow characters): textfit measures each shape once."""
+
+    def __init__(self):
+        super().__init__()
+        self._first: dict[tuple, str] = {}
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        key = (tuple(char_pt(ch, size) for size in _SIZES), ch == "\n", ch.isspace(),
+               unicodedata.east_asian_width(ch) in ("W", "F"), ch in NO_LINE_START)
+        shape = self[code] = self._first.setdefault(key, ch)
+        return shape
+
+
+_SIZES = (1.0, 9.0, 10.0, 11.0, 12.0, 14.0, 16.0)  # every font size a fitted sheet uses
+_SHAPES = _Shapes()
 
 
 def _orient(ws, content_pt: float) -> bool:

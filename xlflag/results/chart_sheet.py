@@ -3,6 +3,8 @@ same sheet — members per final star level per branch (stacked columns) and the
 (bars). Counts and totals are values: the levels are the final ones (after 名额 and 调整)."""
 from __future__ import annotations
 
+from collections import Counter
+
 from ..core.adjustments import Adjusted
 from ..core.model import Scheme
 from ..core.notice import level_text
@@ -22,11 +24,11 @@ def write_charts(wb, fmt, scheme: Scheme, adjusted: Adjusted, branches) -> None:
     if scheme.bands:
         levels = sorted({b.stars for b in scheme.bands}, reverse=True) + [None]
         table_head(ws, fmt, 0, ["支部", *(level_text(level) for level in levels)], [18] + [8] * len(levels))
+        counts = Counter((o.result.member.branch, o.stars) for o in adjusted.members)  # one pass, not one per cell
         for r, name in enumerate(names, start=1):
             ws.write_string(r, 0, name, fmt["text"])
             for c, level in enumerate(levels, start=1):
-                count = sum(o.stars == level and o.result.member.branch == name for o in adjusted.members)
-                ws.write_number(r, c, count, fmt["center"])
+                ws.write_number(r, c, counts[(name, level)], fmt["center"])
         chart = wb.add_chart({"type": "column", "subtype": "stacked"})
         for c, colour in zip(range(1, len(levels) + 1), COLOURS):
             chart.add_series({"name": [SHEET, 0, c], "categories": [SHEET, 1, 0, len(names), 0],
