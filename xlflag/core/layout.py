@@ -21,6 +21,7 @@ shrunk to one page wide (``printed_pt``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from .formulas import col_letter
 from .model import Item
@@ -103,7 +104,10 @@ class LegendLine:
 
 @dataclass(frozen=True)
 class FormLayout:
-    """The cells of one form: its orientation, items, the people it rates and what it asks."""
+    """The cells of one form: its orientation, items, the people it rates and what it asks.
+
+    Forms of one shape share one layout object (``form_layout`` keeps them): never change its
+    dicts in place."""
 
     orientation: str
     items: tuple[Item, ...]
@@ -227,12 +231,16 @@ def form_layout(items: tuple[Item, ...], labels: list[tuple[str, str]], with_ans
                 answers: tuple[str, ...] = ()) -> FormLayout:
     """The layout of a form on ``items`` rating the people or branches ``labels`` (编号, 名称):
     items as rows while that prints one page wide at ``MIN_PRINTED_PT`` or more, on portrait
-    A4 or else on landscape; people as rows when a score column per person is too many."""
-    for landscape in (False, True):
-        widths = items_columns(items, labels, answers, landscape)
-        if printed_size(widths, landscape) >= MIN_PRINTED_PT:
-            return _items_as_rows(items, labels, with_answer, widths, landscape)
-    return _people_as_rows(items, labels, with_answer, answers)
+    A4 or else on landscape; people as rows when a score column per person is too many.
+
+    What only the items and the number of people decide is worked out once per shape and kept
+    (a county's 25,000 forms have a few hundred shapes); the names and codes are measured per form."""
+    items, answers = tuple(items), tuple(answers)
+    ratee_w = _ratee_width(labels, answers)
+    landscape = _items_landscape(items, len(labels), ratee_w)
+    if landscape is None:
+        return _people_as_rows(items, labels, with_answer, answers)
+    return _items_as_rows(items, labels, with_answer, _items_widths(items, len(labels), ratee_w, landscape), landscape)
 
 
 def other_layout(items: tuple[Item, ...], labels: list[tuple[str, str]], with_answer: bool = False,
@@ -240,9 +248,10 @@ def other_layout(items: tuple[Item, ...], labels: list[tuple[str, str]], with_an
     """The orientation ``form_layout`` did not choose: where an earlier xlflag, choosing by
     another rule (items as rows only up to two people), put the cells of a form still out with
     raters. Ingest reads such a form there rather than refuse it for the office's upgrade."""
+    items, answers = tuple(items), tuple(answers)
     chosen = chosen or form_layout(items, labels, with_answer, answers)
     if chosen.orientation == PEOPLE_AS_ROWS:
-        widths = items_columns(items, labels, answers, True)
+        widths = _items_widths(items, len(labels), _ratee_width(labels, answers), True)
         return _items_as_rows(items, labels, with_answer, widths, True)
     return _people_as_rows(items, labels, with_answer, answers)
 
@@ -255,9 +264,26 @@ def _grouped(items):
 
 
 def _people_as_rows(items, labels, with_answer, answers) -> FormLayout:
-    """Subtotal columns after each category when the sheet still prints at 9 pt with them."""
+    """Subtotal columns after each category when the sheet still prints at 9 pt with them.
+
+    Only the 编号 and 名称 columns' widths and each person's row height come from the people:
+    the layout is kept per (items, those)."""
+    id_w = fit_width([lab[0] for lab in labels] + ["编号"], BODY_PT, least=4, most=10)
+    name_w = fit_width([lab[1] for lab in labels] + ["被评人"], BODY_PT, least=6, most=14)
+    people = tuple(_person_height(name, name_w) for _, name in labels)
+    return _people_layout(tuple(items), with_answer, tuple(answers), id_w, name_w, people)
+
+
+@lru_cache(maxsize=65536)
+def _person_height(name: str, name_w: float) -> float:
+    """A person's row: their name wrapped in the 名称 column, 20 pt at least."""
+    return max(20.0, row_height([(name, width_pt(name_w))], BODY_PT))
+
+
+@lru_cache(maxsize=1024)
+def _people_layout(items, with_answer, answers, id_w: float, name_w: float, people: tuple[float, ...]) -> FormLayout:
     for with_subtotals in (True, False):
-        item_pos, subtotal_pos, total_pos, answer_pos, widths = _people_columns(items, labels, with_answer, answers, with_subtotals)
+        item_pos, subtotal_pos, total_pos, answer_pos, widths = _people_columns(items, id_w, name_w, with_answer, answers, with_subtotals)
         if fit_scale(sum(width_pt(w) for w in widths), True, MARGINS_IN) * HEADER_PT >= MIN_PRINTED_PT:
             break
     narrow = chars_for_pt(2 * HEADER_PT + 1)
@@ -267,7 +293,6 @@ def _people_as_rows(items, labels, with_answer, answers) -> FormLayout:
     heights = {CATEGORY_ROW: row_height([(c, width_pt(narrow) * len(v) + width_pt(narrow))
                                          for c, v in _grouped(items).items()], HEADER_PT),
                HEADER_ROW: head_lines * HEADER_PT * 1.35 + 4}
-    people = [max(20.0, row_height([(name, width_pt(widths[NAME_COL - 1]))], BODY_PT)) for _, name in labels]
     block = _legend(items, 0, widths)
     pages = _pages(people, heights[CATEGORY_ROW] + heights[HEADER_ROW], block, content, landscape)
     rows, legend, breaks, row = [], [], [], FIRST_DATA_ROW
@@ -280,7 +305,7 @@ def _people_as_rows(items, labels, with_answer, answers) -> FormLayout:
         legend += [replace(line, row=line.row + row + 1) for line in block]
         row = legend[-1].row + 1 if legend else row + 1
         breaks.append(row - 1)
-    return FormLayout(PEOPLE_AS_ROWS, tuple(items), len(labels), item_pos, subtotal_pos, total_pos, answer_pos,
+    return FormLayout(PEOPLE_AS_ROWS, tuple(items), len(people), item_pos, subtotal_pos, total_pos, answer_pos,
                       tuple(widths), heights, tuple(legend), landscape,
                       tuple(rows) if len(pages) > 1 else (), tuple(breaks[:-1]))
 
@@ -326,7 +351,7 @@ def _category_breaks(blocks: list[tuple[int, float]], head_pt: float, content_pt
     return tuple(breaks)
 
 
-def _people_columns(items, labels, with_answer, answers, with_subtotals: bool):
+def _people_columns(items, id_w: float, name_w: float, with_answer, answers, with_subtotals: bool):
     item_pos, subtotal_pos, col = {}, {}, FIRST_ITEM_COL
     for category, cat_items in _grouped(items).items():
         for item in cat_items:
@@ -339,8 +364,7 @@ def _people_columns(items, labels, with_answer, answers, with_subtotals: bool):
     narrow = chars_for_pt(2 * HEADER_PT + 1)  # two CJK characters of the head per line
     widths = [0.0] * (answer_pos or total_pos)
     widths[SEQ_COL - 1] = fit_width(["序号"], HEADER_PT, least=3)
-    widths[ID_COL - 1] = fit_width([lab[0] for lab in labels] + ["编号"], BODY_PT, least=4, most=10)
-    widths[NAME_COL - 1] = fit_width([lab[1] for lab in labels] + ["被评人"], BODY_PT, least=6, most=14)
+    widths[ID_COL - 1], widths[NAME_COL - 1] = id_w, name_w
     for c in list(item_pos.values()) + list(subtotal_pos.values()):
         widths[c - 1] = max(narrow, fit_width([f"{i.maximum}分" for i in items], HEADER_PT, least=1))
     total = sum(i.maximum for i in items)
@@ -386,19 +410,46 @@ def _split_col(widths: list[float]) -> int:
 
 def items_columns(items, labels, answers, landscape: bool) -> list[float]:
     """类别, 编号, 测评内容, 满分, a column per ratee: the wording takes what the page leaves."""
-    ratee_w = fit_width([t for lab in labels for t in lab] + list(answers) + ["得分"], BODY_PT, least=8, most=16)
+    return list(_items_widths(tuple(items), len(labels), _ratee_width(labels, tuple(answers)), landscape))
+
+
+def _ratee_width(labels, answers: tuple[str, ...]) -> float:
+    """An items-as-rows form's score columns: each holds any ratee's 编号 and 名称 and the answers."""
+    return fit_width([t for lab in labels for t in lab] + list(answers) + ["得分"], BODY_PT, least=8, most=16)
+
+
+@lru_cache(maxsize=1024)
+def _items_landscape(items: tuple[Item, ...], n: int, ratee_w: float) -> bool | None:
+    """Items as rows on portrait (False) or landscape (True) A4, whichever first prints at
+    ``MIN_PRINTED_PT`` or more; None: neither does, people as rows."""
+    for landscape in (False, True):
+        if printed_size(_items_widths(items, n, ratee_w, landscape), landscape) >= MIN_PRINTED_PT:
+            return landscape
+    return None
+
+
+@lru_cache(maxsize=1024)
+def _items_widths(items: tuple[Item, ...], n: int, ratee_w: float, landscape: bool) -> tuple[float, ...]:
     widths = [
         fit_width(list(_grouped(items)) + ["类别"], BODY_PT, least=6, most=8),
         fit_width([i.code for i in items] + ["编号"], BODY_PT, least=4, most=8),
         0.0,
         fit_width(["满分", "100"], BODY_PT, least=4),
-    ] + [ratee_w] * len(labels)
+    ] + [ratee_w] * n
     room = printable_width(landscape, MARGINS_IN) / SHEET_WIDTH_FACTOR - sum(width_pt(w) for w in widths)
     widths[TEXT_COL - 1] = max(20.0, chars_for_pt(room - 12))
-    return widths
+    return tuple(widths)
 
 
-def _items_as_rows(items, labels, with_answer, widths: list[float], landscape: bool) -> FormLayout:
+def _items_as_rows(items, labels, with_answer, widths, landscape: bool) -> FormLayout:
+    """Only the header row's height (the names wrapped in their columns) comes from the people:
+    the layout is kept per (items, widths, that height)."""
+    names = [(lab[1], width_pt(widths[FIRST_RATEE_COL - 1 + n])) for n, lab in enumerate(labels)]
+    return _items_layout(tuple(items), with_answer, tuple(widths), landscape, row_height(names, BODY_PT, 22))
+
+
+@lru_cache(maxsize=1024)
+def _items_layout(items, with_answer, widths: tuple[float, ...], landscape: bool, header_pt: float) -> FormLayout:
     item_pos, subtotal_pos, row = {}, {}, FIRST_DATA_ROW
     for category, cat_items in _grouped(items).items():
         for item in cat_items:
@@ -408,8 +459,7 @@ def _items_as_rows(items, labels, with_answer, widths: list[float], landscape: b
         row += 1
     total_pos, answer_pos = row, (row + 1 if with_answer else None)
     text_pt_wide = width_pt(widths[TEXT_COL - 1])
-    names = [(lab[1], width_pt(widths[FIRST_RATEE_COL - 1 + n])) for n, lab in enumerate(labels)]
-    heights = {CATEGORY_ROW: 22.0, HEADER_ROW: row_height(names, BODY_PT, 22)}
+    heights = {CATEGORY_ROW: 22.0, HEADER_ROW: header_pt}
     for item in items:
         heights[item_pos[item.code]] = row_height([(item.text, text_pt_wide)], BODY_PT, least=20)
     for category, cat_items in _grouped(items).items():  # a category name taller than its rows
@@ -425,8 +475,8 @@ def _items_as_rows(items, labels, with_answer, widths: list[float], landscape: b
         blocks.append((end, sum(heights[r] for r in range(first, end + 1))))
         first = end + 1
     breaks = _category_breaks(blocks, heights[CATEGORY_ROW] + heights[HEADER_ROW], sum(width_pt(w) for w in widths), landscape)
-    return FormLayout(ITEMS_AS_ROWS, tuple(items), len(labels), item_pos, subtotal_pos, total_pos, answer_pos,
-                      tuple(widths), heights, (), landscape, page_breaks=breaks)
+    return FormLayout(ITEMS_AS_ROWS, tuple(items), len(widths) - FIRST_RATEE_COL + 1, item_pos, subtotal_pos, total_pos,
+                      answer_pos, tuple(widths), heights, (), landscape, page_breaks=breaks)
 
 
 def fits_one_page(lay: FormLayout, top_rows_pt: float) -> bool:

@@ -274,11 +274,22 @@ def _ods_is_encrypted(zf: zipfile.ZipFile) -> bool:
 def zip_date(zf: zipfile.ZipFile, part: str, tag: str) -> datetime | None:
     """The date in ``tag`` of the XML ``part`` (docProps/core.xml's dcterms:modified, meta.xml's
     dc:date), as naive UTC when it carries a zone (as openpyxl gives it), else as written."""
-    from defusedxml.ElementTree import fromstring
-
     try:
-        text = fromstring(zf.read(part)).findtext(f".//{tag}")
+        body = zf.read(part)
     except Exception:  # no such part or a bad one: the date is a nicety, not a reason to fail
+        return None
+    return xml_date(body, tag)
+
+
+def xml_date(body: bytes, tag: str, parse=None) -> datetime | None:
+    """The date in ``tag`` of an XML part's ``body``, as ``zip_date`` gives it. ``parse``: an
+    ElementTree ``fromstring``, defusedxml's unless the caller knows ``body`` holds no ``<!``
+    (no DTD, so no entity for defusedxml to refuse: xml.etree then parses it alike)."""
+    if parse is None:
+        from defusedxml.ElementTree import fromstring as parse
+    try:
+        text = parse(body).findtext(f".//{tag}")
+    except Exception:  # a bad part: the date is a nicety, not a reason to fail
         return None
     return _parse_iso(text) if text else None
 

@@ -28,15 +28,16 @@ import re
 import struct
 import zipfile
 import zlib
+from functools import lru_cache
 from operator import itemgetter
+from xml.etree.ElementTree import fromstring
 
-from .readers import SheetGrid, WorkbookGrid, zip_date
+from ..core.formulas import col_letter
+from .readers import SheetGrid, WorkbookGrid, xml_date
 from .safety import Limits, dimension_ok, open_checked_zip
 
 _ROOT_RELS = "xl/_rels/workbook.xml.rels"
 _REF = rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"'
-# every cell, empty (``<c r="B7" s="3"/>``: most cells of a form) or not, in one pass
-_CELL = re.compile(_REF + rb'(?: s="([0-9]{1,5})")?(?: t="([a-zA-Z]{1,9})")?(?:/>|>(.*?)</c>)', re.S)
 _CELL_OPENS = (b"<c ", b"<c/", b"<c>", b"<c\t", b"<c\n", b"<c\r", b"<c\x0b", b"<c\x0c")  # <c[\s/>]
 _F = re.compile(rb"<f(?:\s[^>]*)?(?:/>|>([^<]*)</f>)")
 _T = re.compile(rb"<t(?:\s[^>]*)?(?:/>|>([^<]*)</t>)")
@@ -98,7 +99,17 @@ def _read(zf: zipfile.ZipFile, data: bytes, limits: Limits) -> WorkbookGrid:
     if sorted(cells) != sorted(part for _, _, part in listed):
         raise _Unsure  # a sheet part no sheet names (the pre-check checks it all the same)
     sheets = tuple(_sheet(name, state, parts[part], strings, plain_styles, limits) for name, state, part in listed)
-    return WorkbookGrid(sheets, zip_date(zf, "docProps/core.xml", "{http://purl.org/dc/terms/}modified"))
+    return WorkbookGrid(sheets, _modified(parts.get("docProps/core.xml")))
+
+
+@lru_cache(maxsize=256)  # parts come from ``_member``, which hands out one object per content
+def _modified(core: bytes | None):
+    """docProps/core.xml's date, as ``readers.zip_date`` reads it. Every XML part with ``<!``
+    went the sure way above, so defusedxml has nothing to guard in the part; parsed by xml.etree
+    (half the time) unless the ``<!`` sits where the part's start did not look like XML."""
+    if core is None:
+        return None
+    return xml_date(core, "{http://purl.org/dc/terms/}modified", None if b"<!" in core else fromstring)
 
 
 _PROLOG = 2048
@@ -121,10 +132,25 @@ def _member(data: bytes, info: zipfile.ZipInfo) -> bytes:
     raw = data[begin + name_len + extra_len:begin + name_len + extra_len + info.compress_size]
     if len(raw) != info.compress_size:
         raise _Unsure
+    kept = (raw, info.compress_type, info.file_size, info.CRC) if len(raw) <= _KEPT_RAW else None
+    body = _KEPT.get(kept) if kept else None
+    if body is not None:
+        return body
     body = raw if info.compress_type == _STORED else zlib.decompressobj(-15).decompress(raw, info.file_size + 1)
     if len(body) != info.file_size or zlib.crc32(body) != info.CRC:
         raise _Unsure
+    if kept and info.file_size <= _KEPT_BODY:
+        if len(_KEPT) >= _KEPT_PARTS:
+            _KEPT.clear()  # parts single forms had, mostly; the shared ones come back at once
+        _KEPT[kept] = body
     return body
+
+
+# Most parts of a county's forms are the same bytes (theme, styles, rels, the workbook): each is
+# inflated once and then handed out as the same object, so what is worked out from it
+# (``_plain_styles``, ``_sheets``) is found again by the object's cached hash.
+_KEPT: dict[tuple, bytes] = {}
+_KEPT_RAW, _KEPT_BODY, _KEPT_PARTS = 4096, 32768, 512
 
 
 _OTHER_ENCODINGS = (b"\x00", b"\xfe\xff", b"\xff\xfe", b"<\x00")
@@ -137,16 +163,21 @@ def _attrs(text: bytes) -> dict[bytes, bytes]:
     return dict(_ATTR.findall(text))
 
 
-def _sheets(parts: dict[str, bytes]) -> list[tuple[str, str, str]]:
+def _sheets(parts: dict[str, bytes]) -> tuple[tuple[str, str, str], ...]:
     """(name, state, zip member) of every sheet, in the workbook's order; all must be worksheets."""
-    _check(parts[_ROOT_RELS])
-    _check(parts["xl/workbook.xml"])
+    return _sheets_of(parts[_ROOT_RELS], parts["xl/workbook.xml"])
+
+
+@lru_cache(maxsize=64)
+def _sheets_of(root_rels: bytes, workbook: bytes) -> tuple[tuple[str, str, str], ...]:
+    _check(root_rels)
+    _check(workbook)
     rels = {}
-    for rel in _REL.findall(parts[_ROOT_RELS]):
+    for rel in _REL.findall(root_rels):
         found = _attrs(rel)
         rels[found[b"Id"]] = found
     sheets = []
-    for sheet in _SHEET.findall(parts["xl/workbook.xml"]):
+    for sheet in _SHEET.findall(workbook):
         found = _attrs(sheet)
         rel = rels[found[b"r:id"]]
         if rel.get(b"Type") != _WORKSHEET or rel.get(b"TargetMode"):
@@ -156,7 +187,7 @@ def _sheets(parts: dict[str, bytes]) -> list[tuple[str, str, str]]:
         sheets.append((_text(found[b"name"]), _STATES[found.get(b"state", b"")], part))
     if not sheets:
         raise _Unsure
-    return sheets
+    return tuple(sheets)
 
 
 def _check(body: bytes) -> None:
@@ -210,6 +241,7 @@ def _shared_strings(body: bytes | None, limits: Limits) -> list[str]:
     return strings
 
 
+@lru_cache(maxsize=64)
 def _plain_styles(body: bytes | None) -> frozenset[bytes]:
     """The cells' ``s`` attributes (indexes into cellXfs, b"" for none) whose number format keeps
     a number a number: the others may make it a date."""
@@ -246,21 +278,27 @@ def _sheet(name: str, state: str, xml: bytes, strings: list[str], plain: frozens
             return SheetGrid(name, state, values, formulas)
         raise _Unsure
     data = xml[start:end]
-    refs = _CELL.findall(data)
-    if len(refs) != sum(map(data.count, _CELL_OPENS)):
+    found = _cells(limits).findall(data)
+    runs = list(filter(None, map(_RUN, found)))
+    cells = len(found) + b"".join(runs).count(b"<c")  # a run's first cell is where it matched
+    if cells != data.count(b"<c") and cells != sum(map(data.count, _CELL_OPENS)):
         raise _Unsure  # a cell written some other way
-    if refs:
-        widest = max(map(_column, set(map(_LETTERS, refs))))
-        lowest = max(set(map(_DIGITS, refs)), key=_as_row)
-        if widest > limits.max_cols or int(lowest) > limits.max_rows:
-            raise _Unsure  # the sure way refuses it; let it say so
+    # the cells one at a time (a run of empty ones within the limits is one match, letters b"")
+    widest = max(map(_column, set(map(_LETTERS, found))), default=0)
+    lowest = max(set(map(_DIGITS, found)), key=_as_row, default=b"")
+    if widest > limits.max_cols or (lowest and int(lowest) > limits.max_rows):
+        raise _Unsure  # the sure way refuses it; let it say so
     numbers, columns = _NUMBERS, _COLUMNS
-    for letters, digits, style, kind, body in refs:
-        if not body:
-            continue
+    for _, letters, digits, style, kind, raw, body in found:
+        if raw:  # <v>raw</v> and nothing else: the common case
+            inline = True
+        elif not body:
+            continue  # an empty cell
+        else:
+            inline = body[:3] == b"<v>" and body[-4:] == b"</v>"
+            raw = body[3:-4] if inline else b""
         at = (int(digits), columns.get(letters) or _column(letters))
-        if body[:3] == b"<v>" and body[-4:] == b"</v>":  # the common case, inline
-            raw = body[3:-4]
+        if inline:
             if kind == b"s":
                 value = strings[int(raw)]
                 if value != "":
@@ -272,6 +310,7 @@ def _sheet(name: str, state: str, xml: bytes, strings: list[str], plain: frozens
                 value = numbers.get(raw)
                 values[at] = value if value is not None else _number(raw)
                 continue
+            body = body or b"<v>" + raw + b"</v>"
         if b"<f" in body:
             formula = _F.search(body)
             if formula is None:
@@ -285,7 +324,43 @@ def _sheet(name: str, state: str, xml: bytes, strings: list[str], plain: frozens
     return SheetGrid(name, state, values, formulas)
 
 
-_LETTERS, _DIGITS = itemgetter(0), itemgetter(1)
+@lru_cache(maxsize=8)
+def _cells(limits: Limits) -> re.Pattern:
+    """Every cell of ``sheetData`` in one pass, in order: a run of empty cells within ``limits``
+    (``<c r="B7" s="3"/>``, as the title and legend rows of a form are) as one match, its text
+    after the first ``<c r="`` in group 1; any other cell as (letters, digits, style, type, the
+    value of a lone ``<v>``, else the body). A cell written any other way matches nowhere, so
+    it shows in the count of ``<c``; one beyond the limits is no run, so ``_sheet`` sees it."""
+    cols = _not_above(col_letter(min(limits.max_cols, _MAX_COL)).encode() if limits.max_cols > 0 else b"", 65, 65, 90)
+    rows = _not_above(str(min(limits.max_rows, _MAX_ROW)).encode() if limits.max_rows > 0 else b"", 49, 48, 57)
+    empty = cols + rows + rb'"(?: s="[0-9]{1,5}")?/>'
+    return re.compile(rb'<c r="(?:(' + empty + rb'(?:<c r="' + empty + rb')*)|' + _REF[len(b'<c r="'):]
+                      + rb'(?: s="([0-9]{1,5})")?(?: t="([a-zA-Z]{1,9})")?(?:/>|><v>([^<]+)</v></c>|>(.*?)</c>))', re.S)
+
+
+_MAX_COL, _MAX_ROW = 26 + 26**2 + 26**3, 9_999_999  # the most _REF's letters and digits can say
+_RUN = itemgetter(0)
+
+
+def _not_above(bound: bytes, first: int, low: int, high: int) -> bytes:
+    """A pattern for the strings up to ``bound`` (b"SF", b"5000") of characters ``low``..``high``
+    (``first``.. for the first one: no leading zero): shorter ones, and those of its length that
+    sort at or before it, which for columns and rows is the same as being at most it."""
+    if not bound:
+        return b"(?!)"
+    alternatives, length = [], len(bound)
+    if length > 1:
+        alternatives.append(b"[%c-%c]" % (first, high) + (b"[%c-%c]{0,%d}" % (low, high, length - 2)))
+    for n in range(length):
+        least = first if n == 0 else low
+        if bound[n] > least:
+            below = b"[%c-%c]" % (least, bound[n] - 1)
+            alternatives.append(bound[:n] + below + (b"[%c-%c]{%d}" % (low, high, length - n - 1)))
+    alternatives.append(bound)
+    return b"(?:" + b"|".join(alternatives) + b")"
+
+
+_LETTERS, _DIGITS = itemgetter(1), itemgetter(2)
 
 
 def _as_row(digits: bytes) -> tuple[int, bytes]:
