@@ -80,14 +80,14 @@ def test_a_full_disk_at_the_store_copy_stops_the_run(forms, tmp_path, monkeypatc
     scheme = copy_scheme(forms, tmp_path / "方案")
     before, ledger, results = first_run(forms, scheme, tmp_path)
 
-    write_bytes = Path.write_bytes
+    create = os.open
 
-    def disk_full(path, data):  # the copy into 原件/ is the write that fails; every other works
-        if "原件" in path.parent.name:
+    def disk_full(path, flags, *args, **kwargs):  # creating a copy in 原件/ is what fails; all else works
+        if "原件" in Path(path).parent.name and flags & os.O_CREAT:
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
-        return write_bytes(path, data)
+        return create(path, flags, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "write_bytes", disk_full)
+    monkeypatch.setattr(os, "open", disk_full)
     with pytest.raises(WriteFault) as raised:
         api.consolidate(scheme, tmp_path / "回收", tmp_path / "结果.xlsx")
     assert "磁盘空间已满" in str(raised.value)

@@ -107,8 +107,7 @@ class BackgroundWrites:
     def _write(self, target: Path, data: bytes) -> None:
         try:
             if not target.is_file():
-                with atomic_path(target) as tmp:
-                    tmp.write_bytes(data)
+                atomic_write(target, data)
         finally:
             self._room.release()
 

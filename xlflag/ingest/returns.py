@@ -44,7 +44,7 @@ from ..core.reissue import change_of, withdrawal_of
 from ..core.values import read_score
 from ..edge.pool import map_files
 from ..scheme.tables import text
-from .arrivals import Arrival, arrivals, discover
+from .arrivals import Arrival, Entry, arrivals, discover
 from .readers import SUPPORTED_SUFFIXES, ReadFailure, WorkbookGrid, read_in_process, read_safely
 from .safety import Limits
 from .store import EvidenceStore
@@ -241,43 +241,69 @@ class _Run:
 
 
 def _judged(ctx: _Context, entries: list, remembered: list, store, progress, workers, dask):
-    """((name, sha256) of the arrival, form, outcome) for every form of every arrival, in order: ``_judge`` mapped over the
-    arrivals (``pool.map_files``: here, on a process pool or on a Dask cluster), the bytes read
-    as the map asks for them. Then the same for each arrival the period ``remembered`` (the
-    store's copy) that RETURNS did not bring again: a period's second run re-reads the whole
-    period on the pool too. ``progress(done, total, name)`` after each entry or remembered file."""
-    names = [e.name for e in entries] + [arrival.name for arrival, _ in remembered]
-    brought: set[tuple[str, str]] = set()
+    """((name, sha256) of the arrival, form, outcome) for every form of every arrival, in order:
+    ``_judge_item`` mapped over the entries (``pool.map_files``: here, on a process pool or on a
+    Dask cluster). Then the same for each arrival the period ``remembered`` (the store's copy)
+    that RETURNS did not bring again: a period's second run re-reads the whole period on the
+    pool too. ``progress(done, total, name)`` after each entry or remembered file.
 
-    def tagged():
-        for n, entry in enumerate(entries):
-            for arrival in arrivals(entry, ctx.limits, store):
-                brought.add((arrival.name, arrival.sha256))
-                yield n, arrival
-        for n, (arrival, copy) in enumerate(remembered, start=len(entries)):
-            if (arrival.name, arrival.sha256) not in brought:
-                yield n, replace(arrival, data=_stored_bytes(copy))
+    Here and on local workers each entry is read, hashed, stored and judged where it is mapped,
+    so the files' bytes never travel between processes and this process only keeps count; a
+    Dask cluster's workers need not see the returns folder, so for them the arrivals are read
+    and stored here and travel with their bytes."""
+    names = [e.name for e in entries] + [arrival.name for arrival, _ in remembered]
+    shared = (ctx, None if dask else store)
+    if dask:
+        first = ((n, arrival) for n, entry in enumerate(entries) for arrival in arrivals(entry, ctx.limits, store))
+    else:
+        first = enumerate(entries)
+    brought: set[tuple[str, str]] = set()
+    reported = [0]
+
+    def mapped(items, count):
+        for n, judged in map_files(_judge_item, shared, items, count=count, workers=workers, dask=dask,
+                                   init=_in_worker):
+            if progress is not None and n + 1 > reported[0]:
+                for done in range(reported[0] + 1, n + 2):
+                    progress(done, len(names), names[done - 1])
+                reported[0] = n + 1
+            for seen, forms in judged:
+                brought.add(seen)
+                for named, outcome in forms:
+                    yield seen, named, outcome
 
     if progress is not None:
         progress(0, len(names), "")
-    reported = 0
-    for n, seen, judged in map_files(_judge_tagged, ctx, tagged(), count=len(names), workers=workers, dask=dask,
-                                     init=_in_worker):
-        if progress is not None and n + 1 > reported:
-            for done in range(reported + 1, n + 2):
-                progress(done, len(names), names[done - 1])
-            reported = n + 1
-        for named, outcome in judged:
-            yield seen, named, outcome
+    yield from mapped(first, len(entries))
+    again = [(n, (arrival, copy)) for n, (arrival, copy) in enumerate(remembered, start=len(entries))
+             if (arrival.name, arrival.sha256) not in brought]
+    if dask:
+        again = ((n, replace(arrival, data=_stored_bytes(copy))) for n, (arrival, copy) in again)
+    yield from mapped(again, len(remembered))
     if progress is not None:
-        for done in range(reported + 1, len(names) + 1):
+        for done in range(reported[0] + 1, len(names) + 1):
             progress(done, len(names), names[done - 1])
 
 
-def _judge_tagged(ctx: _Context, tagged: tuple[int, Arrival]):
-    """(entry number, the arrival's (name, sha256), its judged forms): the bytes stay in the worker."""
-    n, arrival = tagged
-    return n, (arrival.name, arrival.sha256), [(replace(shown, data=None), outcome) for shown, outcome in judge(ctx, arrival)]
+def _judge_item(shared: tuple[_Context, EvidenceStore | None], item: tuple[int, Entry | Arrival | tuple]):
+    """(entry number, [((name, sha256) of each arrival, its judged forms)]): an entry under
+    RETURNS is read, hashed and stored here, a remembered (arrival, copy) is read from the
+    store, an arrival brings its bytes. Nothing returned holds a file's bytes, and every copy is
+    in the store before this returns."""
+    ctx, store = shared
+    n, thing = item
+    if isinstance(thing, Entry):
+        found = arrivals(thing, ctx.limits, store)
+    elif isinstance(thing, tuple):
+        arrival, copy = thing
+        found = [replace(arrival, data=_stored_bytes(copy))]
+    else:
+        found = [thing]
+    judged = [((arrival.name, arrival.sha256), [(replace(shown, data=None), outcome) for shown, outcome in judge(ctx, arrival)])
+              for arrival in found]
+    if store is not None:
+        store.flush()
+    return n, judged
 
 
 def _in_worker() -> None:

@@ -48,6 +48,12 @@ class EvidenceStore:
         self.root = Path(root)
         self._writes = BackgroundWrites()
 
+    def __getstate__(self):  # to a pool worker, a store is its folder: the worker writes its own copies
+        return {"root": self.root}
+
+    def __setstate__(self, state):
+        self.__init__(state["root"])
+
     @classmethod
     def beside(cls, scheme_path: Path, period: str) -> "EvidenceStore":
         return cls(period_folder(scheme_path, period))
