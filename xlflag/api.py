@@ -29,7 +29,7 @@ from .archive.store import PeriodCommitted, archive_exists, database_url, opened
 from .core.adjustments import Adjusted, apply_adjustments
 from .core.awards import Awards, decide_awards
 from .core.ballots import mark_extremes, void_ballots
-from .core.formplan import plan_forms
+from .core.formplan import PlannedForm, plan_forms
 from .core.issued import Issued
 from .core.model import Scheme
 from .core.notice import build_notice
@@ -304,8 +304,7 @@ def _evaluate(scheme, scheme_path, returns, outputs, store, progress, final, wai
     """Everything consolidate decides, nothing written: (the consolidation, what the results
     workbook is written from)."""
     key = load_key(scheme_path)
-    intake = _ingest(scheme, key, scheme_path, returns, outputs, store, progress, prior, workers, dask)
-    planned = plan_forms(scheme, key, _issued(scheme_path, scheme.settings.period))
+    intake, planned = _ingest(scheme, key, scheme_path, returns, outputs, store, progress, prior, workers, dask)
     waived = set(scheme.settings.waived) | set(waive)
     outstanding = [r for r in reminders(planned, intake, {}) if r.code not in waived]
     if final and outstanding:  # the originals are stored; their events come with the next run
@@ -324,15 +323,17 @@ def _evaluate(scheme, scheme_path, returns, outputs, store, progress, final, wai
 
 
 def _ingest(scheme, key, scheme_path, returns, outputs, store=None, progress=None, prior=None,
-            workers=None, dask=None) -> Intake:
+            workers=None, dask=None) -> tuple[Intake, list[PlannedForm]]:
     """ingest with what every command shares: outputs, the store, the key and the scheme itself
-    are never returns."""
+    are never returns. (What came in, the forms planned: planned once, for both.)"""
     scheme_path = Path(scheme_path)
     own = (scheme_path.parent / STORE_FOLDER, scheme_path, key_path(scheme_path), lock_path(scheme_path))
-    return ingest(scheme, key, returns and Path(returns), exclude=(*outputs, *own),
-                  blank_policy=scheme.settings.blank_policy, store=store, progress=progress,
-                  prior=prior or period.Prior(), issued=_issued(scheme_path, scheme.settings.period),
-                  workers=workers, dask=dask)
+    issued = _issued(scheme_path, scheme.settings.period)
+    planned = plan_forms(scheme, key, issued)
+    intake = ingest(scheme, key, returns and Path(returns), exclude=(*outputs, *own),
+                    blank_policy=scheme.settings.blank_policy, store=store, progress=progress,
+                    prior=prior or period.Prior(), issued=issued, planned=planned, workers=workers, dask=dask)
+    return intake, planned
 
 
 def guard_output(output: Path, scheme_path: Path, returns: Path | None = None) -> None:
@@ -393,9 +394,8 @@ def status(scheme_path: Path, returns: Path | None, reminder_list: Path | None =
         guard_output(Path(reminder_list), Path(scheme_path), returns)
     store = EvidenceStore.beside(scheme_path, scheme.settings.period)
     prior = period.prior_of(store, period.derive_state(period.read_events(store)))
-    intake = _ingest(scheme, key, scheme_path, returns, outputs, progress=progress, prior=prior,
-                     workers=workers, dask=dask)
-    planned = plan_forms(scheme, key, _issued(scheme_path, scheme.settings.period))
+    intake, planned = _ingest(scheme, key, scheme_path, returns, outputs, progress=progress, prior=prior,
+                              workers=workers, dask=dask)
     chase = reminders(planned, intake, dispatch_files(planned))
     if reminder_list:
         write_reminders(chase, Path(reminder_list))

@@ -15,6 +15,7 @@ own, signed opinion, as the scheme decided by giving it a weight.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from decimal import Decimal
 from fractions import Fraction
 
@@ -46,7 +47,7 @@ class Rating:
     answer: str = ""  # 满意度 on the masses' flag questionnaire
     dropped: str = ""  # 最高分 / 最低分: left out of the group's scores (设置 去掉最高最低分)
 
-    @property
+    @cached_property  # summed once: the county's scores are summed for every sheet that shows them
     def total(self) -> Fraction:
         return exact_sum(s for _, s in self.scores)
 

@@ -137,6 +137,7 @@ def ingest(
     progress: Progress | None = None,
     prior: Prior = Prior(),
     issued: Issued | None = None,
+    planned: list[PlannedForm] | None = None,
     workers: int | None = None,
     dask: str | None = None,
 ) -> Intake:
@@ -148,11 +149,12 @@ def ingest(
 
     ``blank_policy`` is the scheme's 空白处理 (``values.BLANK_POLICIES``). With ``store``, every
     file and mail is copied into it; ingest never writes anywhere else, and never to ``root``.
-    ``issued`` (the issue record) lets an earlier version be known by its code alone.
+    ``issued`` (the issue record) lets an earlier version be known by its code alone;
+    ``planned``: ``plan_forms(scheme, key, issued)`` when the caller has it already.
     """
     if blank_policy not in BLANK_POLICIES:
         raise ValueError(f"空白处理应为{'或'.join(BLANK_POLICIES)}，而不是“{blank_policy}”")
-    ctx = context(scheme, key, blank_policy, limits, issued)
+    ctx = context(scheme, key, blank_policy, limits, issued, planned)
     entries = []
     if root is not None:
         root = Path(root)
@@ -174,9 +176,9 @@ def ingest(
 
 
 def context(scheme: Scheme, key: bytes, blank_policy: str = BLANK_SKIP_ROW, limits: Limits = Limits(),
-            issued: Issued | None = None) -> _Context:
+            issued: Issued | None = None, planned: list[PlannedForm] | None = None) -> _Context:
     issued = issued or Issued()
-    forms = plan_forms(scheme, key, issued)
+    forms = plan_forms(scheme, key, issued) if planned is None else planned
     by_code = issued.by_code() | {f.identity.code: f.identity for f in forms}
     return _Context(scheme, key, {f.form_id: f for f in forms}, by_code, blank_policy, limits, issued)
 
