@@ -218,6 +218,20 @@ def test_the_county_workbooks_are_fitted_by_shape_as_by_every_cell(county, tmp_p
     assert ledger.count(b"<row ") > 300 and b'customHeight="1"' in ledger
 
 
+def test_the_working_papers_written_on_the_other_core_are_the_ones_written_here(county, tmp_path, monkeypatch):
+    """From api.PAPERS_ASIDE ratings on, consolidate writes 工作底稿 in another process while it
+    writes the results workbook (edge.aside): the same bytes as written here, one after the other."""
+    scheme_path, _, _, _, _, returns, _ = county
+    for kept in ("方案.xlsx", "xlflag.key"):
+        shutil.copyfile(scheme_path.parent / kept, tmp_path / kept)
+    books = {}
+    for aside_from, given in ((0, returns), (10**9, None)):
+        monkeypatch.setattr(api, "PAPERS_ASIDE", aside_from)
+        run = api.consolidate(tmp_path / "方案.xlsx", given, tmp_path / "结果.xlsx", workers=2)
+        books[aside_from] = [parts(path) for path in (run.output, run.papers)]
+    assert books[0] == books[10**9] and len(books[0][1]) > 10
+
+
 def _cells_and_widths(path: Path) -> dict:
     """sheet → ({cell: value or formula, cell=: (cached value, look)}, {column: width}). The look is
     compared by what it is (font, border, fill, number format, alignment): the two writers number

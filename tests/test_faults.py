@@ -115,6 +115,21 @@ def test_no_permission_at_the_results_write_stops_the_run(forms, tmp_path, monke
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".~")] == []
 
 
+def test_a_fault_writing_the_working_papers_on_the_other_core_stops_the_run(forms, tmp_path, monkeypatch):
+    """工作底稿 written in another process (as from 10,000 ratings) while the results are written
+    here: its fault reaches the user as any other, nothing is refused, no temporary file is left."""
+    monkeypatch.setattr(api, "PAPERS_ASIDE", 0)
+    scheme = copy_scheme(forms, tmp_path / "方案")
+    before, ledger, results = first_run(forms, scheme, tmp_path)
+    before.papers.unlink()
+    before.papers.mkdir()  # a folder where the papers go: the rename into place fails
+    printed = runner.invoke(app, ["consolidate", str(scheme), str(tmp_path / "回收"), "-o", str(tmp_path / "结果.xlsx")])
+    assert printed.exit_code == 2 and "这是一个文件夹" in printed.output and "Traceback" not in printed.output
+    assert "没有把任何回收件记为拒收" in printed.output
+    assert "拒收" not in before.ledger.read_text(encoding="utf-8-sig")
+    assert [p for p in tmp_path.rglob(".~*")] == []
+
+
 # -- real faults on a small tmpfs -----------------------------------------------------------------
 
 @pytest.fixture

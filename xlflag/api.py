@@ -35,6 +35,7 @@ from .core.model import Scheme
 from .core.notice import build_notice
 from .core.problems import CannotRun, Code, Problem, Report, Severity
 from .core.scoring import MemberResult, anonymise, score_members
+from .edge.aside import aside
 from .edge.files import STORE_FOLDER, WriteFault, atomic_path, ensure_writable, safe_filename
 from .edge.lock import lock_path, scheme_lock
 from .edge.resources import resource_dir
@@ -236,15 +237,17 @@ def consolidate(scheme_path: Path, returns: Path | None, output: Path, *, progre
                                   period.prior_of(store, state), workers, dask)
         ledger = period.append_events(store, events, period.changes(state, done.intake.ledger, now or period.now_text()))
         step = _steps(progress, 3 + bool(bulletin))
-        step(output.name)
-        write_results(results, output)
-        step(notice.name)
-        write_notice(build_notice(scheme, done.adjusted, len(done.outstanding)), notice)
-        if bulletin:
-            step(Path(bulletin).name)
-            write_bulletin(bulletin_data(done, scheme_path), Path(bulletin))
-        step(PAPERS_FILE)
-        papers = write_papers(results, store.root / PAPERS_FILE)
+        # the working papers on the other core while the results are written here
+        with aside(write_papers, results, store.root / PAPERS_FILE, here=_papers_here(results, workers)) as papers_written:
+            step(output.name)
+            write_results(results, output)
+            step(notice.name)
+            write_notice(build_notice(scheme, done.adjusted, len(done.outstanding)), notice)
+            if bulletin:
+                step(Path(bulletin).name)
+                write_bulletin(bulletin_data(done, scheme_path), Path(bulletin))
+            step(PAPERS_FILE)
+            papers = papers_written()
         step("")
         books = []
         if per_branch:
@@ -253,6 +256,15 @@ def consolidate(scheme_path: Path, returns: Path | None, output: Path, *, progre
     return replace(done, output=output, notice=notice, ledger=ledger, papers=papers,
                    bulletin=bulletin and Path(bulletin), added=period.new_arrivals(state, done.intake.ledger),
                    branch_books=books)
+
+
+PAPERS_ASIDE = 10_000  # ratings from which the working papers are written in another process
+
+
+def _papers_here(results: ResultsInput, workers: int | None) -> bool:
+    """Small periods (a second of writing, less than starting a process) and ``workers=1``
+    write the working papers in this process, after the results."""
+    return workers == 1 or len(results.ratings) < PAPERS_ASIDE
 
 
 def _steps(progress: Progress | None, total: int):

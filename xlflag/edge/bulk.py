@@ -76,29 +76,38 @@ class BulkSheet(Sheet):
         elif first_row < self._bulk_next:
             raise ValueError("bulk rows must follow the rows already written")
         styles = [f' s="{f._get_xf_index()}"' if f is not None else "" for f in formats]
-        letters = [xl_col_to_name(c) for c in range(len(formats))]
+        # each cell is <c r="{column}{row}"{style} …>: the parts around the row number made once
+        opens = [f'<c r="{xl_col_to_name(c)}' for c in range(len(formats))]
+        texts = [f'"{style} t="s"><v>' for style in styles]
+        values_ = [f'"{style}><v>' for style in styles]
+        blanks = [f'"{style}/>' for style in styles]
+        formulas = [f'"{style}><f>' for style in styles]
         shared = self.str_table._get_shared_string_index
+        numbers: dict = {}  # a county's scores are a few dozen values: each rendered once
         seen: list[set] = [set() for _ in formats]
         out, row, last_col = [], first_row, -1
         for values in rows:
-            r = row + 1
+            r = str(row + 1)
             cells = []
             for c, value in enumerate(values):
                 if value is None:
                     continue
-                ref = f'{letters[c]}{r}"{styles[c]}'
                 kind = type(value)
                 if kind is str:
                     if value:
-                        cells.append(f'<c r="{ref} t="s"><v>{shared(value)}</v></c>')
+                        cells.append(f"{opens[c]}{r}{texts[c]}{shared(value)}</v></c>")
                         seen[c].add(value)
                     else:
-                        cells.append(f'<c r="{ref}/>')
+                        cells.append(f"{opens[c]}{r}{blanks[c]}")
                 elif kind is Formula:
-                    cells.append(f'<c r="{ref}><f>{_escaped(value.text.removeprefix("="))}</f><v>{_number(value.value)}</v></c>')
+                    cells.append(f'{opens[c]}{r}{formulas[c]}{_escaped(value.text.removeprefix("="))}</f>'
+                                 f"<v>{_number(value.value)}</v></c>")
                     seen[c].add(value.value)
                 else:
-                    cells.append(f'<c r="{ref}><v>{_number(value)}</v></c>')
+                    text = numbers.get(value) if value else None  # 0 and -0.0 are equal, not alike
+                    if text is None:
+                        text = numbers[value] = _number(value)
+                    cells.append(f"{opens[c]}{r}{values_[c]}{text}</v></c>")
                     seen[c].add(value)
             if cells:
                 out.append(f'<row r="{r}">{"".join(cells)}</row>')

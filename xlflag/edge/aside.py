@@ -1,0 +1,42 @@
+"""One job run on the other core while this process goes on: consolidate writes the working
+papers there while it writes the results workbook here (both are pure Python: threads would
+share one core).
+
+``aside(fn, *args)`` starts ``fn(*args)`` in a process of the pool's own kind (``edge.pool``:
+forkserver or spawn, so it behaves the same on Windows; the arguments travel pickled) and
+yields ``done``, which waits for it and returns its result or raises its error (a
+``WriteFault`` arrives as itself). If the block fails first, the job is still waited for
+before the block's error goes on, so no half-written temporary file is left behind; its own
+error is then not reported. A process that dies (killed, out of memory) is run again here.
+With ``here=True`` the job runs in this process when ``done`` is called: small jobs, one
+worker asked for.
+"""
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from typing import Callable, Iterator
+
+from .pool import _context
+
+
+@contextmanager
+def aside(fn: Callable, *args, here: bool = False) -> Iterator[Callable[[], object]]:
+    """``fn`` must be a module-level function (the other process finds it by name)."""
+    if here:
+        yield lambda: fn(*args)
+        return
+    pool = ProcessPoolExecutor(1, mp_context=_context())
+    try:
+        future = pool.submit(fn, *args)
+
+        def done():
+            try:
+                return future.result()
+            except BrokenProcessPool:
+                return fn(*args)
+
+        yield done
+    finally:
+        pool.shutdown(wait=True)
