@@ -127,13 +127,16 @@ def atomic_write(target: Path, data: bytes) -> None:
     a fault is a ``WriteFault`` and leaves no temporary file behind."""
     target = Path(target)
     tmp = target.with_name(f".~{target.stem}.{os.getpid()}{target.suffix}")
+    create = os.O_WRONLY | os.O_CREAT | os.O_EXCL
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        try:  # the folder is there nearly always (a county's 25,000 forms, its store's copies)
+            fd = os.open(tmp, create, 0o666)
+        except FileNotFoundError:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(tmp, create, 0o666)
         except FileExistsError:  # left by a run that died here: never written through, removed
             os.unlink(tmp)
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            fd = os.open(tmp, create, 0o666)
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)

@@ -299,7 +299,7 @@ def build_template(scheme: Scheme, key: bytes, form: PlannedForm, write_form: Wr
     return Template(tuple(parts), whole, frozenset(e for e in entries if OPEN.encode() not in e))
 
 
-CHUNK_FORMS = 200  # forms per task on the pool: whole branches, ~100 tasks for a county
+CHUNK_FORMS = 200  # a task is cut no finer than this
 MIN_FOR_POOL = 300  # fewer forms are written here: starting workers would cost more
 
 
@@ -311,18 +311,21 @@ def write_by_template(scheme: Scheme, key: bytes, jobs: list[tuple[PlannedForm, 
     ``also`` (a picklable callable: the dispatch list) runs as one more task beside them.
     ``progress(done, total, path)`` before the first task and after each.
 
-    The branches go out biggest first, so a task holds branches of one size and so forms of the
-    same few shapes, and each worker meets a shape about once (templates live in the worker).
+    A task holds every branch of one size (as many forms), so the shapes a size of branch
+    needs are met by one worker only and their templates built once (templates live in the
+    worker; the shapes every size shares, such as the self form, once per worker). The biggest
+    tasks go out first; a size so common that its task would keep one worker busy while the
+    others idle is cut into pieces of at most a quarter of each worker's share.
     """
     folders: dict[str, list[tuple[PlannedForm, Path]]] = {}
     for job in jobs:
         folders.setdefault(job[0].folder, []).append(job)
-    size = max(1, min(CHUNK_FORMS, len(jobs) // (4 * default_workers()) or 1))
-    tasks: list = [also] if also is not None else []
-    for branch in sorted(folders.values(), key=len, reverse=True):
-        if not tasks or not isinstance(tasks[-1], list) or len(tasks[-1]) >= size:
-            tasks.append([])
-        tasks[-1].extend(branch)
+    sizes: dict[int, list[tuple[PlannedForm, Path]]] = {}
+    for branch in folders.values():
+        sizes.setdefault(len(branch), []).extend(branch)
+    most = max(CHUNK_FORMS, len(jobs) // (4 * (workers or default_workers())))
+    pieces = [alike[at:at + most] for alike in sizes.values() for at in range(0, len(alike), most)]
+    tasks: list = ([also] if also is not None else []) + sorted(pieces, key=len, reverse=True)
     if progress is not None:
         progress(0, len(jobs), "")
     done = templated = 0
