@@ -197,7 +197,7 @@ class GroupSums:
     """What 数据 publishes per ratee and rater group: how many rated, and the sums over them."""
 
     raters: int
-    items: dict[str, Fraction]  # item code → sum of that item's scores, over the counted raters
+    items: dict[str, int | Fraction]  # item code → sum of that item's scores, over the counted raters (exact)
     answers: dict[str, int]  # 满意度 answer → how many gave it (every rater: a vote, not a score)
     dropped: int = 0  # raters left out of ``items`` as the highest and lowest (去掉最高最低分)
 
@@ -219,8 +219,7 @@ def group_sums(ratings: list[Rating]) -> dict[tuple[str, str], GroupSums]:
             continue
         for code, score in r.scores:  # ints while the scores are whole (exact, and fast)
             items[code] = items.get(code, 0) + (score.numerator if score.denominator == 1 else score)
-    return {key: GroupSums(count[0], {code: Fraction(v) for code, v in items.items()}, answers, count[1])
-            for key, (count, items, answers) in acc.items()}
+    return {key: GroupSums(count[0], items, answers, count[1]) for key, (count, items, answers) in acc.items()}
 
 
 def round_half_up(x: Fraction, decimals: int = TOTAL_DECIMALS) -> Decimal:
