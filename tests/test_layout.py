@@ -203,3 +203,11 @@ def test_a_layout_kept_from_forms_of_the_same_shape_is_the_one_worked_out_afresh
         forms, fresh = forms[::-1], fresh[::-1]
     # the forms really differ where the names decide, or the test proves nothing
     assert len({repr(lay) for lay, _ in fresh}) == len(forms)
+
+
+@pytest.mark.parametrize("people, orientation", [(3, L.ITEMS_AS_ROWS), (40, L.PEOPLE_AS_ROWS)])
+def test_a_ratees_score_cells_are_its_score_cell_for_every_item(people, orientation):
+    lay = L.form_layout(TWENTY, [(f"M{n:03d}", "欧阳明") for n in range(people)])
+    for n in range(people):
+        assert lay.ratee_score_cells(n) == [lay.score_cell(n, i.code) for i in TWENTY]
+    assert lay.orientation == orientation and (people == 3 or lay.ratee_rows)  # 40 people: paged

@@ -180,6 +180,14 @@ class FormLayout:
         """The cell that starts with the item's code."""
         return (HEADER_ROW, self.item_pos[code]) if self.by_rows else (self.item_pos[code], CODE_COL)
 
+    def ratee_score_cells(self, n: int) -> list[tuple[int, int]]:
+        """``score_cell(n, item.code)`` of every item, in the items' order."""
+        if self.by_rows:
+            row = self.ratee_row(n)
+            return [(row, self.item_pos[item.code]) for item in self.items]
+        col = FIRST_RATEE_COL + n
+        return [(self.item_pos[item.code], col) for item in self.items]
+
     def score_cells(self) -> list[tuple[int, int]]:
         return [self.score_cell(n, i.code) for n in range(self.n_ratees) for i in self.items]
 

@@ -403,6 +403,8 @@ def _one_of(copies: list[tuple[str, _Outcome]], name: str) -> tuple[str, _Outcom
     """One form on several sheets of a workbook: the same scores count once; different ones
     cannot be told apart, so the form is refused naming the sheets."""
     sheet, first = copies[0]
+    if len(copies) == 1:  # (most workbooks): nothing to compare
+        return sheet, first
     rows = {c.result.rows if isinstance(c.result, AcceptedForm) else None for _, c in copies}
     if len(rows) == 1:
         return sheet, first
@@ -531,24 +533,29 @@ def read_rows(scheme: Scheme, identity: FormIdentity, sheet: FormSheet, name: st
     rows, problems, blanks = [], [], []
     values, formulas = sheet.grid.values, sheet.grid.formulas
     down, right = sheet.row_offset, sheet.col_offset
-    seen: dict = {}  # one Reading per distinct (cell content, maximum) on this form
+    known = _known(step)
+    items = lay.items
     for n, ratee in enumerate(identity.ratees):
-        cells = [(item, lay.score_cell(n, item.code)) for item in lay.items]
-        readings = []
+        cells = list(zip(items, lay.ratee_score_cells(n)))
+        readings, pairs = [], []
         for item, (row, col) in cells:
-            raw, formula = values.get((row + down, col + right)), formulas.get((row + down, col + right))
+            at = (row + down, col + right)
+            raw, formula = values.get(at), formulas.get(at)
+            key = (raw, raw.__class__, item.code, item.maximum, formula)
             try:
-                reading = seen.get((raw, type(raw), item.maximum, formula))
+                got = known.get(key)
             except TypeError:  # an unhashable value: read it afresh
-                reading = None
-            if reading is None:
+                got = key = None
+            if got is None:
                 reading = read_score(raw, item.maximum, step, formula)
-                if isinstance(raw, (str, int, float, type(None))):
-                    seen[(raw, type(raw), item.maximum, formula)] = reading
-            readings.append(reading)
+                got = reading, _pair(item.code, reading.score)
+                if key is not None and isinstance(raw, (str, int, float, type(None))) and len(known) < _KNOWN_CELLS:
+                    known[key] = got
+            readings.append(got[0])
+            pairs.append(got[1])
         scores, usable, ratee_blanks = [], True, []
         if all(r.code is None for r in readings):  # a clean row (most rows): nothing to note
-            scores = [_pair(item.code, r.score) for (item, _), r in zip(cells, readings)]
+            scores = pairs
         else:
             zero_blanks = blank_policy == BLANK_AS_ZERO and not all(r.blank for r in readings)
             for (item, cell), reading in zip(cells, readings):
@@ -578,6 +585,20 @@ _PAIRS: dict = {}
 def _pair(code: str, score):
     """One shared (item, score) tuple per distinct pair: a county holds millions of them."""
     return _PAIRS.setdefault((code, score), (code, score)) if len(_PAIRS) < 100_000 else (code, score)
+
+
+# (cell value, its type, item code, maximum, formula) → (its Reading, its (item, score) pair), per
+# scoring step: a county's millions of score cells hold a few hundred distinct contents, so each
+# is read once per process, and a clean cell costs one look-up (no Fraction hashed per cell).
+_KNOWN: dict = {}
+_KNOWN_CELLS = 100_000
+
+
+def _known(step) -> dict:
+    known = _KNOWN.get(step)
+    if known is None:
+        known = _KNOWN.setdefault(step, {})
+    return known
 
 
 def read_answer(answers: tuple[str, ...], sheet: FormSheet, row: int, col: int, name: str) -> tuple[str, Problem | None]:
