@@ -234,7 +234,7 @@ def run_size(root: Path, branches: int, naive_limit: int, recalc: bool = False, 
     built = _reused(root) if reuse else _built(root, branches, only)
     if only == "forms":
         return built
-    forms, members, cells = built["forms"], built["members"], built["cells"]
+    forms = built["forms"]
     (accepted, size), ingest_s, ingest_cpu, ingest_rss = _in_fresh_process(step_consolidate, root)
     floor_s, *_ = _in_fresh_process(step_floor, root)
     (naive_n, naive_s), *_ = _in_fresh_process(step_naive, root, naive_limit)
