@@ -279,9 +279,10 @@ def _judged(ctx: _Context, entries: list, remembered: list, store, progress, wor
     yield from mapped(first, len(entries))
     again = [(n, (arrival, copy)) for n, (arrival, copy) in enumerate(remembered, start=len(entries))
              if (arrival.name, arrival.sha256) not in brought]
+    count = len(again)  # what is left to read decides whether a pool is worth starting
     if dask:
         again = ((n, replace(arrival, data=_stored_bytes(copy))) for n, (arrival, copy) in again)
-    yield from mapped(again, len(remembered))
+    yield from mapped(again, count)
     if progress is not None:
         for done in range(reported[0] + 1, len(names) + 1):
             progress(done, len(names), names[done - 1])
