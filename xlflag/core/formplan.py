@@ -172,16 +172,18 @@ def expected_raters(scheme: Scheme) -> dict[tuple[str, str], int]:
 def form_layout_of(scheme: Scheme, identity: FormIdentity) -> FormLayout:
     """The cell layout of the form an identity names: its criteria set, whom it rates, and
     满意度 if asked. Forms, ingest and the demo filler all take their cells from here."""
-    answers = scheme.flag.answers if scheme.flag else ()
-    return form_layout(scheme.items_of(identity.criteria_set), ratee_labels(scheme, identity),
-                       asks_answer(scheme, identity), answers)
+    return form_layout(*_layout_inputs(scheme, identity))
 
 
 def other_layout_of(scheme: Scheme, identity: FormIdentity, chosen: FormLayout) -> FormLayout:
     """The other orientation of the form an identity names (``layout.other_layout``)."""
+    return other_layout(*_layout_inputs(scheme, identity), chosen)
+
+
+def _layout_inputs(scheme: Scheme, identity: FormIdentity) -> tuple:
+    """(items, labels, asks 满意度, the answers): what a form's layout is worked out from."""
     answers = scheme.flag.answers if scheme.flag else ()
-    return other_layout(scheme.items_of(identity.criteria_set), ratee_labels(scheme, identity),
-                        asks_answer(scheme, identity), answers, chosen)
+    return scheme.items_of(identity.criteria_set), ratee_labels(scheme, identity), asks_answer(scheme, identity), answers
 
 
 def asks_answer(scheme: Scheme, identity: FormIdentity) -> bool:
