@@ -119,6 +119,9 @@ class _Walk:
     found: list[Entry] = field(default_factory=list)
 
     def run(self, root: Path) -> list[Entry]:
+        # RETURNS itself inside a skipped folder: everything under it is skipped
+        self.everything_skipped = any(p in self.skip for p in (self.inside, *self.inside.parents))
+        self.skipped = {str(p) for p in self.skip}
         self.folder(root, "", (self.inside,))
         return self.found
 
@@ -128,9 +131,25 @@ class _Walk:
         except OSError as exc:
             self.refuse(folder, name, Problem(Code.RETURN_FOLDER_UNREADABLE, name, found=_why(exc, folder)))
             return
+        real_folder = str(chain[-1])
         for entry in entries:
             shown, note = recover_name(entry.name)
-            self.entry(Path(entry.path), f"{name}/{shown}" if name else shown, chain, note)
+            shown = f"{name}/{shown}" if name else shown
+            if not self.plain(entry, shown, real_folder, note):
+                self.entry(Path(entry.path), shown, chain, note)
+
+    def plain(self, entry: os.DirEntry, name: str, real_folder: str, note: Problem | None) -> bool:
+        """A plain file (no link: its real path is its folder's real path and its name), taken
+        from what the listing already says (a county's 25,000 returns would otherwise cost a
+        resolve and a stat each); False for anything else, which ``entry`` looks at closely."""
+        try:
+            if entry.is_symlink() or not entry.is_file(follow_symlinks=False):
+                return False
+        except OSError:
+            return False
+        if not (self.everything_skipped or os.path.join(real_folder, entry.name) in self.skipped):
+            self.found.append(Entry(Path(entry.path), name, notes=(replace(note, file=name),) if note else ()))
+        return True
 
     def entry(self, path: Path, name: str, chain: tuple[Path, ...], note: Problem | None) -> None:
         notes = (replace(note, file=name),) if note else ()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from pathlib import Path
@@ -56,11 +57,10 @@ def read_events(store: EvidenceStore) -> list[Event]:
         return []
     with open(path, encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    names = [name for _, name in LEDGER_COLUMNS]
+    columns = [(heading, name) for heading, name in LEDGER_COLUMNS if name in {f.name for f in fields(LedgerEntry)}]
     events = []
     for row in rows:
-        values = {name: from_text(row.get(heading) or "") for heading, name in LEDGER_COLUMNS}
-        entry = LedgerEntry(**{f.name: values.get(f.name, "") for f in fields(LedgerEntry) if f.name in names})
+        entry = LedgerEntry(**{name: from_text(row.get(heading) or "") for heading, name in columns})
         events.append(Event(from_text(row.get("时间") or ""), from_text(row.get("事件") or entry.status), entry))
     return events
 
@@ -96,10 +96,12 @@ def derive_state(events: Iterable[Event]) -> list[LedgerEntry]:
 def prior_of(store: EvidenceStore, state: list[LedgerEntry]) -> Prior:
     """What the record gives the next judgement: stored arrivals to judge again, entries that
     stand as recorded (withdrawn, or never stored), and the (hash, form) pairs withdrawn."""
-    kept = {key_of(e): e for e in state if e.status in WITHDRAWN or not _has_copy(store, e)}
+    has_copy = _copies(store)
+    copied = [e for e in state if has_copy(e)]
+    kept = {key_of(e): e for e in state if e.status in WITHDRAWN or not has_copy(e)}
     withdrawn = {(e.sha256, e.form_id): e for e in state if e.status in WITHDRAWN and e.sha256 and e.form_id}
     arrivals: dict[tuple, LedgerEntry] = {}
-    for (name, sha256, mail, stored), entry in _by_arrival([e for e in state if _has_copy(store, e)]):
+    for (name, sha256, mail, stored), entry in _by_arrival(copied):
         arrivals.setdefault((name, sha256), replace(entry, file=name))
     remembered = tuple(
         (Arrival(e.file, None, sha256=e.sha256, mail=e.mail, sender=e.sender, date=e.date, stored=e.stored,
@@ -108,8 +110,25 @@ def prior_of(store: EvidenceStore, state: list[LedgerEntry]) -> Prior:
     return Prior(remembered, kept, withdrawn)
 
 
-def _has_copy(store: EvidenceStore, entry: LedgerEntry) -> bool:
-    return bool(entry.stored) and (store.root / entry.stored).is_file()
+def _copies(store: EvidenceStore):
+    """entry → whether its copy is in the store: each folder of copies is listed once (a
+    county's 25,000 copies would otherwise cost a stat each, twice)."""
+    listed: dict[str, frozenset[str]] = {}
+
+    def has_copy(entry: LedgerEntry) -> bool:
+        if not entry.stored:
+            return False
+        folder, _, name = entry.stored.rpartition("/")
+        names = listed.get(folder)
+        if names is None:
+            try:
+                with os.scandir(store.root / folder) as scan:
+                    names = frozenset(found.name for found in scan if found.is_file())
+            except OSError:
+                names = frozenset()
+            listed[folder] = names
+        return name in names
+    return has_copy
 
 
 def _by_arrival(entries: list[LedgerEntry]):
