@@ -17,11 +17,13 @@ import pytest
 import returns_kit as kit
 
 from xlflag import api
+from xlflag.core.formplan import plan_forms
 from xlflag.core.problems import Code
 from xlflag.core.reissue import NEW, REISSUE, WITHDRAWN, summary
 from xlflag.forms.reissue_list import REISSUE_FILE
 from xlflag.ingest.returns import ACCEPTED, REJECTED, SUPERSEDED
 from xlflag.scheme.issued import load_issued
+from xlflag.scheme.key import load_key
 
 B5 = ("乙支部", "B5", "乙五", "")
 EDITS = {
@@ -253,3 +255,22 @@ def test_cli_reissue_prints_each_edit_and_the_list(dispatched, tmp_path):
         f"已生成需补发的测评表12份：{out}",
         f"补发清单：{out / REISSUE_FILE}",
     ]
+
+
+def test_the_record_sharing_the_planned_identities_is_the_same_record(dispatched, tmp_path):
+    """After an edit the record holds old and new versions; sharing the planned identities (what
+    consolidate does to keep one copy of each) changes nothing in it, and every planned form the
+    record holds is then held as the very object planned."""
+    scheme = edited(dispatched, tmp_path, "fix_typo")
+    api.make_forms(scheme, tmp_path / "补发", reissue=True)
+    loaded = api.load_scheme(scheme)
+    issued = load_issued(scheme, loaded.settings.period)
+    planned = [f.identity for f in plan_forms(loaded, load_key(scheme), issued)]
+    shared = issued.sharing(planned)
+    assert shared == issued and shared.all() == issued.all()
+    by_id = {i.form_id: i for i in planned}
+    # fix_typo: 10 forms reissued as version 2, each kept with its version 1
+    assert sum(len(v) == 2 for v in issued.versions.values()) == 10
+    for form_id, versions in shared.versions.items():
+        assert versions[-1] is by_id[form_id]  # the latest version is the planned object itself
+        assert all(old is mine for old, mine in zip(versions[:-1], issued.versions[form_id]))  # older ones kept

@@ -342,6 +342,7 @@ def _ingest(scheme, key, scheme_path, returns, outputs, store=None, progress=Non
     own = (scheme_path.parent / STORE_FOLDER, scheme_path, key_path(scheme_path), lock_path(scheme_path))
     issued = _issued(scheme_path, scheme.settings.period)
     planned = plan_forms(scheme, key, issued)
+    issued = issued.sharing(f.identity for f in planned)  # the record's own copies freed: one copy of each
     intake = ingest(scheme, key, returns and Path(returns), exclude=(*outputs, *own),
                     blank_policy=scheme.settings.blank_policy, store=store, progress=progress,
                     prior=prior or period.Prior(), issued=issued, planned=planned, workers=workers, dask=dask)
