@@ -472,9 +472,8 @@ def _by_code(ctx: _Context, grid: WorkbookGrid, name: str, besides: str | None =
     """No hidden identity (pasted into a new workbook, or dropped on re-save): the codes shown,
     one form per sheet (but ``besides``). The first unknown code is the problem when none is known."""
     known, trouble = [], None
-    for found in find_codes(grid):
-        if found.sheet.name == besides:
-            continue
+    others = grid if besides is None else WorkbookGrid(tuple(s for s in grid.sheets if s.name != besides), grid.modified)
+    for found in find_codes(others):  # (the form's own sheet, read already, is not searched again)
         where = (name, found.sheet.name, found.cell)
         identity = ctx.by_code.get(found.code)
         if identity is not None:
