@@ -144,6 +144,19 @@ def test_the_pool_judges_every_return_as_this_process_does(county):
     assert pooled.report.problems == serial.report.problems
 
 
+def test_forms_judged_on_the_pool_hold_the_planned_identities_not_copies(county):
+    """Each accepted form comes back from a worker with a copy of its identity; the run keeps
+    the planned object instead (a county's copies would take ~300 MB)."""
+    from xlflag.core.formplan import plan_forms
+
+    _, scheme, key, *_ = county
+    plan = plan_forms(scheme, key)
+    pooled = intake_of(county, workers=2, planned=plan)
+    planned = {f.form_id: f.identity for f in plan}
+    assert len(pooled.accepted) == len(planned)
+    assert all(form.identity is planned[form.identity.form_id] for form in pooled.accepted)
+
+
 def test_a_dask_cluster_judges_every_return_as_this_process_does(county):
     distributed = pytest.importorskip("distributed")  # in the dev install, so CI runs this
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:

@@ -272,7 +272,7 @@ def _judged(ctx: _Context, entries: list, remembered: list, store, progress, wor
             for seen, forms in judged:
                 brought.add(seen)
                 for named, outcome in forms:
-                    yield seen, named, outcome
+                    yield seen, named, _interned(ctx, outcome)
 
     if progress is not None:
         progress(0, len(names), "")
@@ -286,6 +286,20 @@ def _judged(ctx: _Context, entries: list, remembered: list, store, progress, wor
     if progress is not None:
         for done in range(reported[0] + 1, len(names) + 1):
             progress(done, len(names), names[done - 1])
+
+
+def _interned(ctx: _Context, outcome: "_Outcome") -> "_Outcome":
+    """The outcome holding the context's own identity object in place of the equal copy it came
+    back from a worker with: kept for the whole run, a county's 25,000 copies (each ratee's id,
+    name and label a string of its own) would take ~300 MB."""
+    identity = outcome.identity
+    mine = identity and ctx.by_code.get(identity.code)
+    if not mine or mine is identity or mine != identity:
+        return outcome
+    result = outcome.result
+    if isinstance(result, AcceptedForm) and result.identity is identity:
+        result = replace(result, identity=mine)
+    return replace(outcome, result=result, identity=mine)
 
 
 def _judge_item(shared: tuple[_Context, EvidenceStore | None], item: tuple[int, Entry | Arrival | tuple]):
