@@ -33,9 +33,10 @@ class Awards:
 
 def decide_awards(scheme: Scheme, ratings: list[Rating], members: list[MemberResult]) -> Awards:
     """Everything a scheme awards besides star levels; empty lists where it awards nothing."""
+    required = thresholds(scheme)  # once: the plan's expected raters are a county's 50,000 pairs
     return Awards(
-        score_branches(scheme, ratings) if scheme.flag else [],
-        model_stars(scheme, ratings),
+        score_branches(scheme, ratings, required) if scheme.flag else [],
+        model_stars(scheme, ratings, required),
         quota_star(scheme, members) if scheme.quota_star else [],
     )
 
@@ -64,8 +65,9 @@ class StarAward:
     awarded: bool
 
 
-def model_stars(scheme: Scheme, ratings: list[Rating]) -> list[StarAward]:
-    awards, required = [], thresholds(scheme)
+def model_stars(scheme: Scheme, ratings: list[Rating],
+                required: dict[tuple[str, str], int] | None = None) -> list[StarAward]:
+    awards, required = [], thresholds(scheme) if required is None else required
     for star in scheme.model_stars:
         score_of = weighted_category(scheme, scheme.member_groups, ratings, star.set_name, star.category, required)
         needed = round_half_up(star.threshold * scheme.category_maximum(star.set_name, star.category))
@@ -92,17 +94,21 @@ class BranchResult:
     reason: str  # why a branch did not win, or how a tie was settled
 
 
-def score_branches(scheme: Scheme, ratings: list[Rating]) -> list[BranchResult]:
+def score_branches(scheme: Scheme, ratings: list[Rating],
+                   required: dict[tuple[str, str], int] | None = None) -> list[BranchResult]:
     flag = scheme.flag
-    flag_ratings = [r for r in ratings if r.group in {g.code for g in scheme.flag_groups}]
-    required = thresholds(scheme)
+    codes = {g.code for g in scheme.flag_groups}
+    flag_ratings = [r for r in ratings if r.group in codes]
+    required = thresholds(scheme) if required is None else required
     by_branch = group_scores(scheme.flag_groups, flag_ratings, required=required)
-    tie_fns = [_tie_value_fn(scheme, flag_ratings, key, required) for key in flag.tie_break]
+    sat_of = satisfactions(scheme, flag_ratings, required)
+    tie_fns = [sat_of if key == SATISFACTION else _tie_value_fn(scheme, flag_ratings, key, required)
+               for key in flag.tie_break]
     policy, rows = scheme.settings.short_policy, []
     for branch in scheme.branches:
         groups = by_branch(branch.name)
-        sat = satisfaction(scheme, flag_ratings, branch.name, required)
-        rows.append((branch.name, groups, member_total(groups, policy), tuple(f(branch.name) for f in tie_fns), sat))
+        rows.append((branch.name, groups, member_total(groups, policy), tuple(f(branch.name) for f in tie_fns),
+                     sat_of(branch.name)))
     return _rank(scheme, rows)
 
 
@@ -110,11 +116,20 @@ def satisfaction(scheme: Scheme, ratings: list[Rating], branch: str,
                  required: dict[tuple[str, str], int] | None = None) -> Decimal | None:
     """Share of satisfied answers, over the groups that reached their threshold for the branch
     (one representative's answer is never shown alone)."""
+    return satisfactions(scheme, [r for r in ratings if r.ratee == branch], required)(branch)
+
+
+def satisfactions(scheme: Scheme, ratings: list[Rating], required: dict[tuple[str, str], int] | None = None):
+    """branch → ``satisfaction``, the ratings gone through once (not once per branch: a county
+    has 387 branches and 50,000 flag ratings)."""
     required = thresholds(scheme) if required is None else required
-    given: dict[str, list[str]] = {}
+    by_branch: dict[str, dict[str, list[str]]] = {}
     for r in ratings:
-        if r.ratee == branch:
-            given.setdefault(r.group, []).append(r.answer)
+        by_branch.setdefault(r.ratee, {}).setdefault(r.group, []).append(r.answer)
+    return lambda branch: _satisfaction(scheme, by_branch.get(branch, {}), branch, required)
+
+
+def _satisfaction(scheme: Scheme, given: dict[str, list[str]], branch: str, required) -> Decimal | None:
     answers = [a for g, got in given.items() if len(got) >= required.get((branch, g), 1) for a in got if a]
     if not answers:
         return None
@@ -123,8 +138,6 @@ def satisfaction(scheme: Scheme, ratings: list[Rating], branch: str,
 
 
 def _tie_value_fn(scheme: Scheme, ratings: list[Rating], key: str, required):
-    if key == SATISFACTION:
-        return lambda branch: satisfaction(scheme, ratings, branch, required)
     return weighted_category(scheme, scheme.flag_groups, ratings, scheme.flag.set_name, key, required)
 
 
