@@ -48,7 +48,7 @@ from .publish.bulletin import Bulletin, BulletinData, write_bulletin
 from .publish.notice import write_notice
 from .results.branch_books import book_path, write_branch_books
 from .results.inputs import ResultsInput
-from .results.papers import PAPERS_FILE, write_papers
+from .results.papers import PAPERS_FILE, papers_input, write_papers
 from .results.reminders import write_reminders
 from .results.sendback import write_sendback
 from .results.workbook import write_results
@@ -238,7 +238,7 @@ def consolidate(scheme_path: Path, returns: Path | None, output: Path, *, progre
         ledger = period.append_events(store, events, period.changes(state, done.intake.ledger, now or period.now_text()))
         step = _steps(progress, 3 + bool(bulletin))
         # the working papers on the other core while the results are written here
-        with aside(write_papers, results, store.root / PAPERS_FILE, here=_papers_here(results, workers)) as papers_written:
+        with aside(write_papers, papers_input(results), store.root / PAPERS_FILE, here=_papers_here(results, workers)) as papers_written:
             step(output.name)
             write_results(results, output)
             step(notice.name)

@@ -229,16 +229,16 @@ def group_sums(ratings: list[Rating]) -> dict[tuple[str, str], GroupSums]:
             count[1] += 1
         else:
             counted.append(r.scores)
-    return {key: GroupSums(count[0], _item_sums(counted), answers, count[1]) for key, (count, counted, answers) in acc.items()}
+    return {key: GroupSums(count[0], item_sums(counted)[0], answers, count[1]) for key, (count, counted, answers) in acc.items()}
 
 
 _code = itemgetter(0)
 
 
-def _item_sums(score_rows: list[tuple[tuple[str, Fraction], ...]]) -> dict[str, int | Fraction]:
+def item_sums(score_rows: list[tuple[tuple[str, Fraction], ...]]) -> tuple[dict[str, int | Fraction], dict[str, int]]:
     """item code → Σ of its scores over ``score_rows`` (ints while the scores are whole: exact,
-    and fast). A ratee's raters in one group mostly return the same form layout: then the sums
-    are taken column by column, in C (a county's 6 million scores)."""
+    and fast), and item code → how many scores it has. Rows mostly share one form layout: then
+    the sums are taken column by column, in C (a county's 6 million scores)."""
     codes = tuple(map(_code, score_rows[0])) if score_rows else ()
     if codes and all(tuple(map(_code, row)) == codes for row in score_rows):
         items = {}
@@ -246,18 +246,25 @@ def _item_sums(score_rows: list[tuple[tuple[str, Fraction], ...]]) -> dict[str, 
             values = list(map(_score, column))
             whole = _whole_sum(values)
             items[code] = exact_sum(values) if whole is None else whole
-        return items
-    items = {}
+        return items, dict.fromkeys(codes, len(score_rows))
+    items, counts = {}, {}
     for row in score_rows:
         for code, score in row:
             items[code] = items.get(code, 0) + (score.numerator if score.denominator == 1 else score)
-    return items
+            counts[code] = counts.get(code, 0) + 1
+    return items, counts
 
 
 def _whole_sum(values: list) -> int | None:
     """Σ values as an int when every one is a whole Fraction, else None."""
+    whole = whole_numerators(values)
+    return None if whole is None else sum(whole)
+
+
+def whole_numerators(values: list) -> map | None:
+    """The values' numerators (an iterator) when every value is a whole Fraction, else None."""
     try:
-        return sum(map(_numerators, values)) if set(map(_denominators, values)) == {1} else None
+        return map(_numerators, values) if set(map(_denominators, values)) <= {1} else None
     except AttributeError:  # not Fractions
         return None
 

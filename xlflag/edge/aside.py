@@ -10,9 +10,17 @@ before the block's error goes on, so no half-written temporary file is left behi
 error is then not reported. A process that dies (killed, out of memory) is run again here.
 With ``here=True`` the job runs in this process when ``done`` is called: small jobs, one
 worker asked for.
+
+The arguments travel through a temporary file, not the pool's queue: the pool would keep them
+(and their pickle) in this process until the job ends, and a county's working papers are a
+hundred MB of them. Handed over this way, this process holds them no longer than the caller
+does.
 """
 from __future__ import annotations
 
+import os
+import pickle
+import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -27,16 +35,29 @@ def aside(fn: Callable, *args, here: bool = False) -> Iterator[Callable[[], obje
     if here:
         yield lambda: fn(*args)
         return
-    pool = ProcessPoolExecutor(1, mp_context=_context())
+    fd, spool = tempfile.mkstemp(prefix="xlflag-aside-", suffix=".pickle")
     try:
-        future = pool.submit(fn, *args)
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump((fn, args), f, pickle.HIGHEST_PROTOCOL)
+        del args  # from here on only the caller holds them
+        pool = ProcessPoolExecutor(1, mp_context=_context())
+        try:
+            future = pool.submit(_run_spooled, spool)
 
-        def done():
-            try:
-                return future.result()
-            except BrokenProcessPool:
-                return fn(*args)
+            def done():
+                try:
+                    return future.result()
+                except BrokenProcessPool:
+                    return _run_spooled(spool)
 
-        yield done
+            yield done
+        finally:
+            pool.shutdown(wait=True)
     finally:
-        pool.shutdown(wait=True)
+        os.unlink(spool)
+
+
+def _run_spooled(spool: str):
+    with open(spool, "rb") as f:
+        fn, args = pickle.load(f)
+    return fn(*args)

@@ -10,12 +10,15 @@ of this.
 """
 from __future__ import annotations
 
+from array import array
+from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 
-from ..core.analytics import branch_items, self_gaps
+from ..core.analytics import BranchItems, SelfGap, branch_items, self_gaps
 from ..core.model import BRANCH_TARGET, MEMBER_TARGET, Scheme
 from ..core.problems import Problem
-from ..core.scoring import Rating, round_half_up
+from ..core.scoring import Rating, round_half_up, whole_numerators
 from ..edge.bulk import BulkSheet
 from ..edge.files import atomic_path, new_workbook
 from ..edge.sheetkit import formats, page, table_head
@@ -32,7 +35,52 @@ BANNER = f"{INTERNAL}：含评价人、表单编号与文件名，仅供组织�
 HEAD = 2  # 0-based row of every table header: the banner sits above it
 
 
-def write_papers(data: ResultsInput, target: Path) -> Path:
+@dataclass(frozen=True)
+class Detail:
+    """评分明细's rows, compact: per rating its leading cells and the item columns of its
+    scores (a few layouts, shared), and every score in one array of floats. A county's 310,000
+    ratings travel to the other process as this (tens of MB) instead of 6 million Fractions."""
+
+    heads: list[tuple]  # 支部 .. 不计分, as written
+    columns: list[tuple[int, ...]]  # per rating: the 0-based item column of each of its scores
+    scores: array  # every rating's scores in turn, as floats
+
+    def rows(self, width: int):
+        empty, pos, scores = [None] * width, 0, self.scores
+        for head, columns in zip(self.heads, self.columns):
+            row = list(empty)
+            for col, score in zip(columns, scores[pos:pos + len(columns)]):
+                row[col] = score
+            pos += len(columns)
+            yield (*head, *row)
+
+
+@dataclass(frozen=True)
+class PapersInput:
+    """What ``write_papers`` reads, computed where the ratings are (``papers_input``)."""
+
+    scheme: Scheme
+    ledger: list[LedgerEntry]
+    problems: list[Problem]
+    status: list[SlotStatus]
+    detail: Detail
+    flag_detail: Detail | None
+    gaps: list[SelfGap]
+    strengths: list[BranchItems]
+
+
+def papers_input(data: ResultsInput) -> PapersInput:
+    scheme = data.scheme
+    ratings = data.ratings_for(MEMBER_TARGET)
+    analysed = bool(scheme.member_groups)
+    return PapersInput(scheme, data.ledger, data.problems, data.status, _detail(scheme, ratings, MEMBER_TARGET),
+                       _detail(scheme, data.ratings_for(BRANCH_TARGET), BRANCH_TARGET) if scheme.flag else None,
+                       self_gaps(scheme, ratings) if analysed else [], branch_items(scheme, ratings) if analysed else [])
+
+
+def write_papers(data: PapersInput | ResultsInput, target: Path) -> Path:
+    if isinstance(data, ResultsInput):
+        data = papers_input(data)
     scheme = data.scheme
     with atomic_path(target) as tmp:
         wb = new_workbook(tmp, title=f"{scheme.settings.organisation}{scheme.settings.period_label}工作底稿（{INTERNAL}）")
@@ -40,12 +88,12 @@ def write_papers(data: ResultsInput, target: Path) -> Path:
         _write_ledger(wb.add_worksheet(LEDGER), fmt, data.ledger)
         _write_problems(wb.add_worksheet(PROBLEMS), fmt, data.problems)
         _write_matrix(wb.add_worksheet(MATRIX), fmt, data.status)
-        _write_detail(wb.add_worksheet(DETAIL, BulkSheet), fmt, scheme, data.ratings_for(MEMBER_TARGET), MEMBER_TARGET)
-        if scheme.flag:
-            _write_detail(wb.add_worksheet(FLAG_DETAIL, BulkSheet), fmt, scheme, data.ratings_for(BRANCH_TARGET), BRANCH_TARGET)
+        _write_detail(wb.add_worksheet(DETAIL, BulkSheet), fmt, scheme, data.detail, MEMBER_TARGET)
+        if data.flag_detail is not None:
+            _write_detail(wb.add_worksheet(FLAG_DETAIL, BulkSheet), fmt, scheme, data.flag_detail, BRANCH_TARGET)
         if scheme.member_groups:
-            _write_gaps(wb.add_worksheet(GAPS), fmt, scheme, data.ratings_for(MEMBER_TARGET))
-            _write_strengths(wb.add_worksheet(STRENGTHS), fmt, scheme, data.ratings_for(MEMBER_TARGET))
+            _write_gaps(wb.add_worksheet(GAPS), fmt, data.gaps)
+            _write_strengths(wb.add_worksheet(STRENGTHS), fmt, data.strengths)
         wb.close()
     return Path(target)
 
@@ -95,34 +143,48 @@ def _write_matrix(ws, fmt, status: list[SlotStatus]) -> None:
 DETAIL_COLUMNS = ("支部", "评价主体", "评价人", "被评编号", "被评名称", "指标体系", "满意度", "合计", "不计分")
 
 
-def _write_detail(ws, fmt, scheme: Scheme, ratings: list[Rating], target: str) -> None:
-    """One row per rater per person (or branch) rated: the scores as each rater gave them
-    (a county's million rows, so straight to XML: ``edge.bulk``)."""
+def _detail_items(scheme: Scheme, target: str):
     sets = [scheme.flag.set_name] if target == BRANCH_TARGET else list(dict.fromkeys(m.criteria_set for m in scheme.members))
-    items = [i for s in sets for i in scheme.items_of(s)]
-    prefix = len(sets) > 1
-    first_item = len(DETAIL_COLUMNS)
-    item_cols = {(i.set_name, i.code): first_item + n for n, i in enumerate(items)}
-    headers = DETAIL_COLUMNS + tuple(f"{i.set_name}{i.code}" if prefix else i.code for i in items)
-    _table(ws, fmt, headers, (14, 10, 10, 10, 12, 10, 8, 8, 8) + (6,) * len(items), len(ratings), key_columns=5)
+    return sets, [i for s in sets for i in scheme.items_of(s)]
+
+
+def _detail(scheme: Scheme, ratings: list[Rating], target: str) -> Detail:
+    """One row per rater per person (or branch) rated: the scores as each rater gave them."""
+    _, items = _detail_items(scheme, target)
+    item_cols = {(i.set_name, i.code): n for n, i in enumerate(items)}
     names = {g.code: g.name for g in scheme.groups}
-    empty = [None] * len(items)
+    layouts: dict[tuple, tuple[int, ...]] = {}  # (set, its codes in form order) → item columns: one object each
+    heads, columns, scores = [], [], []
+    for rating in ratings:
+        if target == BRANCH_TARGET:
+            set_name, branch, ratee = scheme.flag.set_name, rating.ratee, (scheme.branch_code(rating.ratee), rating.ratee)
+        else:
+            member = scheme.member(rating.ratee)
+            set_name, branch, ratee = member.criteria_set, member.branch, (member.member_id, member.name)
+        codes = tuple(map(_code, rating.scores))
+        layout = layouts.get((set_name, codes))
+        if layout is None:
+            layout = layouts[(set_name, codes)] = tuple(item_cols[(set_name, code)] for code in codes)
+        columns.append(layout)
+        given = list(map(_score, rating.scores))
+        whole = whole_numerators(given)  # mostly: the ints as they are (small ints are shared objects)
+        scores += map(_float, given) if whole is None else whole
+        # 不计分: 最高分/最低分 left out by 去掉最高最低分
+        heads.append((branch, names[rating.group], rating.rater, *ratee, set_name, rating.answer, _float(rating.total),
+                      rating.dropped))
+    return Detail(heads, columns, array("d", scores))
 
-    def rows():
-        for rating in ratings:
-            if target == BRANCH_TARGET:
-                set_name, branch, ratee = scheme.flag.set_name, rating.ratee, (scheme.branch_code(rating.ratee), rating.ratee)
-            else:
-                member = scheme.member(rating.ratee)
-                set_name, branch, ratee = member.criteria_set, member.branch, (member.member_id, member.name)
-            scores = list(empty)
-            for code, score in rating.scores:
-                scores[item_cols[(set_name, code)] - first_item] = _float(score)
-            # 不计分: 最高分/最低分 left out by 去掉最高最低分
-            yield (branch, names[rating.group], rating.rater, *ratee, set_name, rating.answer, _float(rating.total),
-                   rating.dropped, *scores)
 
-    ws.write_bulk(HEAD + 1, rows(), [fmt["text"]] * 7 + [fmt["center"]] * (2 + len(items)))
+_code, _score = itemgetter(0), itemgetter(1)
+
+
+def _write_detail(ws, fmt, scheme: Scheme, detail: Detail, target: str) -> None:
+    """A county's million rows, so straight to XML: ``edge.bulk``."""
+    sets, items = _detail_items(scheme, target)
+    prefix = len(sets) > 1
+    headers = DETAIL_COLUMNS + tuple(f"{i.set_name}{i.code}" if prefix else i.code for i in items)
+    _table(ws, fmt, headers, (14, 10, 10, 10, 12, 10, 8, 8, 8) + (6,) * len(items), len(detail.heads), key_columns=5)
+    ws.write_bulk(HEAD + 1, detail.rows(len(items)), [fmt["text"]] * 7 + [fmt["center"]] * (2 + len(items)))
 
 
 def _float(score) -> float:
@@ -132,10 +194,10 @@ def _float(score) -> float:
     return float(score.numerator) if score.denominator == 1 else float(score)
 
 
-def _write_gaps(ws, fmt, scheme: Scheme, ratings: list[Rating]) -> None:
+def _write_gaps(ws, fmt, gaps: list[SelfGap]) -> None:
     """自评差距: the self rating's total against the others' weighted mean, largest gap first."""
     headers = ("支部", "编号", "姓名", "自评得分", "他评得分", "差距（自评−他评）")
-    gaps = sorted(self_gaps(scheme, ratings), key=lambda g: (g.gap is None, -(g.gap or 0)))
+    gaps = sorted(gaps, key=lambda g: (g.gap is None, -(g.gap or 0)))
     _table(ws, fmt, headers, (18, 10, 10, 10, 10, 16), len(gaps))
     ws.merge_range(1, 0, 1, len(headers) - 1, "他评得分：除自评外各评价主体平均分按权重折算为100%后的加权平均；差距为正表示自评高于他评。", fmt["note"])
     for r, g in enumerate(gaps, start=HEAD + 1):
@@ -148,10 +210,9 @@ def _write_gaps(ws, fmt, scheme: Scheme, ratings: list[Rating]) -> None:
                 ws.write_number(r, c, float(round_half_up(value)), fmt["score"])
 
 
-def _write_strengths(ws, fmt, scheme: Scheme, ratings: list[Rating]) -> None:
+def _write_strengths(ws, fmt, rows: list[BranchItems]) -> None:
     """支部强弱项: per branch, the items with the highest and lowest mean share of the maximum."""
     headers = ("支部", "强项（得分率最高）", "最高得分率", "弱项（得分率最低）", "最低得分率")
-    rows = branch_items(scheme, ratings)
     _table(ws, fmt, headers, (18, 40, 10, 40, 10), len(rows))
     ws.merge_range(1, 0, 1, len(headers) - 1, "得分率：该支部全部评分中该项平均分占满分的比例；并列时全部列出。", fmt["note"])
     for r, b in enumerate(rows, start=HEAD + 1):
