@@ -148,14 +148,38 @@ def step_fill(root: Path) -> int:
         return sum(pool.map(_fill_chunk, [root] * workers, [jobs[w::workers] for w in range(workers)]))
 
 
-def step_consolidate(root: Path) -> tuple[int, int]:
+class _Phases:
+    """Where consolidate's time goes, from its own progress calls: before the first return is
+    read (the scheme, the store, the plan, the folder), reading every return, scoring (from the
+    last return read to the first output), and writing the outputs."""
+
+    def __init__(self):
+        self.start, self.marks = time.perf_counter(), {}
+
+    def __call__(self, done, total, name, step="读取回收表"):
+        now = time.perf_counter() - self.start
+        if step == "读取回收表":
+            self.marks.setdefault("read", now)
+            self.marks["read_end"] = now
+        elif step == "写出结果":
+            self.marks.setdefault("write", now)
+            self.marks["write_end"] = now
+
+    def seconds(self) -> dict:
+        m = self.marks
+        return dict(start=m["read"], read=m["read_end"] - m["read"], score=m["write"] - m["read_end"],
+                    write=m["write_end"] - m["write"])
+
+
+def step_consolidate(root: Path) -> tuple[int, int, dict]:
     from xlflag import api
 
     from xlflag.ingest.readers import close_pool
 
-    result = api.consolidate(root / "方案.xlsx", root / "returns", root / "结果.xlsx")
+    phases = _Phases()
+    result = api.consolidate(root / "方案.xlsx", root / "returns", root / "结果.xlsx", progress=phases)
     close_pool()  # a pool's worker process runs no atexit: stop the calamine worker here
-    return len(result.intake.accepted), (root / "结果.xlsx").stat().st_size
+    return len(result.intake.accepted), (root / "结果.xlsx").stat().st_size, phases.seconds()
 
 
 def step_recalc(root: Path) -> int:
@@ -235,13 +259,13 @@ def run_size(root: Path, branches: int, naive_limit: int, recalc: bool = False, 
     if only == "forms":
         return built
     forms = built["forms"]
-    (accepted, size), ingest_s, ingest_cpu, ingest_rss = _in_fresh_process(step_consolidate, root)
+    (accepted, size, phases), ingest_s, ingest_cpu, ingest_rss = _in_fresh_process(step_consolidate, root)
     floor_s, *_ = _in_fresh_process(step_floor, root)
     (naive_n, naive_s), *_ = _in_fresh_process(step_naive, root, naive_limit)
     naive_s *= forms / max(naive_n, 1)
     formulas, recalc_s = (_in_fresh_process(step_recalc, root)[:2]) if recalc else (0, 0.0)
     return built | dict(formulas=formulas, recalc_s=recalc_s, accepted=accepted, size=size, reused=reuse,
-                ingest_s=ingest_s, ingest_cpu=ingest_cpu / ingest_s, ingest_rss=ingest_rss,
+                ingest_s=ingest_s, ingest_cpu=ingest_cpu / ingest_s, ingest_rss=ingest_rss, phases=phases,
                 floor_s=floor_s, naive_s=naive_s, naive_n=naive_n)
 
 
@@ -260,6 +284,9 @@ def report(r: dict) -> str:
         f"  fill (rater)    {r['fill_s']:7.1f} s",
         f"  ingest+consol.  {r['ingest_s']:7.1f} s  {r['forms'] / r['ingest_s']:7.0f} files/s  cpu {r['ingest_cpu']:.2f}  peak {r['ingest_rss']:.0f} MiB"
         f"  {r['ingest_s'] * 1e6 / r['cells']:.2f} µs/score cell",
+        "                  of which: " + ", ".join(f"{name} {r['phases'][key]:.1f} s" for key, name in (
+            ("start", "until the first return is read"), ("read", "reading returns"), ("score", "scoring"),
+            ("write", "writing the outputs"))) + f", the rest (imports, 台账.csv) {r['ingest_s'] - sum(r['phases'].values()):.1f} s",
         f"  (a) naive       {r['naive_s']:7.1f} s  (pandas+openpyxl on {r['naive_n']} files, scaled)",
         f"  (b) floor       {r['floor_s']:7.2f} s",
         f"  ingest/(b) = {r['ingest_s'] / r['floor_s']:.1f}×   (a)/ingest = {r['naive_s'] / r['ingest_s']:.1f}×",
