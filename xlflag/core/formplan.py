@@ -56,11 +56,11 @@ def plan_forms(scheme: Scheme, key: bytes, issued: Issued | None = None) -> list
     issued = issued or Issued()
     frames: dict = {}  # form_fingerprint's, for this scheme
     for branch in scheme.branches:
+        one_set = {m.criteria_set for m in scheme.members_of(branch.name)}  # nearly always one
         for group in scheme.member_groups:
             for rater_id, rater_name, ratees in _member_raters(scheme, branch.name, group):
                 # one criteria set per form: a branch mixing member types gets one form per set
-                for criteria_set in dict.fromkeys(scheme.member(r).criteria_set for r in ratees):
-                    subset = tuple(r for r in ratees if scheme.member(r).criteria_set == criteria_set)
+                for criteria_set, subset in _by_criteria_set(scheme, ratees, one_set):
                     slot = (branch.name, group, rater_id, rater_name, subset, criteria_set, MEMBER_TARGET)
                     forms.append(_planned(scheme, key, issued, *slot, frames=frames))
     if scheme.flag:
@@ -69,6 +69,15 @@ def plan_forms(scheme: Scheme, key: bytes, issued: Issued | None = None) -> list
                 slot = (branch, group, rater_id, rater_name, ratees, scheme.flag.set_name, BRANCH_TARGET)
                 forms.append(_planned(scheme, key, issued, *slot, frames=frames))
     return forms
+
+
+def _by_criteria_set(scheme: Scheme, ratees: tuple[str, ...], branch_sets: set[str]):
+    """(criteria set, the ratees rated on it) in the order the sets first appear; a branch whose
+    members share one set (``branch_sets``, the sets of its members) is not looked at per ratee."""
+    if len(branch_sets) == 1:
+        return [(next(iter(branch_sets)), ratees)] if ratees else []
+    return [(criteria_set, tuple(r for r in ratees if scheme.member(r).criteria_set == criteria_set))
+            for criteria_set in dict.fromkeys(scheme.member(r).criteria_set for r in ratees)]
 
 
 def _planned(scheme, key, issued: Issued, branch, group, rater_id, rater_name, ratees, criteria_set, target, frames=None):

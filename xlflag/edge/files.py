@@ -221,22 +221,56 @@ def within(root: Path, relative: str) -> Path:
 
 
 def within_all(root: Path, relatives) -> list[tuple[Path, Path]]:
-    """(``within(root, r)``, what it resolves to) for many paths, each folder resolved once: a
-    county's 25,000 forms lie in a few thousand folders. A file that is a link is resolved itself."""
+    """(``within(root, r)``, what it resolves to) for many paths, each folder checked and resolved
+    once: a county's 25,000 forms lie in a few thousand folders. A file that is a link is
+    resolved itself (each existing folder is listed once for its links, not each file looked at)."""
     root = Path(root)
     top, folders, found = root.resolve(), {}, []
     for relative in relatives:
-        target = root / relative
-        if ".." in Path(relative).parts or Path(relative).is_absolute():
-            raise ValueError(f"路径“{relative}”超出了输出文件夹{root}")
-        folder = folders.get(target.parent)
+        head, _, name = relative.rpartition("/")
+        if name in ("", ".", "..") or "\\" in relative or ":" in relative:  # the general path
+            found.append(_within_one(root, top, relative))
+            continue
+        folder = folders.get(head)
         if folder is None:
-            folder = folders[target.parent] = target.parent.resolve()
-        resolved = target.resolve() if os.path.islink(target) else folder / target.name
-        if not resolved.is_relative_to(top):
-            raise ValueError(f"路径“{relative}”超出了输出文件夹{root}")
+            folder = folders[head] = _folder_within(root, top, head, relative)
+        parent, resolved_parent, links = folder
+        target = parent / name
+        if name in links:
+            resolved = target.resolve()
+            if not resolved.is_relative_to(top):
+                raise ValueError(f"路径“{relative}”超出了输出文件夹{root}")
+        else:
+            resolved = resolved_parent / name
         found.append((target, resolved))
     return found
+
+
+def _within_one(root: Path, top: Path, relative: str) -> tuple[Path, Path]:
+    target = root / relative
+    if ".." in Path(relative).parts or Path(relative).is_absolute():
+        raise ValueError(f"路径“{relative}”超出了输出文件夹{root}")
+    resolved = target.resolve()
+    if not resolved.is_relative_to(top):
+        raise ValueError(f"路径“{relative}”超出了输出文件夹{root}")
+    return target, resolved
+
+
+def _folder_within(root: Path, top: Path, head: str, relative: str) -> tuple[Path, Path, frozenset[str]]:
+    """(root/head, what it resolves to, the names of links in it) for a folder of ``within_all``;
+    ``relative`` (a path in it) names the trouble."""
+    if head and (".." in Path(head).parts or Path(head).is_absolute()) or relative.startswith("/"):
+        raise ValueError(f"路径“{relative}”超出了输出文件夹{root}")
+    parent = root / head if head else root
+    resolved = parent.resolve()
+    if not resolved.is_relative_to(top):
+        raise ValueError(f"路径“{relative}”超出了输出文件夹{root}")
+    try:
+        with os.scandir(parent) as entries:
+            links = frozenset(e.name for e in entries if e.is_symlink())
+    except (FileNotFoundError, NotADirectoryError):
+        links = frozenset()
+    return parent, resolved, links
 
 
 STORE_FOLDER = "xlflag-存档"  # beside the scheme: one folder per period, the record of the period

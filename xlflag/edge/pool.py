@@ -83,6 +83,7 @@ def _ordered(chunks: Iterator[list], submit, rerun, in_flight: int, lost: tuple[
 
 _shared = None
 _fn = None
+_warmed = False
 
 
 def _init_pool(fn, shared: bytes, init) -> None:
@@ -99,6 +100,22 @@ def _run_chunk(chunk: list) -> list:
 def _context():
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def warm(*modules: str) -> None:
+    """Start the fork server now, importing ``modules`` there while the caller goes on, so that
+    pool workers started later fork from it with them loaded instead of each importing them (a
+    second or more on a busy machine). Only the first call in a process counts (the server is
+    the process's own); with "spawn" (Windows) it does nothing."""
+    global _warmed
+    ctx = _context()
+    if _warmed or ctx.get_start_method() != "forkserver":
+        return
+    from multiprocessing import forkserver
+
+    _warmed = True
+    ctx.set_forkserver_preload(["__main__", *modules])
+    forkserver.ensure_running()
 
 
 def _on_pool(fn, shared, items: Iterable, workers: int, init, size: int) -> Iterator:

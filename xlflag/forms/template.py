@@ -36,7 +36,7 @@ from ..core.formplan import PlannedForm, form_layout_of, ratee_labels
 from ..core.identity import sign
 from ..core.model import Scheme
 from ..edge.files import atomic_write
-from ..edge.pool import default_workers, map_files
+from ..edge.pool import default_workers, map_files, warm
 from .sheet import info_height
 
 OPEN, CLOSE = "\ue000", "\ue001"  # private use: never in a scheme's names
@@ -301,6 +301,14 @@ def build_template(scheme: Scheme, key: bytes, form: PlannedForm, write_form: Wr
 
 CHUNK_FORMS = 200  # a task is cut no finer than this
 MIN_FOR_POOL = 300  # fewer forms are written here: starting workers would cost more
+
+
+def prepare(count: int, workers: int | None = None) -> None:
+    """Called as soon as it is known that ``count`` forms will be written: if they will go on
+    the pool, its fork server starts now and loads this module and XlsxWriter while the caller
+    still checks paths, so the workers start ready."""
+    if count >= MIN_FOR_POOL and (workers or default_workers()) > 1:
+        warm(__name__, "xlsxwriter")
 
 
 def write_by_template(scheme: Scheme, key: bytes, jobs: list[tuple[PlannedForm, Path]], write_form: WriteForm,

@@ -22,7 +22,7 @@ from ..scheme.read import SchemeError
 from .reissue_list import REISSUE_FILE, write_reissue_list
 from ..edge.files import atomic_path, new_workbook, safe_filename, within_all
 from .sheet import formats, write_form_sheet
-from .template import Progress, write_by_template
+from .template import Progress, prepare, write_by_template
 
 DISPATCH_FILE = "发放清单.xlsx"
 
@@ -53,6 +53,8 @@ def write_forms(scheme: Scheme, key: bytes, out: Path, protected: tuple[Path, ..
     files = dispatch_files(planned)
     found = tuple(changes(scheme, planned, issued or Issued()))
     chosen = [f for f in planned if not f.issued] if reissue else planned
+    if not direct:
+        prepare(len(chosen))
     listing = REISSUE_FILE if reissue else DISPATCH_FILE
     placed = within_all(out, [files[form.form_id] for form in chosen] + [listing])
     keep = {Path(p).resolve() for p in protected}
@@ -84,8 +86,9 @@ def dispatch_files(planned: list[PlannedForm]) -> dict[str, str]:
     (two 张伟 in one branch, or one rater with two criteria sets) gets only what tells the files
     apart: the rater id (张伟_M099) when the raters differ, the set (钱书记_机关党员) when the sets do.
     """
-    folders = {f.form_id: f"{safe_filename(f.folder)}/{safe_filename(f.group_name)}" for f in planned}
-    plain = {f.form_id: f"{folders[f.form_id]}/{safe_filename(f.rater_name)}" for f in planned}
+    safe = _memo(safe_filename)  # a county's 25,000 forms name a few thousand folders and raters
+    folders = {f.form_id: f"{safe(f.folder)}/{safe(f.group_name)}" for f in planned}
+    plain = {f.form_id: f"{folders[f.form_id]}/{safe(f.rater_name)}" for f in planned}
     clashing: dict[str, list[PlannedForm]] = {}
     for f in planned:
         clashing.setdefault(plain[f.form_id], []).append(f)
@@ -105,6 +108,17 @@ def dispatch_files(planned: list[PlannedForm]) -> dict[str, str]:
             path += f"~{taken[path.casefold()]}"
         files[f.form_id] = path + ".xlsx"
     return files
+
+
+def _memo(fn):
+    known: dict = {}
+
+    def memo(text):
+        found = known.get(text)
+        if found is None:
+            found = known[text] = fn(text)
+        return found
+    return memo
 
 
 def write_form(scheme: Scheme, key: bytes, form: PlannedForm, path: Path) -> None:
