@@ -125,14 +125,15 @@ def atomic_write(target: Path, data: bytes) -> None:
     """``atomic_path`` for bytes already made (a form from its template): one file created with
     the ordinary mode (0666 less the umask, applied by the system), written, renamed into place;
     a fault is a ``WriteFault`` and leaves no temporary file behind."""
-    target = Path(target)
-    tmp = target.with_name(f".~{target.stem}.{os.getpid()}{target.suffix}")
+    folder, name = os.path.split(target)  # strings, not Path objects: a county writes 25,000
+    stem, suffix = os.path.splitext(name)
+    tmp = os.path.join(folder, f".~{stem}.{os.getpid()}{suffix}")
     create = os.O_WRONLY | os.O_CREAT | os.O_EXCL
     try:
         try:  # the folder is there nearly always (a county's 25,000 forms, its store's copies)
             fd = os.open(tmp, create, 0o666)
         except FileNotFoundError:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(folder, exist_ok=True)
             fd = os.open(tmp, create, 0o666)
         except FileExistsError:  # left by a run that died here: never written through, removed
             os.unlink(tmp)

@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import io
 import re
-import struct
 import tempfile
 import zipfile
-import zlib
 from dataclasses import dataclass, fields, replace
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 from typing import Callable
 
@@ -37,11 +36,17 @@ from ..core.identity import sign
 from ..core.model import Scheme
 from ..edge.files import atomic_write
 from ..edge.pool import default_workers, map_files, warm
+from .render import Part, fixed_part, raw_member, render, varying_part
 from .sheet import info_height
 
 OPEN, CLOSE = "\ue000", "\ue001"  # private use: never in a scheme's names
 _MARKER = re.compile(f"{OPEN}[^{CLOSE}]*{CLOSE}".encode())
 _SHARED_STRINGS = "xl/sharedStrings.xml"
+_HEIGHT = f"{OPEN}H".encode()  # how a row height's marker begins
+
+
+def _is_height(marker: bytes) -> bool:
+    return marker.startswith(_HEIGHT)
 
 WriteForm = Callable[[Scheme, bytes, PlannedForm, Path], None]
 Progress = Callable[[int, int, str], None]  # (forms written, forms in all, the last one's file)
@@ -74,6 +79,7 @@ def _pixels(height: float) -> int:
     return int(height * 4.0 / 3.0 + 0.5)
 
 
+@lru_cache(maxsize=4096)
 def _height_text(height: float) -> str:
     """A row height as XlsxWriter writes it (rounded to whole pixels); the verification of
     each shape checks this against what write_form really wrote."""
@@ -133,17 +139,31 @@ def _escape(text: str) -> bytes:
 
 def _values(scheme: Scheme, key: bytes, form: PlannedForm, lay=None, layout_heights=None) -> dict[bytes, bytes]:
     """Marker → what this form has there, XML-escaped (``lay``: the form's layout, and
-    ``layout_heights`` its ``_layout_heights``, if known)."""
+    ``layout_heights`` its ``_height_values``, if known)."""
     ident = form.identity
     lay = lay or form_layout_of(scheme, ident)
     text = ident.to_json()
-    values = {"F": ident.form_id, "C": ident.code, "B": ident.branch, "R": ident.rater, "N": form.rater_name,
-              "J": text, "S": sign(key, text)}
-    for n, (code, name) in enumerate(ratee_labels(scheme, ident)):
-        values[f"I{n}"], values[f"L{n}"] = code, name
-    values |= _layout_heights(lay) if layout_heights is None else layout_heights
-    values |= _info_height(scheme, form, lay)
-    return {_marker(tag): _escape(value) for tag, value in values.items()}
+    values = {_marker("F"): _escape(ident.form_id), _marker("C"): _escape(ident.code), _marker("B"): _escape(ident.branch),
+              _marker("R"): _escape(ident.rater), _marker("N"): _escape(form.rater_name), _marker("J"): _escape(text),
+              _marker("S"): _escape(sign(key, text))}
+    labels = ratee_labels(scheme, ident)  # (编号, 名称) per ratee: I0, L0, I1, L1, …
+    values.update(zip(_label_markers(len(labels)), map(_escape_label, chain.from_iterable(labels))))
+    values |= _height_values(lay) if layout_heights is None else layout_heights
+    values[_marker(f"H{L.INFO_ROW}")] = _height_text(info_height(scheme, form, lay)).encode()
+    return values
+
+
+def _height_values(lay) -> dict[bytes, bytes]:
+    """``_layout_heights`` as markers and their texts (digits: nothing to escape)."""
+    return {_marker(tag): text.encode() for tag, text in _layout_heights(lay).items()}
+
+
+@lru_cache(maxsize=1024)
+def _label_markers(n: int) -> tuple[bytes, ...]:
+    return tuple(_marker(f"{tag}{i}") for i in range(n) for tag in "IL")
+
+
+_escape_label = lru_cache(maxsize=1 << 16)(_escape)  # a branch's names are on many of its forms
 
 
 @lru_cache(maxsize=4096)
@@ -167,42 +187,13 @@ def _mark_labels(body: bytes, labels: list[tuple[str, str]]) -> bytes | None:
     return body
 
 
-@dataclass(frozen=True)
-class _Part:
-    info: zipfile.ZipInfo
-    data: bytes  # as stored in the template (deflated), for parts that never vary
-    crc: int
-    size: int
-    segments: tuple[bytes, ...] | None  # literal, marker, literal, …, literal: parts that vary
-    packed: tuple[bytes | None, ...] = ()  # a long literal's deflate blocks, made once
-
-
-_LONG = 512  # literals at least this long are deflated once, in the template
-
-
-def _pack(segments: tuple[bytes, ...]) -> tuple[bytes | None, ...]:
-    """Deflate blocks for each long literal, each ending in a full flush: raw deflate is a run of
-    blocks, and after a full flush none refers back, so per-form blocks can be spliced between."""
-    packed = []
-    for i, seg in enumerate(segments):
-        if i % 2 == 0 and len(seg) >= _LONG:
-            packer = zlib.compressobj(6, zlib.DEFLATED, -15)
-            packed.append(packer.compress(seg) + packer.flush(zlib.Z_FULL_FLUSH))
-        else:
-            packed.append(None)
-    return tuple(packed)
-
-
-_FINAL = b"\x03\x00"  # an empty final block (fixed Huffman): ends the deflate stream
-
-
 _ENTRY = re.compile(rb"<si><t[^>]*>(.*?)</t></si>", re.DOTALL)
 _ESCAPED_BY_XLSXWRITER = re.compile(rb"[\x00-\x08\x0b-\x1f]|_x[0-9a-fA-F]{4}_")  # written as _xHHHH_
 
 
 @dataclass(frozen=True)
 class Template:
-    parts: tuple[_Part, ...]
+    parts: tuple[Part, ...]
     whole: tuple[bytes, ...] = ()  # markers that are a whole shared string (the ratee labels)
     literals: frozenset[bytes] = frozenset()  # the shared strings no form changes
 
@@ -210,7 +201,7 @@ class Template:
         """Whether this form's strings come out of the template as XlsxWriter writes them: none
         it would escape as _xHHHH_, and the whole shared strings told apart from each other and
         from the rest, none with a space at either end (XlsxWriter marks those to be kept)."""
-        if any(_ESCAPED_BY_XLSXWRITER.search(v) for v in values.values()):
+        if _ESCAPED_BY_XLSXWRITER.search(b"\n".join(values.values())):  # no match spans a \n
             return False
         whole = [values[m] for m in self.whole]
         return (len(set(whole)) == len(whole) and not self.literals.intersection(whole)
@@ -218,45 +209,7 @@ class Template:
 
     def render(self, values: dict[bytes, bytes]) -> bytes:
         """The form's whole .xlsx file."""
-        out = _ZipOut()
-        for part in self.parts:
-            if part.segments is None:
-                out.add_raw(part.info, part.data, part.crc, part.size)
-            else:
-                out.add_raw(part.info, *_deflated(part, values), zipfile.ZIP_DEFLATED)
-        return out.finish()
-
-
-def _deflated(part: _Part, values: dict[bytes, bytes]) -> tuple[bytes, int, int]:
-    """(deflated body, crc32, size): long literals as packed, the rest (this form's strings and
-    the short literals between them) as stored blocks."""
-    blocks, pending, crc, size = [], [], 0, 0
-    for i, seg in enumerate(part.segments):
-        piece = seg if i % 2 == 0 else values[seg]
-        crc, size = zlib.crc32(piece, crc), size + len(piece)
-        packed = part.packed[i]
-        if packed is None:
-            pending.append(piece)
-            continue
-        if pending:
-            blocks.append(_stored(b"".join(pending)))
-            pending = []
-        blocks.append(packed)
-    if pending:
-        blocks.append(_stored(b"".join(pending)))
-    blocks.append(_FINAL)
-    return b"".join(blocks), crc, size
-
-
-_STORED = struct.Struct("<BHH")  # a stored block's header: not final, type 00, LEN, NLEN
-
-
-def _stored(data: bytes) -> bytes:
-    """``data`` as deflate stored blocks (kept as they are, no compression: a form's own strings
-    are a few hundred bytes, and compressing them cost more than all else in a rendering). Every
-    packed block ends byte-aligned (its full flush), where a stored block may begin."""
-    return b"".join(_STORED.pack(0, len(c), len(c) ^ 0xFFFF) + c
-                    for c in (data[at:at + 0xFFFF] for at in range(0, len(data), 0xFFFF)))
+        return render(self.parts, values)
 
 
 def build_template(scheme: Scheme, key: bytes, form: PlannedForm, write_form: WriteForm, lay=None) -> Template | None:
@@ -287,14 +240,14 @@ def build_template(scheme: Scheme, key: bytes, form: PlannedForm, write_form: Wr
             if body is None:
                 return None
             if OPEN.encode() not in body:
-                parts.append(_Part(info, _raw_member(raw, info), info.CRC, info.file_size, None))
+                parts.append(fixed_part(info, raw_member(raw, info)))
                 continue
             pieces, at = [], 0
             for match in _MARKER.finditer(body):
                 pieces += [body[at:match.start()], match.group()]
                 at = match.end()
             pieces.append(body[at:])
-            parts.append(_Part(info, b"", 0, 0, tuple(pieces), _pack(tuple(pieces))))
+            parts.append(varying_part(info, tuple(pieces), _is_height))
     whole = tuple(e for e in entries if _MARKER.fullmatch(e))
     return Template(tuple(parts), whole, frozenset(e for e in entries if OPEN.encode() not in e))
 
@@ -376,6 +329,8 @@ class _Worker:
         self.templates: dict[tuple, Template | _Pending | None] = {}
         self.checked: set[tuple] = set()
         self._layouts: dict[tuple, tuple] = {}
+        self._by_layout: dict[int, tuple] = {}  # id of a layout object → what ``layout`` gives for it
+        self._shapes: dict[tuple, int] = {}  # a layout shape → a number standing for it in keys
 
     def __getstate__(self):  # sent to a worker empty: the state is that process's own
         return {}
@@ -384,8 +339,10 @@ class _Worker:
         self.__init__()
 
     def layout(self, scheme: Scheme, form: PlannedForm):
-        """(layout, its shape, its heights) of a form; the leaders' and representatives' forms of
-        a branch list the same people, so the last few are kept."""
+        """(layout, its shape's number, its heights' values) of a form; the leaders' and
+        representatives' forms of a branch list the same people, so the last few are kept, and
+        forms of one shape share a layout object (``form_layout``): its shape and heights are
+        worked out once."""
         ident = form.identity
         memo = (ident.criteria_set, ident.labels, ident.ratees, form.asks_answer, ident.target)
         found = self._layouts.get(memo)
@@ -393,14 +350,20 @@ class _Worker:
             if len(self._layouts) > 64:
                 self._layouts.clear()
             lay = form_layout_of(scheme, ident)
-            found = self._layouts[memo] = (lay, _layout_shape(lay), _layout_heights(lay))
+            found = self._by_layout.get(id(lay))
+            if found is None or found[0] is not lay:
+                if len(self._by_layout) > 4096:
+                    self._by_layout.clear()
+                number = self._shapes.setdefault(_layout_shape(lay), len(self._shapes))
+                found = self._by_layout[id(lay)] = (lay, number, _height_values(lay))
+            self._layouts[memo] = found
         return found
 
     def write(self, scheme: Scheme, key: bytes, form: PlannedForm, path: Path, write_form: WriteForm) -> bool:
         """Write one form; True when it came from a template."""
         lay, layout_shape, layout_heights = self.layout(scheme, form)
-        shape = _form_shape(form) + layout_shape
-        kind = _form_shape(form) + (lay.by_rows,)
+        form_shape = _form_shape(form)
+        shape, kind = form_shape + (layout_shape,), form_shape + (lay.by_rows,)
         entry = self.templates.get(shape)
         if entry is None and shape in self.templates:  # a shape no template can carry
             write_form(scheme, key, form, path)
@@ -447,49 +410,3 @@ def _same_parts(a: bytes, b: bytes) -> bool:
     with zipfile.ZipFile(io.BytesIO(a)) as za, zipfile.ZipFile(io.BytesIO(b)) as zb:
         names = [i.filename for i in za.infolist()]
         return names == [i.filename for i in zb.infolist()] and all(za.read(n) == zb.read(n) for n in names)
-
-
-# -- a minimal zip writer that can copy a member's deflated bytes unchanged ---------------------
-
-def _raw_member(raw: bytes, info: zipfile.ZipInfo) -> bytes:
-    """A member's stored (compressed) bytes, read past its local header."""
-    at = info.header_offset
-    name_len = int.from_bytes(raw[at + 26:at + 28], "little")
-    extra_len = int.from_bytes(raw[at + 28:at + 30], "little")
-    start = at + 30 + name_len + extra_len
-    return raw[start:start + info.compress_size]
-
-
-_LOCAL = struct.Struct("<4s5H3L2H")  # signature, version, flags, method, time, date, crc, sizes, name, extra
-_CENTRAL = struct.Struct("<4s6H3L5H2L")
-
-
-def _dos_time(info: zipfile.ZipInfo) -> tuple[int, int]:
-    dt = info.date_time
-    return dt[3] << 11 | dt[4] << 5 | dt[5] // 2, (dt[0] - 1980) << 9 | dt[1] << 5 | dt[2]
-
-
-class _ZipOut:
-    """Writes members in order, each given as already deflated (or stored) bytes."""
-
-    def __init__(self):
-        self._chunks: list[bytes] = []
-        self._central: list[bytes] = []
-        self._offset = 0
-
-    def add_raw(self, info: zipfile.ZipInfo, data: bytes, crc: int, size: int, method: int | None = None) -> None:
-        method = info.compress_type if method is None else method
-        name = info.filename.encode("utf-8")
-        flags = 0 if name.isascii() else 0x800
-        time, date = _dos_time(info)
-        local = _LOCAL.pack(b"PK\x03\x04", 20, flags, method, time, date, crc, len(data), size, len(name), 0)
-        self._central.append(_CENTRAL.pack(b"PK\x01\x02", 20, 20, flags, method, time, date, crc, len(data), size,
-                                           len(name), 0, 0, 0, 0, 0, self._offset) + name)
-        self._chunks += [local, name, data]
-        self._offset += len(local) + len(name) + len(data)
-
-    def finish(self) -> bytes:
-        central = b"".join(self._central)
-        count = len(self._central)
-        end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, count, count, len(central), self._offset, 0)
-        return b"".join(self._chunks) + central + end
