@@ -38,6 +38,7 @@ from .core.scoring import MemberResult, anonymise, score_members
 from .edge.aside import aside
 from .edge.files import STORE_FOLDER, WriteFault, atomic_path, ensure_writable, safe_filename
 from .edge.lock import lock_path, scheme_lock
+from .edge.memory import paused_gc
 from .edge.resources import resource_dir
 from .forms.write import FormsWritten, dispatch_files, write_forms
 from .ingest import period
@@ -238,7 +239,8 @@ def consolidate(scheme_path: Path, returns: Path | None, output: Path, *, progre
         ledger = period.append_events(store, events, period.changes(state, done.intake.ledger, now or period.now_text()))
         step = _steps(progress, 3 + bool(bulletin))
         # the working papers on the other core while the results are written here
-        with aside(write_papers, papers_input(results), store.root / PAPERS_FILE, here=_papers_here(results, workers)) as papers_written:
+        with paused_gc(), aside(write_papers, papers_input(results), store.root / PAPERS_FILE,
+                                here=_papers_here(results, workers)) as papers_written:
             step(output.name)
             write_results(results, output)
             step(notice.name)
@@ -321,12 +323,13 @@ def _evaluate(scheme, scheme_path, returns, outputs, store, progress, final, wai
     outstanding = [r for r in reminders(planned, intake, {}) if r.code not in waived]
     if final and outstanding:  # the originals are stored; their events come with the next run
         raise NotFinal(outstanding)
-    counted, void = void_ballots(scheme, intake.accepted)  # 废票: returned and listed, not scored
-    ratings = mark_extremes(scheme, anonymise(scheme, counted))  # 去掉最高最低分, when set
-    members = score_members(scheme, ratings)
-    awards = decide_awards(scheme, ratings, members)
-    adjusted = apply_adjustments(scheme, members, awards, Path(scheme_path).name)
-    status = return_status(planned, intake)
+    with paused_gc():  # millions of objects held, millions more made (edge.memory)
+        counted, void = void_ballots(scheme, intake.accepted)  # 废票: returned and listed, not scored
+        ratings = mark_extremes(scheme, anonymise(scheme, counted))  # 去掉最高最低分, when set
+        members = score_members(scheme, ratings)
+        awards = decide_awards(scheme, ratings, members)
+        adjusted = apply_adjustments(scheme, members, awards, Path(scheme_path).name)
+        status = return_status(planned, intake)
     problems = intake.report.problems + void + _missing_group_notes(members) + adjusted.problems
     results = ResultsInput(scheme, members, ratings, status, problems, intake.ledger, awards.branches, awards.stars,
                            awards.picks, adjusted)

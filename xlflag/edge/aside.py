@@ -26,6 +26,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
+from .memory import paused_gc
 from .pool import _context
 
 
@@ -58,6 +59,8 @@ def aside(fn: Callable, *args, here: bool = False) -> Iterator[Callable[[], obje
 
 
 def _run_spooled(spool: str):
-    with open(spool, "rb") as f:
-        fn, args = pickle.load(f)
-    return fn(*args)
+    """In the other process: one long job building and writing millions of objects (``memory``)."""
+    with paused_gc():
+        with open(spool, "rb") as f:
+            fn, args = pickle.load(f)
+        return fn(*args)
