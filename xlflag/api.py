@@ -260,7 +260,9 @@ def consolidate(scheme_path: Path, returns: Path | None, output: Path, *, progre
                    branch_books=books)
 
 
-PAPERS_ASIDE = 10_000  # ratings from which the working papers are written in another process
+# ratings from which the working papers are written in another process: at 40 branches (28,118
+# ratings) the aside's start (a process, its imports, the hand-over) costs what it saves
+PAPERS_ASIDE = 50_000
 
 
 def _papers_here(results: ResultsInput, workers: int | None) -> bool:
