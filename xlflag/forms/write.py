@@ -123,7 +123,7 @@ def _memo(fn):
 
 def write_form(scheme: Scheme, key: bytes, form: PlannedForm, path: Path) -> None:
     with atomic_path(path) as tmp:
-        wb = new_workbook(tmp, fit=False, title=_title(scheme, form), comments=form.identity.code)
+        wb = new_workbook(tmp, fit=False, in_memory=True, title=_title(scheme, form), comments=form.identity.code)
         write_form_sheet(wb, formats(wb), scheme, form, _title(scheme, form), instructions(scheme, form))
         _write_identity(wb, key, form)
         wb.set_custom_property("xlflag_form_code", form.identity.code)
