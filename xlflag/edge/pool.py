@@ -37,10 +37,13 @@ def default_workers() -> int:
 
 def map_files(fn, shared, items: Iterable, *, count: int | None = None, workers: int | None = None,
               dask: str | None = None, init: Callable[[], None] | None = None, chunk: int = CHUNK,
-              min_for_pool: int = MIN_FOR_POOL) -> Iterator:
+              min_for_pool: int = MIN_FOR_POOL, ahead: int | None = None) -> Iterator:
     """``fn(shared, item)`` for every item, in order.
 
     ``count`` (how many items there will be, if known) decides whether a pool is worth starting.
+    ``ahead``: chunks in flight at most (default two a worker); more keeps a worker busy while
+    the oldest chunk, whose result comes first, takes long (forms: a few dozen tasks of very
+    unequal cost).
     ``fn`` and ``init`` must be module-level functions (they are sent to the workers by name).
     """
     workers = default_workers() if workers is None else workers
@@ -48,7 +51,7 @@ def map_files(fn, shared, items: Iterable, *, count: int | None = None, workers:
         return _on_dask(fn, shared, items, dask, init, chunk)
     if workers <= 1 or (count is not None and count < min_for_pool):
         return (fn(shared, item) for item in items)
-    return _on_pool(fn, shared, items, workers, init, chunk)
+    return _on_pool(fn, shared, items, workers, init, chunk, ahead or workers * 2)
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:
@@ -118,7 +121,7 @@ def warm(*modules: str) -> None:
     forkserver.ensure_running()
 
 
-def _on_pool(fn, shared, items: Iterable, workers: int, init, size: int) -> Iterator:
+def _on_pool(fn, shared, items: Iterable, workers: int, init, size: int, ahead: int) -> Iterator:
     # pickled once here, not once a worker (ingest's context is ~13 MB at the county: 0.7 s each)
     blob = pickle.dumps(shared, protocol=pickle.HIGHEST_PROTOCOL)
 
@@ -139,7 +142,7 @@ def _on_pool(fn, shared, items: Iterable, workers: int, init, size: int) -> Iter
         return [fn(shared, item) for item in chunk]
 
     try:
-        yield from _ordered(_chunks(items, size), submit, rerun, workers * 2, (BrokenProcessPool,))
+        yield from _ordered(_chunks(items, size), submit, rerun, ahead, (BrokenProcessPool,))
     finally:
         state["pool"].shutdown(wait=True, cancel_futures=True)
 

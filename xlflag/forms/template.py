@@ -274,8 +274,9 @@ def write_by_template(scheme: Scheme, key: bytes, jobs: list[tuple[PlannedForm, 
 
     A task holds every branch of one size (as many forms), so the shapes a size of branch
     needs are met by one worker only and their templates built once (templates live in the
-    worker; the shapes every size shares, such as the self form, once per worker). The biggest
-    tasks go out first; a size so common that its task would keep one worker busy while the
+    worker; the shapes every size shares, such as the self form, once per worker). The costliest
+    tasks (``_cost``) go out first, all at once, so that no worker waits while a long one whose
+    result is due first still runs; a size so common that its task would keep one worker busy while the
     others idle is cut into pieces of at most a quarter of each worker's share.
     """
     folders: dict[str, list[tuple[PlannedForm, Path]]] = {}
@@ -286,18 +287,24 @@ def write_by_template(scheme: Scheme, key: bytes, jobs: list[tuple[PlannedForm, 
         sizes.setdefault(len(branch), []).extend(branch)
     most = max(CHUNK_FORMS, len(jobs) // (4 * (workers or default_workers())))
     pieces = [alike[at:at + most] for alike in sizes.values() for at in range(0, len(alike), most)]
-    tasks: list = ([also] if also is not None else []) + sorted(pieces, key=len, reverse=True)
+    tasks: list = ([also] if also is not None else []) + sorted(pieces, key=_cost, reverse=True)
     if progress is not None:
         progress(0, len(jobs), "")
     done = templated = 0
     shared = (scheme, key, write_form, _Worker())  # each pool worker gets its own copy of the state
     for task, by_template in zip(tasks, map_files(_run_task, shared, tasks, count=len(jobs), workers=workers,
-                                                  chunk=1, min_for_pool=MIN_FOR_POOL)):
+                                                  chunk=1, min_for_pool=MIN_FOR_POOL, ahead=len(tasks))):
         if isinstance(task, list):
             done, templated = done + len(task), templated + by_template
             if progress is not None:
                 progress(done, len(jobs), task[-1][1].name)
     return templated
+
+
+def _cost(task: list[tuple[PlannedForm, Path]]) -> int:
+    """What a task costs, about: its forms and the rows they list (the county leaders' few forms,
+    each listing every branch, cost more than a hundred small ones)."""
+    return sum(1 + len(form.identity.ratees) for form, _ in task)
 
 
 def _run_task(shared, task) -> int:
