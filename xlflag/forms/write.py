@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 
 from ..core import layout as L
@@ -86,7 +86,7 @@ def dispatch_files(planned: list[PlannedForm]) -> dict[str, str]:
     (two 张伟 in one branch, or one rater with two criteria sets) gets only what tells the files
     apart: the rater id (张伟_M099) when the raters differ, the set (钱书记_机关党员) when the sets do.
     """
-    safe = _memo(safe_filename)  # a county's 25,000 forms name a few thousand folders and raters
+    safe = cache(safe_filename)  # each call's own: a county's 25,000 forms name a few thousand folders and raters
     folders = {f.form_id: f"{safe(f.folder)}/{safe(f.group_name)}" for f in planned}
     plain = {f.form_id: f"{folders[f.form_id]}/{safe(f.rater_name)}" for f in planned}
     clashing: dict[str, list[PlannedForm]] = {}
@@ -108,17 +108,6 @@ def dispatch_files(planned: list[PlannedForm]) -> dict[str, str]:
             path += f"~{taken[path.casefold()]}"
         files[f.form_id] = path + ".xlsx"
     return files
-
-
-def _memo(fn):
-    known: dict = {}
-
-    def memo(text):
-        found = known.get(text)
-        if found is None:
-            found = known[text] = fn(text)
-        return found
-    return memo
 
 
 def write_form(scheme: Scheme, key: bytes, form: PlannedForm, path: Path) -> None:
