@@ -230,7 +230,8 @@ def within_all(root: Path, relatives) -> list[tuple[Path, Path]]:
     for relative in relatives:
         head, _, name = relative.rpartition("/")
         if name in ("", ".", "..") or "\\" in relative or ":" in relative:  # the general path
-            found.append(_within_one(root, top, relative))
+            target = within(root, relative)
+            found.append((target, target.resolve()))
             continue
         folder = folders.get(head)
         if folder is None:
@@ -245,16 +246,6 @@ def within_all(root: Path, relatives) -> list[tuple[Path, Path]]:
             resolved = resolved_parent / name
         found.append((target, resolved))
     return found
-
-
-def _within_one(root: Path, top: Path, relative: str) -> tuple[Path, Path]:
-    target = root / relative
-    if ".." in Path(relative).parts or Path(relative).is_absolute():
-        raise ValueError(f"路径“{relative}”超出了输出文件夹{root}")
-    resolved = target.resolve()
-    if not resolved.is_relative_to(top):
-        raise ValueError(f"路径“{relative}”超出了输出文件夹{root}")
-    return target, resolved
 
 
 def _folder_within(root: Path, top: Path, head: str, relative: str) -> tuple[Path, Path, frozenset[str]]:
