@@ -81,8 +81,7 @@ def _runs(segments: tuple[bytes, ...], is_height) -> tuple[_Run, ...]:
         if end > at:
             runs.append(_Run(at, end + 1, heights=segments[at + 1:end:2]))
         elif len(segments[at]) >= LONG:
-            packer = zlib.compressobj(6, zlib.DEFLATED, -15)
-            runs.append(_Run(at, at + 1, packed=packer.compress(segments[at]) + packer.flush(zlib.Z_FULL_FLUSH)))
+            runs.append(_Run(at, at + 1, packed=_packed(segments[at])))
         else:
             store(at, at + 1)
         if end < last:
@@ -124,14 +123,20 @@ def deflated(part: Part, values: dict[bytes, bytes]) -> tuple[bytes, int, int]:
                 if len(run.kept) >= CACHED:  # heights that vary form by form: not kept
                     found = _stored(body)
                 else:
-                    packer = zlib.compressobj(6, zlib.DEFLATED, -15)
-                    found = run.kept[heights] = packer.compress(body) + packer.flush(zlib.Z_FULL_FLUSH)
+                    found = run.kept[heights] = _packed(body)
             blocks.append(found)
         else:
             blocks.append(_stored(b"".join(pieces[run.start:run.end])))
     blocks.append(_FINAL)
     body = b"".join(pieces)
     return b"".join(blocks), zlib.crc32(body), len(body)
+
+
+def _packed(data: bytes) -> bytes:
+    """``data`` as deflate blocks ending in a full flush: byte-aligned, nothing after them refers
+    back into them, so any block may follow."""
+    packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return packer.compress(data) + packer.flush(zlib.Z_FULL_FLUSH)
 
 
 def _stored(data: bytes) -> bytes:
