@@ -19,11 +19,12 @@ from xlflag.core.formplan import form_layout_of, plan_forms
 from xlflag.county import county_sheets, fill_fast, write_county_scheme
 from xlflag.edge import bulk, sheetkit, xlsxsheet
 from xlflag.edge.libreoffice import convert_many, find_soffice
-from xlflag.forms.template import _values, build_template, shape_of, write_by_template
+from xlflag.forms.template import _values, _Worker, build_template, shape_of, write_by_template
 from xlflag.forms.write import write_form, write_forms
 from xlflag.ingest import readers
 from xlflag.ingest.xlsx_fast import read_fast
 from xlflag.scheme.key import create_key, load_key
+from xlflag.scheme.templates import write_scheme_workbook
 
 BRANCHES = 5
 
@@ -324,3 +325,39 @@ def test_returns_typed_oddly_and_resaved_read_the_same_both_ways(county, tmp_pat
         # the odd values were really read: "5分", "５", "4.0" and " 3 " noted, 4.5 and 优秀 refused, a blank
         codes = [p.code.name for p in judged.report.problems if p.cell.startswith(("D", "E", "F"))]
         assert {"SCORE_NORMALISED", "SCORE_BLANK"} <= set(codes) and len(judged.ledger) == len(picked)
+
+
+def test_a_branch_with_two_members_of_one_name_spoils_no_template_of_its_shape(tmp_path):
+    """Two members of one name are one shared string in XlsxWriter's file, so no template carries
+    a form listing both: those forms are written directly, and the shape's template is built and
+    checked on the next branch's forms instead (it used to be refused for the whole shape)."""
+    sheets = county_sheets(BRANCHES)
+    roster = sheets["党员名册"]
+    twin, other = "第004党支部", "第005党支部"  # 30 members each (the fixed seed): forms of one shape
+    at = [n for n, row in enumerate(roster) if row[0] == twin]
+    roster[at[1]] = (twin, roster[at[1]][1], roster[at[0]][2], "")  # its second member named as its first
+    scheme_path = write_scheme_workbook(sheets, tmp_path / "scheme" / "方案.xlsx")
+    create_key(scheme_path)
+    scheme, key = api.load_scheme(scheme_path), load_key(scheme_path)
+    forms = [f for f in plan_forms(scheme, key) if f.folder in (twin, other)]
+    forms.sort(key=lambda f: f.folder != twin)  # the twins' branch first: it used to spoil the shape
+    worker = _Worker()
+    by_template = [worker.write(scheme, key, f, tmp_path / "t" / f"{n}.xlsx", write_form) for n, f in enumerate(forms)]
+    for n, form in enumerate(forms):
+        write_form(scheme, key, form, tmp_path / "d" / f"{n}.xlsx")
+        assert parts(tmp_path / "t" / f"{n}.xlsx") == parts(tmp_path / "d" / f"{n}.xlsx"), form.form_id
+
+    twins = {roster[at[0]][1], roster[at[1]][1]}
+    for form, templated in zip(forms, by_template):
+        if twins <= set(form.identity.ratees):  # 28 peer forms, the leaders' and representatives' of the twins' branch
+            assert not templated
+
+    def copied(group: str) -> str:  # the other branch's forms of one rater group: 1 = from the template
+        return "".join(str(int(t)) for f, t in zip(forms, by_template) if f.folder == other and f.identity.group == group)
+
+    # peer forms (29 ratees): the twins' own two list only one of them, so the shape's template was
+    # built on one and checked on the other; all 30 of the other branch's are copied (it used to be 0)
+    assert copied("DH") == "1" * 30
+    # the 5 representatives' forms (30 ratees): all 5 of the twins' branch list both, so the other
+    # branch's first is the template's first form, the second its check, the other 3 copied
+    assert copied("DQ") == "00111"

@@ -13,8 +13,11 @@ its own XML-escaped strings.
 Nothing here knows where a cell sits: whatever ``write_form`` does with those fields (today's
 layout or a later one), the template carries it. Before a kind of form (rater group, criteria
 set, orientation) is trusted, a second form of its first shape is rendered from the template and
-also written directly, and the two must agree part for part (``_Worker``); a shape that does not
-(a layout that prints a name inside another text, say) is written directly, form by form. Each
+also written directly, and the two must agree part for part (``_Worker``); a shape whose template
+fails is tried again on its next forms, and after a few failures (a layout that prints a name
+inside another text, say) written directly, form by form. A form that no template could carry
+(two ratees of one name, which XlsxWriter writes as one shared string) is written directly and
+serves as no shape's first form nor its check. Each
 form's own strings are checked before they go in (``Template.takes``). ``write_form`` stays the
 plain path; this module is only ever a faster way to the same bytes.
 """
@@ -326,7 +329,8 @@ class _Worker:
     written directly) and the kinds of form whose templates were checked here.
 
     A kind is checked on its first shape: the template built on one form, the next form of that
-    shape rendered from it and also written directly, the two compared part for part. Later
+    shape rendered from it and also written directly, the two compared part for part (a shape
+    whose template fails is tried again on its next forms, ``TRIES`` times at most). Later
     shapes of a checked kind (the same form for another number of ratees) need only their
     template built. Each form's own strings are checked too (``Template.takes``): one a template
     could not carry as XlsxWriter would write it is written directly.
@@ -335,6 +339,7 @@ class _Worker:
     def __init__(self):
         self.templates: dict[tuple, Template | _Pending | None] = {}
         self.checked: set[tuple] = set()
+        self.failures: dict[tuple, int] = {}  # shape → its templates that failed
         self._layouts: dict[tuple, tuple] = {}
         self._by_layout: dict[int, tuple] = {}  # id of a layout object → what ``layout`` gives for it
         self._shapes: dict[tuple, int] = {}  # a layout shape → a number standing for it in keys
@@ -375,23 +380,54 @@ class _Worker:
         if entry is None and shape in self.templates:  # a shape no template can carry
             write_form(scheme, key, form, path)
             return False
-        if entry is None and kind in self.checked:
-            entry = self.templates[shape] = _built(scheme, key, form, write_form, lay)
-        elif entry is None or isinstance(entry, _Pending):
-            write_form(scheme, key, form, path)
-            if entry is None:
+        values = _values(scheme, key, form, lay, layout_heights)
+        if not isinstance(entry, Template) and _may_carry(values, len(form.identity.ratees)):
+            # (a form no template could carry, two ratees of one name, is neither a template's
+            # first form nor its check: the shape's next form is)
+            if kind in self.checked:
+                entry = _built(scheme, key, form, write_form, lay)
+                if entry is None:
+                    self._failed(shape, None)
+                else:
+                    self.templates[shape] = entry
+            elif entry is None:
                 self.templates[shape] = _Pending(form)
             else:
-                template = self.templates[shape] = _checked(scheme, key, entry.form, form, path, write_form, lay)
-                if template is not None:
+                write_form(scheme, key, form, path)
+                template = _checked(scheme, key, entry.form, form, path, write_form, values)
+                if template is None:
+                    self._failed(shape, form)
+                else:
+                    self.templates[shape] = template
                     self.checked.add(kind)
-            return False
-        values = _values(scheme, key, form, lay, layout_heights) if entry is not None else None
-        if entry is None or not entry.takes(values):
+                return False
+        if not isinstance(entry, Template) or not entry.takes(values):
             write_form(scheme, key, form, path)
             return False
         atomic_write(path, entry.render(values))
         return True
+
+    def _failed(self, shape: tuple, written: PlannedForm | None) -> None:
+        """A template of ``shape`` failed: tried again on the shape's next forms (``written``:
+        the form just written directly, to check the next form's template on), at most
+        ``TRIES`` times; then every form of the shape is written directly."""
+        self.failures[shape] = self.failures.get(shape, 0) + 1
+        if self.failures[shape] >= TRIES:
+            self.templates[shape] = None
+        elif written is not None:
+            self.templates[shape] = _Pending(written)
+        else:
+            self.templates.pop(shape, None)
+
+
+TRIES = 3  # templates tried on a shape before its forms are all written directly
+
+
+def _may_carry(values: dict[bytes, bytes], ratees: int) -> bool:
+    """Whether a template could carry this form's own strings (its ratees' 编号 and 名称, the
+    identity and its signature: whole shared strings), as ``Template.takes`` judges them; a form
+    with two ratees of one name is none: XlsxWriter writes their name once."""
+    return Template((), _label_markers(ratees) + (_marker("J"), _marker("S"))).takes(values)
 
 
 def _built(scheme: Scheme, key: bytes, form: PlannedForm, write_form: WriteForm, lay=None) -> Template | None:
@@ -402,12 +438,13 @@ def _built(scheme: Scheme, key: bytes, form: PlannedForm, write_form: WriteForm,
 
 
 def _checked(scheme: Scheme, key: bytes, first: PlannedForm, second: PlannedForm, second_path: Path,
-             write_form: WriteForm, lay) -> Template | None:
-    """The shape's template, built on its first form, if its rendering of the second form is
-    what ``write_form`` wrote for it (at ``second_path``), part for part."""
+             write_form: WriteForm, values: dict[bytes, bytes]) -> Template | None:
+    """The shape's template, built on its first form, if its rendering of the second form
+    (``values``: the second form's) is what ``write_form`` wrote for it (at ``second_path``),
+    part for part."""
     template = _built(scheme, key, first, write_form)
     try:
-        rendered = template and template.render(_values(scheme, key, second, lay))
+        rendered = template and template.takes(values) and template.render(values)
     except Exception:
         return None
     return template if rendered and _same_parts(rendered, second_path.read_bytes()) else None
