@@ -14,6 +14,7 @@ from xlflag.core.problems import Code
 from xlflag.ingest.readers import ReadFailure, read_safely
 from xlflag.ingest.safety import Limits
 from xlflag.ingest.xlsx_fast import _not_above, read_fast
+from xlflag.ingest.xlsx_scan import SHARED
 
 
 @pytest.mark.parametrize("bound", [1, 9, 26, 27, 52, 500, 701, 702, 703, 1000])
@@ -83,3 +84,14 @@ def test_a_clean_sheet_is_read_the_fast_way(tmp_path):
     data = _book(tmp_path, '<c r="C2" s="0"/><c r="D2"/><c r="E2" t="s"/>')
     fast = read_fast(data)
     assert fast is not None and fast == read_safely(io.BytesIO(data).getvalue(), suffix=".xlsx", fast=False)
+
+
+def test_a_shared_formulas_followers_read_as_the_sure_way_reads_them(tmp_path):
+    # Excel writes a formula filled down as one master and followers carrying no text: the
+    # followers are formulas all the same ("=（共享公式）"), never a reader's crash
+    cells = ('<c r="C2"><f t="shared" ref="C2:C3" si="0">B2*1</f><v>5</v></c>'
+             '<c r="C3"><f t="shared" si="0"/><v>5</v></c>')
+    data = _book(tmp_path, cells)
+    fast = read_fast(data)
+    assert fast is not None and fast == read_safely(data, suffix=".xlsx", fast=False) == read_safely(data, suffix=".xlsx")
+    assert fast.sheets[0].formulas == {(2, 3): "=B2*1", (3, 3): SHARED}

@@ -35,6 +35,7 @@ from xml.etree.ElementTree import fromstring
 from ..core.formulas import col_letter
 from .readers import SheetGrid, WorkbookGrid, xml_date
 from .safety import Limits, dimension_ok, open_checked_zip
+from .xlsx_scan import SHARED
 
 _ROOT_RELS = "xl/_rels/workbook.xml.rels"
 _REF = rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"'
@@ -316,7 +317,7 @@ def _sheet(name: str, state: str, xml: bytes, strings: list[str], plain: frozens
             if formula is None:
                 raise _Unsure
             text = formula.group(1)
-            formulas[at] = "=" + _text(text) if text else _SHARED
+            formulas[at] = "=" + _text(text) if text else SHARED
             continue
         value = _value(kind, body, strings)
         if value != "" or kind == b"e":  # an error cell keeps its text, as xlsx_scan gives it
