@@ -1,6 +1,8 @@
 """Ballot rules (core.ballots, scoring.trimmed_mean), each off unless the scheme sets it; worked by hand."""
 from __future__ import annotations
 
+import pickle
+
 from decimal import Decimal
 from fractions import Fraction
 
@@ -126,3 +128,10 @@ def test_no_rule_no_void():
     scheme = s2_scheme()
     everything = [form(scheme, "DH", {i: 100 for i in IDS[1:]})]
     assert void_ballots(scheme, everything) == (everything, [])
+
+
+def test_a_row_comes_back_from_a_worker_as_it_was_sent():
+    # rows travel pickled from ingest's workers: every field back in its place, halves kept exact
+    row = RateeScores("A2", (("1.1", Fraction(9, 2)), ("1.2", Fraction(5))), "满意")
+    back = pickle.loads(pickle.dumps(row, pickle.HIGHEST_PROTOCOL))
+    assert back == row and (back.ratee, back.scores, back.answer) == ("A2", (("1.1", Fraction(9, 2)), ("1.2", 5)), "满意")

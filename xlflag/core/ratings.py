@@ -19,6 +19,9 @@ class RateeScores:
     scores: tuple[tuple[str, Fraction], ...]  # (item code, score) in form order
     answer: str = ""  # 满意度 on the masses' flag questionnaire
 
+    def __reduce__(self):  # pickled as its three fields: a worker sends back ~600,000 of them
+        return RateeScores, (self.ratee, self.scores, self.answer)
+
 
 @dataclass(frozen=True)
 class AcceptedForm:
