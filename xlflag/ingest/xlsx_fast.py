@@ -284,13 +284,13 @@ def _sheet(name: str, state: str, xml: bytes, strings: list[str], plain: frozens
     cells = len(found) + b"".join(runs).count(b"<c")  # a run's first cell is where it matched
     if cells != data.count(b"<c") and cells != sum(map(data.count, _CELL_OPENS)):
         raise _Unsure  # a cell written some other way
-    # the cells one at a time (a run of empty ones within the limits is one match, letters b"")
+    # the cells one at a time (an empty one and the run of empty ones after it: one match)
     widest = max(map(_column, set(map(_LETTERS, found))), default=0)
     lowest = max(set(map(_DIGITS, found)), key=_as_row, default=b"")
     if widest > limits.max_cols or (lowest and int(lowest) > limits.max_rows):
         raise _Unsure  # the sure way refuses it; let it say so
     numbers, columns = _NUMBERS, _COLUMNS
-    for _, letters, digits, style, kind, raw, body in found:
+    for letters, digits, style, _, kind, raw, body in found:
         if raw:  # <v>raw</v> and nothing else: the common case
             inline = True
         elif not body:
@@ -327,20 +327,21 @@ def _sheet(name: str, state: str, xml: bytes, strings: list[str], plain: frozens
 
 @lru_cache(maxsize=8)
 def _cells(limits: Limits) -> re.Pattern:
-    """Every cell of ``sheetData`` in one pass, in order: a run of empty cells within ``limits``
-    (``<c r="B7" s="3"/>``, as the title and legend rows of a form are) as one match, its text
-    after the first ``<c r="`` in group 1; any other cell as (letters, digits, style, type, the
-    value of a lone ``<v>``, else the body). A cell written any other way matches nowhere, so
-    it shows in the count of ``<c``; one beyond the limits is no run, so ``_sheet`` sees it."""
+    """Every cell of ``sheetData`` in one pass, in order, as (letters, digits, style, the run of
+    empty cells after it, type, the value of a lone ``<v>``, else the body). An empty cell takes
+    the empty ones right after it within ``limits`` (``<c r="B7" s="3"/>``, as the title and
+    legend rows of a form are) as its run. A cell written any other way matches nowhere, so it
+    shows in the count of ``<c``; an empty one beyond the limits ends a run and is matched on its
+    own, so ``_sheet`` sees its letters and digits."""
     cols = _not_above(col_letter(min(limits.max_cols, _MAX_COL)).encode() if limits.max_cols > 0 else b"", 65, 65, 90)
     rows = _not_above(str(min(limits.max_rows, _MAX_ROW)).encode() if limits.max_rows > 0 else b"", 49, 48, 57)
     empty = cols + rows + rb'"(?: s="[0-9]{1,5}")?/>'
-    return re.compile(rb'<c r="(?:(' + empty + rb'(?:<c r="' + empty + rb')*)|' + _REF[len(b'<c r="'):]
-                      + rb'(?: s="([0-9]{1,5})")?(?: t="([a-zA-Z]{1,9})")?(?:/>|><v>([^<]+)</v></c>|>(.*?)</c>))', re.S)
+    return re.compile(_REF + rb'(?: s="([0-9]{1,5})")?(?:/>((?:<c r="' + empty + rb')*)'
+                      + rb'|(?: t="([a-zA-Z]{1,9})")?(?:/>|><v>([^<]+)</v></c>|>(.*?)</c>))', re.S)
 
 
 _MAX_COL, _MAX_ROW = 26 + 26**2 + 26**3, 9_999_999  # the most _REF's letters and digits can say
-_RUN = itemgetter(0)
+_RUN = itemgetter(3)
 
 
 def _not_above(bound: bytes, first: int, low: int, high: int) -> bytes:
@@ -361,7 +362,7 @@ def _not_above(bound: bytes, first: int, low: int, high: int) -> bytes:
     return b"(?:" + b"|".join(alternatives) + b")"
 
 
-_LETTERS, _DIGITS = itemgetter(1), itemgetter(2)
+_LETTERS, _DIGITS = itemgetter(0), itemgetter(1)
 
 
 def _as_row(digits: bytes) -> tuple[int, bytes]:
