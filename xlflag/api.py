@@ -223,7 +223,7 @@ def consolidate(scheme_path: Path, returns: Path | None, output: Path, *, progre
     outputs = (output, notice) + ((Path(bulletin),) if bulletin else ())
     for path in outputs:
         guard_output(path, scheme_path, returns)
-    with scheme_lock(scheme_path):
+    with scheme_lock(scheme_path), paused_gc():  # a county: millions of objects held throughout (edge.memory)
         scheme = load_scheme(scheme_path)
         book_paths = tuple(book_path(per_branch, b.name) for b in scheme.branches) if per_branch else ()
         for path in book_paths:  # each branch's workbook is an output like the others, guarded the same way
@@ -239,7 +239,7 @@ def consolidate(scheme_path: Path, returns: Path | None, output: Path, *, progre
         ledger = period.append_events(store, events, period.changes(state, done.intake.ledger, now or period.now_text()))
         step = _steps(progress, 3 + bool(bulletin))
         # the working papers on the other core while the results are written here
-        with paused_gc(), aside(write_papers, papers_input(results), store.root / PAPERS_FILE,
+        with aside(write_papers, papers_input(results), store.root / PAPERS_FILE,
                                 here=_papers_here(results, workers)) as papers_written:
             step(output.name)
             write_results(results, output)
@@ -320,12 +320,12 @@ def _evaluate(scheme, scheme_path, returns, outputs, store, progress, final, wai
     """Everything consolidate decides, nothing written: (the consolidation, what the results
     workbook is written from)."""
     key = load_key(scheme_path)
-    intake, planned = _ingest(scheme, key, scheme_path, returns, outputs, store, progress, prior, workers, dask)
-    waived = set(scheme.settings.waived) | set(waive)
-    outstanding = [r for r in reminders(planned, intake, {}) if r.code not in waived]
-    if final and outstanding:  # the originals are stored; their events come with the next run
-        raise NotFinal(outstanding)
-    with paused_gc():  # millions of objects held, millions more made (edge.memory)
+    with paused_gc():  # from the planned forms to the scores: millions of objects held, millions more made (edge.memory)
+        intake, planned = _ingest(scheme, key, scheme_path, returns, outputs, store, progress, prior, workers, dask)
+        waived = set(scheme.settings.waived) | set(waive)
+        outstanding = [r for r in reminders(planned, intake, {}) if r.code not in waived]
+        if final and outstanding:  # the originals are stored; their events come with the next run
+            raise NotFinal(outstanding)
         counted, void = void_ballots(scheme, intake.accepted)  # 废票: returned and listed, not scored
         ratings = mark_extremes(scheme, anonymise(scheme, counted))  # 去掉最高最低分, when set
         members = score_members(scheme, ratings)

@@ -1,10 +1,12 @@
-"""The cyclic garbage collector held off while a county's results are computed and written.
+"""The cyclic garbage collector held off while a county's returns are read and its results
+computed and written.
 
-After ingest the process holds millions of objects (a county: 6 million scores in 310,000
-ratings); each full collection walks all of them, and building the results allocates enough to
-start one again and again — about a fifth of the scoring's time on the county. What is built
-there is either kept (the results) or freed by reference counting as soon as it is written
-(rows, cells): it makes few reference cycles, and those are collected when the block ends.
+From the planned forms on, the process holds millions of objects (a county: 25,000 planned
+identities, then 6 million scores in 310,000 ratings); each full collection walks all of them,
+and reading the returns and building the results allocate enough to start one again and again
+— about a fifth of the scoring's time on the county. What is made there is either kept (the
+outcomes, the results) or freed by reference counting as soon as it is used (rows, cells): it
+makes few reference cycles, and those are collected once the block has ended.
 """
 from __future__ import annotations
 

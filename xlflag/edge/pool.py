@@ -18,6 +18,7 @@ by item (ingest: through the isolated reader).
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import pickle
@@ -94,6 +95,7 @@ def _init_pool(fn, shared: bytes, init) -> None:
     if init is not None:
         init()
     _fn, _shared = fn, pickle.loads(shared)
+    gc.freeze()  # what every item is mapped against, kept to the end: full collections skip it
 
 
 def _run_chunk(chunk: list) -> list:
