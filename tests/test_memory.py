@@ -1,5 +1,5 @@
-"""The cyclic garbage collector is held off for the whole of a consolidate (edge.memory): from the
-scheme read to the last workbook written, a county holds millions of objects that every full
+"""The cyclic garbage collector is held off for the whole of writing forms and of a consolidate
+(edge.memory): from the scheme read to the last workbook written, a county holds millions of objects that every full
 collection would walk again; it runs again afterwards, whether the run finished or stopped."""
 from __future__ import annotations
 
@@ -31,6 +31,14 @@ def test_no_full_collection_while_returns_are_read_and_results_written(forms, tm
     assert gc.isenabled()
     api.consolidate(scheme, returns, tmp_path / "结果.xlsx", progress=lambda *call: seen.append(gc.isenabled()))
     assert len(seen) > 4 and not any(seen)  # reading (one call a file) and writing: paused throughout
+    assert gc.isenabled()
+
+
+def test_no_full_collection_while_forms_are_written(forms, tmp_path):
+    scheme = kit.scheme_copy(forms, tmp_path / "scheme")
+    seen = []
+    api.make_forms(scheme, tmp_path / "测评表", progress=lambda *call: seen.append(gc.isenabled()))
+    assert seen and not any(seen)
     assert gc.isenabled()
 
 

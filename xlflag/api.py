@@ -125,6 +125,7 @@ def load_scheme(path: Path) -> Scheme:
     return scheme
 
 
+@paused_gc()  # (edge.memory)
 def make_forms(scheme_path: Path, out: Path, *, reissue: bool = False, progress: Progress | None = None) -> FormsWritten:
     """Write the forms and record each identity in the period's issue record.
 
@@ -197,6 +198,7 @@ def notice_path(output: Path) -> Path:
     return Path(output).with_name("公示.xlsx")
 
 
+@paused_gc()  # (edge.memory)
 def consolidate(scheme_path: Path, returns: Path | None, output: Path, *, progress: Progress | None = None,
                 final: bool = False, waive: tuple[str, ...] = (), notice: Path | None = None,
                 bulletin: Path | None = None, now: str | None = None, workers: int | None = None,
@@ -223,7 +225,7 @@ def consolidate(scheme_path: Path, returns: Path | None, output: Path, *, progre
     outputs = (output, notice) + ((Path(bulletin),) if bulletin else ())
     for path in outputs:
         guard_output(path, scheme_path, returns)
-    with scheme_lock(scheme_path), paused_gc():  # a county: millions of objects held throughout (edge.memory)
+    with scheme_lock(scheme_path):
         scheme = load_scheme(scheme_path)
         book_paths = tuple(book_path(per_branch, b.name) for b in scheme.branches) if per_branch else ()
         for path in book_paths:  # each branch's workbook is an output like the others, guarded the same way
@@ -240,7 +242,7 @@ def consolidate(scheme_path: Path, returns: Path | None, output: Path, *, progre
         step = _steps(progress, 3 + bool(bulletin))
         # the working papers on the other core while the results are written here
         with aside(write_papers, papers_input(results), store.root / PAPERS_FILE,
-                                here=_papers_here(results, workers)) as papers_written:
+                   here=_papers_here(results, workers)) as papers_written:
             step(output.name)
             write_results(results, output)
             step(notice.name)
@@ -282,6 +284,7 @@ def _steps(progress: Progress | None, total: int):
     return step
 
 
+@paused_gc()  # (edge.memory)
 def make_bulletin(scheme_path: Path, returns: Path | None, output: Path, *,
                   progress: Progress | None = None, db: str | None = None) -> Bulletin:
     """The 简报 alone (.docx): the period's stored returns plus RETURNS, as consolidate reads
@@ -320,18 +323,17 @@ def _evaluate(scheme, scheme_path, returns, outputs, store, progress, final, wai
     """Everything consolidate decides, nothing written: (the consolidation, what the results
     workbook is written from)."""
     key = load_key(scheme_path)
-    with paused_gc():  # from the planned forms to the scores: millions of objects held, millions more made (edge.memory)
-        intake, planned = _ingest(scheme, key, scheme_path, returns, outputs, store, progress, prior, workers, dask)
-        waived = set(scheme.settings.waived) | set(waive)
-        outstanding = [r for r in reminders(planned, intake, {}) if r.code not in waived]
-        if final and outstanding:  # the originals are stored; their events come with the next run
-            raise NotFinal(outstanding)
-        counted, void = void_ballots(scheme, intake.accepted)  # 废票: returned and listed, not scored
-        ratings = mark_extremes(scheme, anonymise(scheme, counted))  # 去掉最高最低分, when set
-        members = score_members(scheme, ratings)
-        awards = decide_awards(scheme, ratings, members)
-        adjusted = apply_adjustments(scheme, members, awards, Path(scheme_path).name)
-        status = return_status(planned, intake)
+    intake, planned = _ingest(scheme, key, scheme_path, returns, outputs, store, progress, prior, workers, dask)
+    waived = set(scheme.settings.waived) | set(waive)
+    outstanding = [r for r in reminders(planned, intake, {}) if r.code not in waived]
+    if final and outstanding:  # the originals are stored; their events come with the next run
+        raise NotFinal(outstanding)
+    counted, void = void_ballots(scheme, intake.accepted)  # 废票: returned and listed, not scored
+    ratings = mark_extremes(scheme, anonymise(scheme, counted))  # 去掉最高最低分, when set
+    members = score_members(scheme, ratings)
+    awards = decide_awards(scheme, ratings, members)
+    adjusted = apply_adjustments(scheme, members, awards, Path(scheme_path).name)
+    status = return_status(planned, intake)
     problems = intake.report.problems + void + _missing_group_notes(members) + adjusted.problems
     results = ResultsInput(scheme, members, ratings, status, problems, intake.ledger, awards.branches, awards.stars,
                            awards.picks, adjusted)
@@ -396,6 +398,7 @@ class ReturnStatus:
         return [r for r in self.reminders if r.code not in self.scheme.settings.waived]
 
 
+@paused_gc()  # (edge.memory)
 def status(scheme_path: Path, returns: Path | None, reminder_list: Path | None = None, *,
            progress: Progress | None = None, workers: int | None = None,
            dask: str | None = None) -> ReturnStatus:

@@ -1,7 +1,7 @@
-"""The cyclic garbage collector held off while a county's returns are read and its results
-computed and written.
+"""The cyclic garbage collector held off for the whole of a command that reads or writes a
+county's forms (``api``: make_forms, consolidate, status, make_bulletin).
 
-From the planned forms on, the process holds millions of objects (a county: 25,000 planned
+From the scheme read on, the process holds millions of objects (a county: 25,000 planned
 identities, then 6 million scores in 310,000 ratings); each full collection walks all of them,
 and reading the returns and building the results allocate enough to start one again and again
 — about a fifth of the scoring's time on the county. What is made there is either kept (the
