@@ -40,7 +40,7 @@ from .edge.files import STORE_FOLDER, WriteFault, atomic_path, ensure_writable, 
 from .edge.lock import lock_path, scheme_lock
 from .edge.memory import paused_gc
 from .edge.resources import resource_dir
-from .forms.write import FormsWritten, dispatch_files, write_forms
+from .forms.write import FormsWritten, dispatch_files, get_ready, write_forms
 from .ingest import period
 from .ingest.returns import REJECTED, Intake, LedgerEntry, Progress, context, ingest, judge
 from .ingest.store import EvidenceStore
@@ -139,6 +139,7 @@ def make_forms(scheme_path: Path, out: Path, *, reissue: bool = False, progress:
         raise CannotRun(f"{out}是一个文件，测评表要写进一个文件夹：请给出文件夹路径")
     with scheme_lock(scheme_path):
         scheme = load_scheme(scheme_path)
+        get_ready(scheme)  # the pool's fork server loads while the issue record is read and the forms planned
         key = load_key(scheme_path)
         period_name = scheme.settings.period
         issued = _issued(scheme_path, period_name)

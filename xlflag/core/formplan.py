@@ -117,14 +117,14 @@ def form_fingerprint(scheme: Scheme, target: str, group_code: str, criteria_set:
         frame = _fingerprint_frame(scheme, target, group_code, criteria_set)
         if frames is not None:
             frames[(target, group_code, criteria_set)] = frame
-    rows = [list(label) for label in labels]
     if frame[1] is None:  # the rows' placeholder is not once in the text: encode it all
-        text = json.dumps(frame[0] | {"rows": rows}, ensure_ascii=False, sort_keys=True, default=str)
-    else:
-        text = frame[0] + json.dumps(rows, ensure_ascii=False, sort_keys=True, default=str) + frame[1]
+        text = _FINGERPRINT_JSON.encode(frame[0] | {"rows": labels})
+    else:  # (the labels' tuples encode as the lists they once were turned into: the same text)
+        text = frame[0] + _FINGERPRINT_JSON.encode(labels) + frame[1]
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+_FINGERPRINT_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str)  # json.dumps's, made once
 _ROWS = "\ue002rows\ue002"  # private use: stands for the rows while the rest is encoded once
 
 

@@ -291,11 +291,13 @@ def write_by_template(scheme: Scheme, key: bytes, jobs: list[tuple[PlannedForm, 
     most = max(CHUNK_FORMS, len(jobs) // (4 * (workers or default_workers())))
     pieces = [alike[at:at + most] for alike in sizes.values() for at in range(0, len(alike), most)]
     tasks: list = ([also] if also is not None else []) + sorted(pieces, key=_cost, reverse=True)
+    # sent with the paths as text: a county's 25,000 Path objects cost a second to pickle and unpickle
+    sent = [[(form, str(path)) for form, path in task] if isinstance(task, list) else task for task in tasks]
     if progress is not None:
         progress(0, len(jobs), "")
     done = templated = 0
     shared = (scheme, key, write_form, _Worker())  # each pool worker gets its own copy of the state
-    for task, by_template in zip(tasks, map_files(_run_task, shared, tasks, count=len(jobs), workers=workers,
+    for task, by_template in zip(tasks, map_files(_run_task, shared, sent, count=len(jobs), workers=workers,
                                                   chunk=1, min_for_pool=MIN_FOR_POOL, ahead=len(tasks))):
         if isinstance(task, list):
             done, templated = done + len(task), templated + by_template
@@ -315,7 +317,7 @@ def _run_task(shared, task) -> int:
     if not isinstance(task, list):
         task()
         return 0
-    return sum(state.write(scheme, key, form, path, write_form) for form, path in task)
+    return sum(state.write(scheme, key, form, Path(path), write_form) for form, path in task)
 
 
 @dataclass

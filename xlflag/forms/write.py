@@ -67,7 +67,8 @@ def write_forms(scheme: Scheme, key: bytes, out: Path, protected: tuple[Path, ..
         if reissue:
             listing = partial(write_reissue_list, list(found), files, staged)
         else:
-            listing = partial(write_dispatch, written, out, staged)
+            # the rows as text: sent to a worker, all the planned forms would cost seconds to pickle
+            listing = partial(write_dispatch, dispatch_rows(written, out), staged)
         if direct:
             for n, (form, path) in enumerate(written, start=1):
                 write_form(scheme, key, form, path)
@@ -77,6 +78,14 @@ def write_forms(scheme: Scheme, key: bytes, out: Path, protected: tuple[Path, ..
         else:  # the list is written on the pool too, beside the forms
             write_by_template(scheme, key, written, write_form, progress=progress, also=listing)
     return FormsWritten(written, listed, found)
+
+
+def get_ready(scheme: Scheme) -> None:
+    """Called as soon as the scheme is read: a scheme whose forms will go on the pool (a few
+    hundred members or more; two forms each at least in most plans) has the pool's fork server
+    start loading now (``template.prepare``), on the other core while the scheme's forms are
+    planned, so the workers start ready when the planning is done; otherwise nothing."""
+    prepare(2 * len(scheme.members))
 
 
 def dispatch_files(planned: list[PlannedForm]) -> dict[str, str]:
@@ -148,19 +157,24 @@ def _write_identity(wb, key: bytes, form: PlannedForm) -> None:
     ws.protect()
 
 
-def write_dispatch(written: list[tuple[PlannedForm, Path]], out: Path, target: Path) -> None:
-    """Who gets which file: columns a mail merge can use directly."""
+def dispatch_rows(written: list[tuple[PlannedForm, Path]], out: Path) -> list[tuple[str, ...]]:
+    """发放清单's text per form: 支部, 评价主体, 评价人, 表单编号, its file under OUT."""
+    return [(form.folder, form.group_name, form.rater_name, form.identity.code, str(path.relative_to(out)))
+            for form, path in written]
+
+
+def write_dispatch(rows: list[tuple[str, ...]], target: Path) -> None:
+    """Who gets which file (``rows``: ``dispatch_rows``): columns a mail merge can use directly."""
     headers = ("序号", "支部", "评价主体", "评价人", "表单编号", "文件", "邮箱", "发出日期", "备注")
     with atomic_path(target) as tmp:
         wb = new_workbook(tmp, title="发放清单")
         fmt = sheetkit.formats(wb)
         ws = wb.add_worksheet("发放清单")
         sheetkit.table_head(ws, fmt, 0, headers, (6, 16, 16, 16, 16, 40, 16, 16, 16))
-        for r, (form, path) in enumerate(written, start=1):
-            rel = str(path.relative_to(out))
+        for r, values in enumerate(rows, start=1):
             ws.write_number(r, 0, r, fmt["center"])
-            for c, value in enumerate((form.folder, form.group_name, form.rater_name, form.identity.code, rel), start=1):
+            for c, value in enumerate(values, start=1):
                 ws.write_string(r, c, value, fmt["text"])
-        ws.autofilter(0, 0, len(written), len(headers) - 1)
+        ws.autofilter(0, 0, len(rows), len(headers) - 1)
         sheetkit.page(ws, (0, 0))
         wb.close()

@@ -40,7 +40,7 @@ def save_issued(scheme_path: Path, period: str, issued: Issued) -> Path:
     """One form a line (json's indented output is its slow pure-Python encoder: seconds for a
     county's 25,000 forms); the same JSON object as ever to read."""
     path = issue_record_path(scheme_path, period)
-    forms = ",\n".join(json.dumps(i.as_dict(), ensure_ascii=False, sort_keys=True) for i in issued.all())
+    forms = ",\n".join(i.record_json() for i in issued.all())
     text = f'{{"forms": [\n{forms}\n], "period": {json.dumps(period, ensure_ascii=False)}}}\n'
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
