@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from .model import RATER_SELF, Item, Member, Scheme
-from .scoring import Rating, group_scores, item_sums
+from .scoring import Rating, group_scores, rating_sums
 
 
 @dataclass(frozen=True)
@@ -52,17 +52,17 @@ class BranchItems:
 def branch_items(scheme: Scheme, ratings: list[Rating]) -> list[BranchItems]:
     """One pass over the ratings (a county has a quarter of a million), then per branch."""
     member_codes = {g.code for g in scheme.member_groups}
-    rows: dict[str, dict[str, list]] = {b.name: {} for b in scheme.branches}  # branch → set → score rows
+    rows: dict[str, dict[str, list]] = {b.name: {} for b in scheme.branches}  # branch → set → ratings
     sets = {m.member_id: m.criteria_set for m in scheme.members}
     for r in ratings:
         if r.group not in member_codes or r.dropped or r.branch not in rows:
             continue  # 去掉最高最低分: what every score leaves out, the analysis does too
-        rows[r.branch].setdefault(sets[r.ratee], []).append(r.scores)
+        rows[r.branch].setdefault(sets[r.ratee], []).append(r)
     results = []
     for branch in scheme.branches:
         found = {}  # (set, item code) → (Σ scores, how many)
-        for set_name, score_rows in rows[branch.name].items():
-            sums, counts = item_sums(score_rows)
+        for set_name, rated in rows[branch.name].items():
+            sums, counts = rating_sums(rated)
             found.update({(set_name, code): (total, counts[code]) for code, total in sums.items()})
         items = [i for i in scheme.items if (i.set_name, i.code) in found]
         shares = tuple((i, Fraction(found[(i.set_name, i.code)][0]) / found[(i.set_name, i.code)][1] / i.maximum) for i in items)

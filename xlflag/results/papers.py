@@ -18,7 +18,7 @@ from pathlib import Path
 from ..core.analytics import BranchItems, SelfGap, branch_items, self_gaps
 from ..core.model import BRANCH_TARGET, MEMBER_TARGET, Scheme
 from ..core.problems import Problem
-from ..core.scoring import Rating, round_half_up, whole_numerators
+from ..core.scoring import Rating, round_half_up
 from ..edge.bulk import BulkSheet
 from ..edge.files import atomic_path, new_workbook
 from ..edge.sheetkit import formats, page, table_head
@@ -166,9 +166,8 @@ def _detail(scheme: Scheme, ratings: list[Rating], target: str) -> Detail:
         if layout is None:
             layout = layouts[(set_name, codes)] = tuple(item_cols[(set_name, code)] for code in codes)
         columns.append(layout)
-        given = list(map(_score, rating.scores))
-        whole = whole_numerators(given)  # mostly: the ints as they are (small ints are shared objects)
-        scores += map(_float, given) if whole is None else whole
+        points = rating.points  # mostly: the ints as they are (small ints are shared objects)
+        scores += map(_float, map(_score, rating.scores)) if points is None else points
         # 不计分: 最高分/最低分 left out by 去掉最高最低分
         heads.append((branch, names[rating.group], rating.rater, *ratee, set_name, rating.answer, _float(rating.total),
                       rating.dropped))
