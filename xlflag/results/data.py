@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ..core import formulas as F
 from ..core.model import BRANCH_TARGET, RATER_REPS, Scheme
-from ..core.scoring import GroupSums, Rating, exact_sum, group_sums
+from ..core.scoring import GroupSums, Rating, group_sums
 from ..edge.bulk import Formula
 from ..edge.sheetkit import page, table_head
 
@@ -73,14 +73,23 @@ def write_sums(ws, fmt, scheme: Scheme, ratings: list[Rating], target: str,
     ws.set_row(NOTE_ROW - 1, 30)
     table_head(ws, fmt, HEAD_ROW - 1, headers, widths)
     sums = group_sums(ratings)
-    layouts = {s: _SetColumns.of(scheme, s, item_cols, cat_cols) for s in sets}
     sheet, cells, width = ws.get_name(), {}, len(headers)
+    layouts = {s: _SetColumns.of(scheme, s, item_cols, cat_cols, total_col) for s in sets}
+
+    def at(col: int) -> str:  # a county's 35,000 rows × 5 references: the part before the row made once
+        return F.cell(sheet, col, "")
+
+    count_at, required_at, total_at, counted_at = at(C_COUNT), at(C_REQUIRED), at(total_col), at(C_COUNT + 1)
+    answer_at = {a: at(c) for a, c in answer_cols.items()}
+    category_at = {s: {k: at(c) for k, c in layout.categories.items()} for s, layout in layouts.items()}
 
     def rows():  # a county's 35,000 rows: straight to XML (edge.bulk)
         row = HEAD_ROW
         for ratee, branch, code, name, set_name in _ratees(scheme, target):
+            layout, categories = layouts[set_name], category_at[set_name]
             for group in groups:
                 row += 1
+                r = str(row)
                 key = (ratee, group.code)
                 got = sums.get(key, GroupSums(0, {}, {}))
                 need = required.get(key, 1)
@@ -92,14 +101,11 @@ def write_sums(ws, fmt, scheme: Scheme, ratings: list[Rating], target: str,
                 group_answers = answer_cols if group.rater_kind == RATER_REPS else {}
                 for answer, col in group_answers.items():
                     values[col - 1] = got.answers.get(answer, 0) if shown else ""
-                layout = layouts[set_name]
                 if shown:
-                    _sums(values, row, got, layout, total_col)
+                    layout.sums(values, r, got)
                 cells[key] = F.GroupCells(
-                    F.cell(sheet, C_COUNT, row), F.cell(sheet, C_REQUIRED, row), F.cell(sheet, total_col, row),
-                    {k: F.cell(sheet, c, row) for k, c in layout.categories.items()},
-                    {a: F.cell(sheet, c, row) for a, c in group_answers.items()},
-                    F.cell(sheet, C_COUNT + 1, row) if trim else "",
+                    count_at + r, required_at + r, total_at + r, {k: c + r for k, c in categories.items()},
+                    {a: answer_at[a] + r for a in group_answers}, counted_at + r if trim else "",
                 )
                 yield values
 
@@ -111,29 +117,44 @@ def write_sums(ws, fmt, scheme: Scheme, ratings: list[Rating], target: str,
 
 @dataclass(frozen=True)
 class _SetColumns:
-    """Where one criteria set's items and category sums sit in the row (1-based columns)."""
+    """Where one criteria set's items and category sums sit in the row (1-based columns), and
+    the SUM formulas over them (``F.row_sum``) with the row left out: a county's 230,000
+    formulas are then put together from two parts each, never escaped (only references)."""
 
     items: dict[str, int]  # item code → column
     categories: dict[tuple[str, str], int]  # (set, category) → column of its sum
     spans: dict[tuple[str, str], tuple[str, ...]]  # (set, category) → its item codes
+    total_col: int
+    sum_parts: dict[int, tuple[str, str]]  # column of a sum → its formula around the row: "=SUM(E", ":X"
 
     @classmethod
-    def of(cls, scheme: Scheme, set_name: str, item_cols, cat_cols) -> _SetColumns:
+    def of(cls, scheme: Scheme, set_name: str, item_cols, cat_cols, total_col: int) -> _SetColumns:
         items = scheme.items_of(set_name)
         categories = {k: c for k, c in cat_cols.items() if k[0] == set_name}
         spans = {k: tuple(i.code for i in items if i.category == k[1]) for k in categories}
-        return cls({i.code: item_cols[(set_name, i.code)] for i in items}, categories, spans)
+        cols = {i.code: item_cols[(set_name, i.code)] for i in items}
+        parts = {total_col: _sum_parts(list(cols.values()))}
+        parts.update({col: _sum_parts([cols[c] for c in spans[k]]) for k, col in categories.items()})
+        return cls(cols, categories, spans, total_col, parts)
+
+    def sums(self, values: list, row: str, got: GroupSums) -> None:
+        """Item sums as values; category and grand sums as SUM formulas over them (``row`` the
+        1-based row's digits)."""
+        items = got.items
+        for code, col in self.items.items():
+            values[col - 1] = float(items.get(code, 0))
+        parts = self.sum_parts
+        # the sums are exact (ints while the scores are whole: sum adds them in C), the same value
+        start, middle = parts[self.total_col]
+        values[self.total_col - 1] = Formula(f"{start}{row}{middle}{row})", float(sum(items.values())), True)
+        for key, col in self.categories.items():
+            start, middle = parts[col]
+            subtotal = sum([items.get(c, 0) for c in self.spans[key]])
+            values[col - 1] = Formula(f"{start}{row}{middle}{row})", float(subtotal), True)
 
 
-def _sums(values: list, row: int, got: GroupSums, layout: _SetColumns, total_col: int) -> None:
-    """Item sums as values; category and grand sums as SUM formulas over them (1-based ``row``)."""
-    cols = layout.items
-    for code, col in cols.items():
-        values[col - 1] = float(got.items.get(code, 0))
-    # exact_sum: whole sums add as ints (Fraction's + is twenty times slower), the same value
-    values[total_col - 1] = Formula(F.row_sum(row, min(cols.values()), max(cols.values())), float(exact_sum(got.items.values())))
-    for key, col in layout.categories.items():
-        codes = layout.spans[key]
-        span = [cols[c] for c in codes]
-        subtotal = exact_sum(got.items.get(c, 0) for c in codes)
-        values[col - 1] = Formula(F.row_sum(row, min(span), max(span)), float(subtotal))
+def _sum_parts(span: list[int]) -> tuple[str, str]:
+    """``F.row_sum(row, min(span), max(span))`` around its row: the text before each of its
+    two row numbers ("=SUM(E", ":X"); ")" follows the second."""
+    start, middle, end = F.row_sum("|", min(span), max(span)).split("|")
+    return start, middle

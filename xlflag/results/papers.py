@@ -45,14 +45,16 @@ class Detail:
     columns: list[tuple[int, ...]]  # per rating: the 0-based item column of each of its scores
     scores: array  # every rating's scores in turn, as floats
 
-    def rows(self, width: int):
-        empty, pos, scores = [None] * width, 0, self.scores
-        for head, columns in zip(self.heads, self.columns):
-            row = list(empty)
-            for col, score in zip(columns, scores[pos:pos + len(columns)]):
-                row[col] = score
+    def tails(self, first: int):
+        """Per rating, its scores as ``BulkSheet.write_bulk`` takes a row's tail: the columns
+        from ``first`` on (one tuple per layout) and the scores."""
+        pos, scores, placed = 0, self.scores, {}
+        for columns in self.columns:
+            at = placed.get(columns)
+            if at is None:
+                at = placed[columns] = tuple(first + col for col in columns)
+            yield at, scores[pos:pos + len(columns)]
             pos += len(columns)
-            yield (*head, *row)
 
 
 @dataclass(frozen=True)
@@ -183,7 +185,8 @@ def _write_detail(ws, fmt, scheme: Scheme, detail: Detail, target: str) -> None:
     prefix = len(sets) > 1
     headers = DETAIL_COLUMNS + tuple(f"{i.set_name}{i.code}" if prefix else i.code for i in items)
     _table(ws, fmt, headers, (14, 10, 10, 10, 12, 10, 8, 8, 8) + (6,) * len(items), len(detail.heads), key_columns=5)
-    ws.write_bulk(HEAD + 1, detail.rows(len(items)), [fmt["text"]] * 7 + [fmt["center"]] * (2 + len(items)))
+    ws.write_bulk(HEAD + 1, detail.heads, [fmt["text"]] * 7 + [fmt["center"]] * (2 + len(items)),
+                  tails=detail.tails(len(DETAIL_COLUMNS)))
 
 
 def _float(score) -> float:
