@@ -313,11 +313,7 @@ def _sheet(name: str, state: str, xml: bytes, strings: list[str], plain: frozens
                 continue
             body = body or b"<v>" + raw + b"</v>"
         if b"<f" in body:
-            formula = _F.search(body)
-            if formula is None:
-                raise _Unsure
-            text = formula.group(1)
-            formulas[at] = "=" + _text(text) if text else SHARED
+            formulas[at] = _FORMULAS.get(body) or _formula(body)
             continue
         value = _value(kind, body, strings)
         if value != "" or kind == b"e":  # an error cell keeps its text, as xlsx_scan gives it
@@ -378,6 +374,23 @@ def _number(raw: bytes) -> float:
     if len(_NUMBERS) < 10_000:
         _NUMBERS[raw] = number
     return number
+
+
+# a cell's body → its formula: a form's subtotal cells (IF(COUNT(D9:G9)=0,&quot;&quot;,…), a
+# few dozen a form) are the same bytes in every form of their layout, and unescaping each costs
+# more than the rest of the cell
+_FORMULAS: dict[bytes, str] = {}
+
+
+def _formula(body: bytes) -> str:
+    found = _F.search(body)
+    if found is None:
+        raise _Unsure
+    text = found.group(1)
+    formula = "=" + _text(text) if text else SHARED
+    if len(_FORMULAS) < 20_000:
+        _FORMULAS[body] = formula
+    return formula
 
 
 def _value(kind: bytes, body: bytes, strings: list[str]):
