@@ -597,3 +597,43 @@ def test_a_mailbox_or_maildir_without_spreadsheets_still_has_its_line(office, tm
         assert (run.line(name).status, run.codes(name)) == (NOT_A_FORM, ["MAIL_NO_SPREADSHEET"])
     assert len(run.intake.ledger) == 3 + 2
     assert run.totals() == clean_totals
+
+
+class _GrowsWhenRead:
+    """A file handle whose file gets ``more`` appended once its size has been looked at (a rater's
+    program still writing it)."""
+
+    def __init__(self, handle, path: Path, more: bytes):
+        self._handle, self._path, self._more = handle, path, more
+
+    def fileno(self):
+        return self._handle.fileno()
+
+    def read(self, size=-1):
+        if self._more:
+            with open(self._path, "ab") as grow:
+                grow.write(self._more)
+            self._more = b""
+        return self._handle.read(size)
+
+
+@pytest.mark.parametrize("limit, whole", [(1000, True), (200, False)])
+def test_a_file_that_grows_while_read_is_read_whole_or_refused_at_the_limit(tmp_path, monkeypatch, limit, whole):
+    # 100 bytes when its size is looked at, 300 by the time they are read: all 300 are read
+    # (within a 1000-byte limit), or the file is refused as too large (over a 200-byte one)
+    path = tmp_path / "A1.xlsx"
+    path.write_bytes(b"x" * 100)
+    real_open = arrivals_module.open_entry
+
+    @contextmanager
+    def open_then_grow(where):
+        with real_open(where) as handle:
+            yield _GrowsWhenRead(handle, Path(where), b"y" * 200)
+
+    monkeypatch.setattr(arrivals_module, "open_entry", open_then_grow)
+    entry = arrivals_module.discover(tmp_path)[0]
+    read = arrivals_module._read_entry(entry, Limits(max_file_bytes=limit), lambda: tmp_path / "mbox")
+    if whole:
+        assert read == b"x" * 100 + b"y" * 200
+    else:
+        assert read.code.name == "RETURN_TOO_LARGE"

@@ -270,7 +270,11 @@ def _read_entry(entry: Entry, limits: Limits, mbox_copy: Callable[[], Path]) -> 
         if size > limits.max_file_bytes:  # refused unread
             found = f"文件{size // 2**20} MB，上限{limits.max_file_bytes // 2**20} MB"
             return Problem(Code.RETURN_TOO_LARGE, entry.name, found=found)
-        data = head + handle.read(limits.max_file_bytes + 1 - len(head))
+        # as long as it was when looked at, and a byte more (a read of the limit itself would
+        # first set aside 20 MB for a 15 KB form); on to the limit only if there is more
+        data = head + handle.read(max(0, size + 1 - len(head)))
+        if len(data) > size:
+            data += handle.read(limits.max_file_bytes + 1 - len(data))
     if len(data) > limits.max_file_bytes:  # it grew since we looked
         return Problem(Code.RETURN_TOO_LARGE, entry.name, found=f"文件超过{limits.max_file_bytes // 2**20} MB")
     return data
