@@ -215,10 +215,14 @@ def quota_star(scheme: Scheme, members: list[MemberResult]) -> list[QuotaPick]:
     places: dict = {}  # total → the places holding it (one pass: a county ranks 9,000)
     for k, o in enumerate(ranked, start=1):
         places.setdefault(o.total, []).append(k)
+    # by position, not by name: names stand only in the 姓名 column. Each place's label made once:
+    # a county can tie 1,800 members at one total, each note naming the 1,799 others
+    labels = {total: [f"第{k}名" for k in at] for total, at in places.items()}
+    rule_text = "、".join(f"{n}平均分" for n in names)
     picks = []
     for n, m in enumerate(ranked, start=1):
-        # by position, not by name: names stand only in the 姓名 column
-        tied = [f"第{k}名" for k in places[m.total] if k != n]
-        note = f"与排序{'、'.join(tied)}总分并列，依次按{'、'.join(n + '平均分' for n in names)}排序" if tied else ""
+        others, i = labels[m.total], n - places[m.total][0]  # ranked by total first: its places are a run
+        tied = others[:i] + others[i + 1:]
+        note = f"与排序{'、'.join(tied)}总分并列，依次按{rule_text}排序" if tied else ""
         picks.append(QuotaPick(m, ties(m), n, n <= rule.quota, note))
     return picks
