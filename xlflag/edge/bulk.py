@@ -15,6 +15,7 @@ way, above the block.
 """
 from __future__ import annotations
 
+import io
 import re
 import shutil
 from array import array
@@ -81,7 +82,7 @@ class BulkSheet(Sheet):
         if not BULK_XML:
             return self._write_plainly(first_row, rows, formats, font_pt, tails)
         if self._bulk is None:
-            self._bulk = tempfile.TemporaryFile("w+", encoding="utf-8", dir=self.tmpdir)
+            self._bulk = tempfile.TemporaryFile("w+b", dir=self.tmpdir)  # UTF-8, encoded as rendered
             self._bulk_first = first_row
         elif first_row < self._bulk_next:
             raise ValueError("bulk rows must follow the rows already written")
@@ -146,10 +147,10 @@ class BulkSheet(Sheet):
                 last_col = max(last_col, len(values) - 1)
             row += 1
             if len(out) >= 2000:
-                self._bulk.write("".join(out))
+                self._bulk.write("".join(out).encode())
                 out.clear()
                 _seen_tails(seen, tail_values)
-        self._bulk.write("".join(out))
+        self._bulk.write("".join(out).encode())
         _seen_tails(seen, tail_values)
         table.count += hits
         if row > first_row and last_col >= 0:
@@ -210,7 +211,12 @@ class BulkSheet(Sheet):
         super()._write_rows()
         self.dim_rowmax = last
         self._bulk.seek(0)
-        shutil.copyfileobj(self._bulk, self.fh, 1 << 20)
+        target = getattr(self.fh, "buffer", None)  # a file: its bytes, not decoded and encoded again
+        if target is None:  # in memory: text
+            shutil.copyfileobj(io.TextIOWrapper(self._bulk, encoding="utf-8"), self.fh, 1 << 20)
+        else:
+            self.fh.flush()
+            shutil.copyfileobj(self._bulk, target, 1 << 20)
         self._bulk.close()
 
 

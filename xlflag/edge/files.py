@@ -277,19 +277,23 @@ def period_folder(scheme_path: Path, period: str) -> Path:
 FIXED_CREATED = datetime(2000, 1, 1)
 
 
-def new_workbook(path: Path, *, fit: bool = True, in_memory: bool = False, **properties):
+def new_workbook(path: Path, *, fit: bool = True, in_memory: bool = False, zip_level: int | None = None, **properties):
     """An XlsxWriter workbook that never turns a string into a formula or a link, with a fixed
     creation date. Text from raters or the roster that starts with = + - @ stays text.
 
     ``fit``: on close, every sheet's columns and rows are fitted to what its cells hold
     (``sheetkit.fit_sheet``); forms pass False, their layout sets every width and height.
     ``in_memory``: the parts are assembled in memory, not in a temporary file each (forms: small,
-    and a quarter faster so; XlsxWriter then dates the zip's members 1980-01-01, not 01-31)."""
+    and a quarter faster so; XlsxWriter then dates the zip's members 1980-01-01, not 01-31).
+    ``zip_level``: the zlib level of a fitted workbook's parts (default zlib's own, 6): the parts
+    are the same whatever the level, only the file's size and the time to deflate it change."""
     import xlsxwriter
 
     from .sheetkit import FittedWorkbook
 
     kind = FittedWorkbook if fit else xlsxwriter.Workbook
     wb = kind(str(path), {"strings_to_formulas": False, "strings_to_urls": False, "in_memory": in_memory})
+    if zip_level is not None:
+        wb.zip_level = zip_level
     wb.set_properties({"author": "xlflag", "created": FIXED_CREATED} | properties)
     return wb

@@ -3,9 +3,10 @@ column widths and row heights fitted to what the cells hold (``fit_sheet``)."""
 from __future__ import annotations
 
 import unicodedata
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import xlsxwriter
+import xlsxwriter.workbook as xlsxworkbook
 
 from ..core.textfit import (
     BODY_FONT_PT,
@@ -75,14 +76,29 @@ def titled(ws, fmt, title: str, note: str, last_col: int) -> None:
 # -- fitting: widths and heights from what was written -----------------------------------------
 
 class FittedWorkbook(xlsxwriter.Workbook):
-    """A workbook whose sheets are fitted (``fit_sheet``) as it closes."""
+    """A workbook whose sheets are fitted (``fit_sheet``) as it closes. ``zip_level``: the
+    zlib level its parts are deflated at (None: zlib's default, 6, as XlsxWriter leaves it)."""
 
     worksheet_class = Sheet
+    zip_level: int | None = None
 
     def close(self) -> None:
         for ws in self.worksheets():
             fit_sheet(ws)
         super().close()
+
+    def _store_workbook(self) -> None:
+        if self.zip_level is None:
+            return super()._store_workbook()
+        # XlsxWriter opens its ZipFile without a level and takes no option for one: for the
+        # moment of storing, its module's ZipFile is one that has it (a workbook is stored on
+        # one thread at a time: consolidate writes its workbooks one after another)
+        plain = xlsxworkbook.ZipFile
+        xlsxworkbook.ZipFile = partial(plain, compresslevel=self.zip_level)
+        try:
+            return super()._store_workbook()
+        finally:
+            xlsxworkbook.ZipFile = plain
 
 
 def fit_sheet(ws) -> None:
