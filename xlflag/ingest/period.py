@@ -102,7 +102,8 @@ def prior_of(store: EvidenceStore, state: list[LedgerEntry]) -> Prior:
     withdrawn = {(e.sha256, e.form_id): e for e in state if e.status in WITHDRAWN and e.sha256 and e.form_id}
     arrivals: dict[tuple, LedgerEntry] = {}
     for (name, sha256, mail, stored), entry in _by_arrival(copied):
-        arrivals.setdefault((name, sha256), replace(entry, file=name))
+        if (name, sha256) not in arrivals:  # (an entry's own name nearly always: no copy made)
+            arrivals[name, sha256] = entry if entry.file == name else replace(entry, file=name)
     remembered = tuple(
         (Arrival(e.file, None, sha256=e.sha256, mail=e.mail, sender=e.sender, date=e.date, stored=e.stored,
                  mail_stored=e.mail_stored), store.root / e.stored)
