@@ -8,6 +8,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import re
 import tempfile
 import threading
 from contextlib import contextmanager
@@ -186,6 +187,8 @@ def sha256_file(path: Path) -> str:
 # Names Windows reserves for devices, with or without an extension (CON, con.txt, LPT1 …).
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(10)), *(f"LPT{n}" for n in range(10))}
 _FORBIDDEN = set('<>:"/\\|?*')
+# what safe_filename would change: a character it replaces, or a space or dot at either end
+_UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]|^[\s.]|[\s.]\Z')
 MAX_NAME_BYTES = 120  # one path component; 255 is the usual limit, and xlflag adds suffixes
 
 
@@ -197,6 +200,9 @@ def safe_filename(text: str) -> str:
     COM1 …) get a _ added; a name over ``MAX_NAME_BYTES`` in UTF-8 is cut and ends in a short
     hash of the whole, so two long names stay apart. Never empty.
     """
+    if (type(text) is str and text and not _UNSAFE.search(text) and len(text.encode()) <= MAX_NAME_BYTES
+            and text.partition(".")[0].strip().upper() not in _RESERVED):
+        return text  # nearly every roster name: nothing below would change it
     name = "".join("_" if c in _FORBIDDEN or ord(c) < 32 or ord(c) == 127 else c for c in str(text)).strip()
     stripped = name.lstrip(".")
     name = "_" * (len(name) - len(stripped)) + stripped
