@@ -22,6 +22,7 @@ import gc
 import multiprocessing
 import os
 import pickle
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from collections import deque
@@ -119,8 +120,17 @@ def warm(*modules: str) -> None:
     from multiprocessing import forkserver
 
     _warmed = True
-    ctx.set_forkserver_preload(["__main__", *modules])
+    ctx.set_forkserver_preload(["__main__", *modules, *_loaded_here()])
     forkserver.ensure_running()
+
+
+def _loaded_here() -> list[str]:
+    """The xlflag modules this process has loaded, for the fork server to import too. A worker
+    starts by running the main module again (as ``__mp_main__``; Python 3.11's "__main__"
+    preload never takes effect: it looks for a key its preparation data does not have), and
+    that run imports what the main module imports — for ``xlflag`` itself the whole package,
+    typer and rich: a second or more in every worker, unless the server has them loaded."""
+    return sorted(m for m in list(sys.modules) if (m == "xlflag" or m.startswith("xlflag.")) and not m.endswith("__main__"))
 
 
 def _on_pool(fn, shared, items: Iterable, workers: int, init, size: int, ahead: int) -> Iterator:
