@@ -42,12 +42,15 @@ from .inputs import ResultsInput, SummaryCells
 DATA, FLAG_DATA, PARAMS = "数据", "授旗数据", "参数"
 TRACKING = "回收情况"
 HEADER_ROW = 3  # 1-based header row of 汇总 and the ranked sheets; data start below
+# zlib level of the results' parts: a county's (112 MB of XML) deflate to 9.3 MiB in 1.6 s at level
+# 5, to 9.2 MiB in 2.4 s at zlib's default 6 (and to 13.7 MiB in 0.7 s at 2: this file is mailed)
+RESULTS_ZIP_LEVEL = 5
 
 
 def write_results(data: ResultsInput, target: Path) -> Path:
     scheme = data.scheme
     with atomic_path(target) as tmp:
-        wb = new_workbook(tmp, title=_title(scheme))
+        wb = new_workbook(tmp, zip_level=RESULTS_ZIP_LEVEL, title=_title(scheme))
         fmt = formats(wb)
         summary = wb.add_worksheet(SUMMARY)
         award_sheets = awards_sheets.add_sheets(wb, data)
