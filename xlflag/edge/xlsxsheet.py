@@ -68,16 +68,9 @@ class Sheet(Worksheet):
                     attributes += ' t="e"'
                 elif value:
                     attributes += ' t="str"'
-                value = _escaped(value)
-            self.fh.write(f"<c{attributes}><f>{_escaped(cell.formula)}</f><v>{value}</v></c>")
+                value = self._escape_data(value)
+            self.fh.write(f"<c{attributes}><f>{self._escape_data(cell.formula)}</f><v>{value}</v></c>")
 
 
 _FAST_CELLS = frozenset((CellNumberTuple, CellStringTuple, CellFormulaTuple, CellBlankTuple))
 _ERROR_CODES = frozenset(("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"))
-
-
-def _escaped(data: str) -> str:
-    """XlsxWriter's ``_escape_data``: &, < and > (quotes and newlines stay as they are)."""
-    if "&" in data or "<" in data or ">" in data:
-        return data.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return data
