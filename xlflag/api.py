@@ -42,8 +42,7 @@ from .edge.memory import paused_gc
 from .edge.resources import resource_dir
 from .forms.write import FormsWritten, dispatch_files, get_ready, write_forms
 from .ingest import period
-from .ingest.returns import REJECTED, Intake, LedgerEntry, Progress, context, ingest, judge
-from .ingest.returns import get_ready as get_ingest_ready  # (forms' get_ready is the other)
+from .ingest.returns import REJECTED, Intake, LedgerEntry, Progress, context, ingest, judge, prepare_reading
 from .ingest.store import EvidenceStore
 from .ingest.tracking import Reminder, SlotStatus, reminders, return_status
 from .publish.bulletin import Bulletin, BulletinData, write_bulletin
@@ -349,7 +348,7 @@ def _ingest(scheme, key, scheme_path, returns, outputs, store=None, progress=Non
     are never returns. (What came in, the forms planned: planned once, for both.)"""
     scheme_path = Path(scheme_path)
     own = (scheme_path.parent / STORE_FOLDER, scheme_path, key_path(scheme_path), lock_path(scheme_path))
-    get_ingest_ready(scheme, workers, dask)  # the pool's fork server loads while the record is read and the forms planned
+    prepare_reading(scheme, workers, dask)  # the pool's fork server loads while the record is read and the forms planned
     issued = _issued(scheme_path, scheme.settings.period)
     planned = plan_forms(scheme, key, issued)
     issued = issued.sharing(f.identity for f in planned)  # the record's own copies freed: one copy of each

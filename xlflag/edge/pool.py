@@ -48,12 +48,19 @@ def map_files(fn, shared, items: Iterable, *, count: int | None = None, workers:
     unequal cost).
     ``fn`` and ``init`` must be module-level functions (they are sent to the workers by name).
     """
-    workers = default_workers() if workers is None else workers
     if dask:
         return _on_dask(fn, shared, items, dask, init, chunk)
-    if workers <= 1 or (count is not None and count < min_for_pool):
+    if not pooled(count, workers, min_for_pool):
         return (fn(shared, item) for item in items)
+    workers = default_workers() if workers is None else workers
     return _on_pool(fn, shared, items, workers, init, chunk, ahead or workers * 2)
+
+
+def pooled(count: int | None, workers: int | None = None, min_for_pool: int = MIN_FOR_POOL) -> bool:
+    """Whether ``map_files`` maps ``count`` items (None: not known) on the local pool: more than
+    one worker, and at least ``min_for_pool`` items. Callers that warm the pool ahead ask it too."""
+    workers = default_workers() if workers is None else workers
+    return workers > 1 and (count is None or count >= min_for_pool)
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:

@@ -38,7 +38,7 @@ from ..core.formplan import PlannedForm, form_layout_of, ratee_labels
 from ..core.identity import sign
 from ..core.model import Scheme
 from ..edge.files import atomic_write
-from ..edge.pool import default_workers, map_files, warm
+from ..edge.pool import default_workers, map_files, pooled, warm
 from .render import Part, fixed_part, raw_member, render, varying_part
 from .sheet import info_height
 
@@ -263,7 +263,7 @@ def prepare(count: int, workers: int | None = None) -> None:
     """Called as soon as it is known that ``count`` forms will be written: if they will go on
     the pool, its fork server starts now and loads this module and XlsxWriter while the caller
     still checks paths, so the workers start ready."""
-    if count >= MIN_FOR_POOL and (workers or default_workers()) > 1:
+    if pooled(count, workers, MIN_FOR_POOL):
         warm(__name__, "xlsxwriter")
 
 

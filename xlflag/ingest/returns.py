@@ -42,7 +42,7 @@ from ..core.problems import CannotRun, Code, Problem, Report, Severity
 from ..core.ratings import AcceptedForm, RateeScores
 from ..core.reissue import change_of, withdrawal_of
 from ..core.values import read_score
-from ..edge.pool import MIN_FOR_POOL, default_workers, map_files, warm
+from ..edge.pool import map_files, pooled, warm
 from ..scheme.tables import text
 from .arrivals import Arrival, Entry, arrivals, discover
 from .readers import SUPPORTED_SUFFIXES, ReadFailure, WorkbookGrid, read_in_process, read_safely
@@ -175,12 +175,12 @@ def ingest(
     return intake
 
 
-def get_ready(scheme: Scheme, workers: int | None = None, dask: str | None = None) -> None:
+def prepare_reading(scheme: Scheme, workers: int | None = None, dask: str | None = None) -> None:
     """Called as soon as the scheme is read: when the period's returns will be read on the local
     pool (a few hundred members or more: two forms each at least in most plans), its fork server
     starts loading this module now, on the other core while the issue record is read and the
     forms planned, so that the workers start ready; otherwise nothing."""
-    if not dask and 2 * len(scheme.members) >= MIN_FOR_POOL and (workers or default_workers()) > 1:
+    if not dask and pooled(2 * len(scheme.members), workers):
         warm(__name__)
 
 
