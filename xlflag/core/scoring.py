@@ -80,14 +80,16 @@ def whole_points(scores: tuple[tuple[str, Fraction], ...]) -> bytes | tuple[int,
     """(code, score) pairs → the scores as ints when every one is whole, else None. As bytes
     when each fits one (scores are 0..an item's maximum): a county's 310,000 ratings of 20
     scores then hold 16 MB instead of 67, and sum, zip and iterate as ints just the same."""
-    try:
-        if {s._denominator for _, s in scores} != {1}:  # Fraction's own slots, read without a call
-            return None
-        whole = [s._numerator for _, s in scores]
-    except AttributeError:  # not Fractions: ints, or a mix
-        if any(s.denominator != 1 for _, s in scores):
-            return None
-        whole = [s.numerator for _, s in scores]
+    values = list(map(_score, scores))
+    if not values:
+        return None
+    numerators = whole_numerators(values)
+    if numerators is not None:
+        whole = list(numerators)
+    elif any(v.denominator != 1 for v in values):  # a half point (or, not Fractions, a mix with one)
+        return None
+    else:  # not Fractions: ints, or a mix
+        whole = [v.numerator for v in values]
     try:
         return bytes(whole)
     except ValueError:  # below 0 or above 255
