@@ -24,6 +24,7 @@ import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
+from functools import partial
 from typing import Callable, Iterator
 
 from .memory import paused_gc
@@ -34,7 +35,7 @@ from .pool import _context
 def aside(fn: Callable, *args, here: bool = False) -> Iterator[Callable[[], object]]:
     """``fn`` must be a module-level function (the other process finds it by name)."""
     if here:
-        yield lambda: fn(*args)
+        yield partial(fn, *args)  # bound now: no closure over ``args``, which is deleted below
         return
     fd, spool = tempfile.mkstemp(prefix="xlflag-aside-", suffix=".pickle")
     try:
