@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 import re
-from datetime import datetime
+from datetime import date, datetime
 from fractions import Fraction
 from functools import cached_property
 from pathlib import Path
@@ -70,13 +70,18 @@ class SchemeError(CannotRun):
 
 
 def load_tables(path: Path) -> dict[str, list[tuple]]:
-    """Every sheet as raw rows of values (the only Excel in this module)."""
-    import openpyxl
-
+    """Every sheet as raw rows of values, as openpyxl gives them (the only Excel in this module)."""
     if path.is_dir():
         raise SchemeError(f"{path}是一个文件夹，请给出方案工作簿（.xlsx）的路径，例如{path / '方案.xlsx'}")
     if not path.is_file():
         raise SchemeError(f"找不到方案文件：{path}。请检查路径，或先运行“xlflag init 文件夹”生成方案")
+    fast = tables_by_calamine(path)
+    return fast if fast is not None else tables_by_openpyxl(path)
+
+
+def tables_by_openpyxl(path: Path) -> dict[str, list[tuple]]:
+    import openpyxl
+
     try:
         wb = openpyxl.load_workbook(path, data_only=True, read_only=True)
     except Exception as exc:
@@ -86,6 +91,61 @@ def load_tables(path: Path) -> dict[str, list[tuple]]:
         return {ws.title: [tuple(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
     finally:
         wb.close()
+
+
+_OPENPYXL_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm")  # what openpyxl opens at all
+_ERROR_CELL = re.compile(rb'<(?:\w+:)?c\s[^>]*?t="e"')
+
+
+def tables_by_calamine(path: Path) -> dict[str, list[tuple]] | None:
+    """``load_tables``' rows through calamine (a county's 9,000-member roster: 0.1 s instead of
+    1.7 s), as openpyxl gives them: from A1, blanks as None, whole numbers as int, dates as
+    datetime. None — read it with openpyxl — for anything openpyxl might read otherwise or
+    refuse: a name openpyxl would not open, a file that is no .xlsx package, a sheet holding an
+    error value (calamine reads #N/A as a blank), a failure of calamine's."""
+    import zipfile
+
+    from python_calamine import CalamineWorkbook, SheetTypeEnum
+
+    if path.suffix.lower() not in _OPENPYXL_SUFFIXES:
+        return None
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = zf.namelist()
+            if "xl/workbook.xml" not in names:
+                return None
+            if any(_ERROR_CELL.search(zf.read(name)) for name in names if name.endswith(".xml")):
+                return None
+        with CalamineWorkbook.from_path(str(path)) as wb:
+            return {meta.name: _calamine_rows(wb.get_sheet_by_name(meta.name))
+                    for meta in wb.sheets_metadata if meta.typ == SheetTypeEnum.WorkSheet}
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # noqa: BLE001 - a Rust panic is a BaseException: openpyxl decides
+        return None
+
+
+def _calamine_rows(sheet) -> list[tuple]:
+    if sheet.start is None:
+        return []
+    top, left = sheet.start  # 0-based: to_python() starts at the first cell holding something
+    rows = [(None,) * (left + sheet.width) for _ in range(top)]
+    lead = (None,) * left
+    rows += [lead + tuple(map(_as_openpyxl, row)) for row in sheet.to_python()]
+    return rows
+
+
+_WHOLE = 2 ** 53  # a float this large openpyxl reads as written (1E+16), not as a whole number
+
+
+def _as_openpyxl(v):
+    if v == "" and isinstance(v, str):
+        return None
+    if isinstance(v, float):
+        return int(v) if v.is_integer() and -_WHOLE < v < _WHOLE else v
+    if isinstance(v, date) and not isinstance(v, datetime):
+        return datetime(v.year, v.month, v.day)
+    return v
 
 
 def read_scheme(path: Path) -> tuple[Scheme | None, Report]:
