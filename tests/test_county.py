@@ -15,11 +15,11 @@ import pytest
 
 from xlflag import api
 from xlflag.core import layout as L
-from xlflag.core.formplan import form_layout_of, plan_forms
+from xlflag.core.formplan import form_layout_of, plan_forms, ratee_labels
 from xlflag.county import county_sheets, fill_fast, write_county_scheme
 from xlflag.edge import bulk, sheetkit, xlsxsheet
 from xlflag.edge.libreoffice import convert_many, find_soffice
-from xlflag.forms.template import _values, _Worker, build_template, shape_of, write_by_template
+from xlflag.forms.template import _values, _Worker, build_template, shape_of, twins, write_by_template
 from xlflag.forms.write import write_form, write_forms
 from xlflag.ingest import readers
 from xlflag.ingest.xlsx_fast import read_fast
@@ -327,10 +327,11 @@ def test_returns_typed_oddly_and_resaved_read_the_same_both_ways(county, tmp_pat
         assert {"SCORE_NORMALISED", "SCORE_BLANK"} <= set(codes) and len(judged.ledger) == len(picked)
 
 
-def test_a_branch_with_two_members_of_one_name_spoils_no_template_of_its_shape(tmp_path):
-    """Two members of one name are one shared string in XlsxWriter's file, so no template carries
-    a form listing both: those forms are written directly, and the shape's template is built and
-    checked on the next branch's forms instead (it used to be refused for the whole shape)."""
+def test_forms_listing_two_members_of_one_name_come_from_templates_of_their_own(tmp_path):
+    """Two members of one name are one shared string in XlsxWriter's file, both cells pointing to
+    it. Forms listing both are shapes of their own (which ratees share a name is part of the
+    shape) and a kind of their own, checked before trusted; every form is still the bytes
+    ``write_form`` gives, and the other branch's forms of the same size keep their template."""
     sheets = county_sheets(BRANCHES)
     roster = sheets["党员名册"]
     twin, other = "第004党支部", "第005党支部"  # 30 members each (the fixed seed): forms of one shape
@@ -346,18 +347,20 @@ def test_a_branch_with_two_members_of_one_name_spoils_no_template_of_its_shape(t
     for n, form in enumerate(forms):
         write_form(scheme, key, form, tmp_path / "d" / f"{n}.xlsx")
         assert parts(tmp_path / "t" / f"{n}.xlsx") == parts(tmp_path / "d" / f"{n}.xlsx"), form.form_id
+    pair = {roster[at[0]][1], roster[at[1]][1]}
+    both = [f for f in forms if pair <= set(f.identity.ratees)]
+    assert len(both) == 28 + 5 + 2  # the peer forms of the other 28, the representatives', the leaders'
+    assert all(twins(ratee_labels(scheme, f.identity)) == ((1, 0),) for f in both)  # the twins are its first two members
 
-    twins = {roster[at[0]][1], roster[at[1]][1]}
-    for form, templated in zip(forms, by_template):
-        if twins <= set(form.identity.ratees):  # 28 peer forms, the leaders' and representatives' of the twins' branch
-            assert not templated
+    def copied(folder: str, group: str) -> str:  # one rater group's forms of a branch: 1 = from a template
+        return "".join(str(int(t)) for f, t in zip(forms, by_template) if f.folder == folder and f.identity.group == group)
 
-    def copied(group: str) -> str:  # the other branch's forms of one rater group: 1 = from the template
-        return "".join(str(int(t)) for f, t in zip(forms, by_template) if f.folder == other and f.identity.group == group)
-
-    # peer forms (29 ratees): the twins' own two list only one of them, so the shape's template was
-    # built on one and checked on the other; all 30 of the other branch's are copied (it used to be 0)
-    assert copied("DH") == "1" * 30
-    # the 5 representatives' forms (30 ratees): all 5 of the twins' branch list both, so the other
-    # branch's first is the template's first form, the second its check, the other 3 copied
-    assert copied("DQ") == "00111"
+    # peer forms (29 ratees): the twins' own two list one of them each: the plain shape's first
+    # form and its check; the other 28 list both: that shape's first form and its check, then 26
+    # copied; all 30 of the other branch's come from the plain shape's template
+    assert copied(twin, "DH") == "0000" + "1" * 26
+    assert copied(other, "DH") == "1" * 30
+    # the 5 representatives' forms (30 ratees): each branch's is a shape of its own (the twins'
+    # lists both), of a kind of its own: first form, check, 3 copied
+    assert copied(twin, "DQ") == copied(other, "DQ") == "00111"
+    assert any(kind[-1] for kind in worker.checked)  # a kind listing twins, checked against write_form

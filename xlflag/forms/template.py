@@ -15,11 +15,12 @@ layout or a later one), the template carries it. Before a kind of form (rater gr
 set, orientation) is trusted, a second form of its first shape is rendered from the template and
 also written directly, and the two must agree part for part (``_Worker``); a shape whose template
 fails is tried again on its next forms, and after a few failures (a layout that prints a name
-inside another text, say) written directly, form by form. A form that no template could carry
-(two ratees of one name, which XlsxWriter writes as one shared string) is written directly and
-serves as no shape's first form nor its check. Each
-form's own strings are checked before they go in (``Template.takes``). ``write_form`` stays the
-plain path; this module is only ever a faster way to the same bytes.
+inside another text, say) written directly, form by form. Two ratees of one name are one shared
+string in XlsxWriter's file, both cells pointing to it: which ratees share a name (``twins``) is
+part of the shape, and such forms are a kind of their own, checked as any kind is. A form that
+no template could carry is written directly and serves as no shape's first form nor its check.
+Each form's own strings are checked before they go in (``Template.takes``). ``write_form`` stays
+the plain path; this module is only ever a faster way to the same bytes.
 """
 from __future__ import annotations
 
@@ -180,14 +181,30 @@ def _entry(text: bytes) -> bytes:
 
 def _mark_labels(body: bytes, labels: list[tuple[str, str]]) -> bytes | None:
     """The shared strings with each ratee label's entry marked; None when a label's entry is not
-    exactly once there (two ratees of one name, a name that is also a heading)."""
+    exactly once there (a name that is also a heading). A name an earlier ratee has too (``twins``)
+    is that ratee's entry: XlsxWriter writes a string once, and the form's cells point to it."""
+    repeated = {later for later, _ in twins(labels)}
     for n, (code, name) in enumerate(labels):
         for tag, text in ((f"I{n}", code), (f"L{n}", name)):
+            if tag == f"L{n}" and n in repeated:
+                continue
             entry = _entry(_escape(text))
             if body.count(entry) != 1:
                 return None
             body = body.replace(entry, _entry(_mark(tag).encode()))
     return body
+
+
+def twins(labels) -> tuple[tuple[int, int], ...]:
+    """(ratee, the first ratee of the same name) for each ratee whose 名称 an earlier one has:
+    forms of one shape must agree in this too, for their files to point to the same entries."""
+    first: dict[str, int] = {}
+    found = []
+    for n, (_, name) in enumerate(labels):
+        at = first.setdefault(name, n)
+        if at != n:
+            found.append((n, at))
+    return tuple(found)
 
 
 _ENTRY = re.compile(rb"<si><t[^>]*>(.*?)</t></si>", re.DOTALL)
@@ -376,16 +393,17 @@ class _Worker:
     def write(self, scheme: Scheme, key: bytes, form: PlannedForm, path: Path, write_form: WriteForm) -> bool:
         """Write one form; True when it came from a template."""
         lay, layout_shape, layout_heights = self.layout(scheme, form)
-        form_shape = _form_shape(form)
-        shape, kind = form_shape + (layout_shape,), form_shape + (lay.by_rows,)
+        form_shape, repeated = _form_shape(form), twins(ratee_labels(scheme, form.identity))
+        # forms listing two ratees of one name are a kind of their own: checked before trusted
+        shape, kind = form_shape + (layout_shape, repeated), form_shape + (lay.by_rows, bool(repeated))
         entry = self.templates.get(shape)
         if entry is None and shape in self.templates:  # a shape no template can carry
             write_form(scheme, key, form, path)
             return False
         values = _values(scheme, key, form, lay, layout_heights)
-        if not isinstance(entry, Template) and _may_carry(values, len(form.identity.ratees)):
-            # (a form no template could carry, two ratees of one name, is neither a template's
-            # first form nor its check: the shape's next form is)
+        if not isinstance(entry, Template) and _may_carry(values, len(form.identity.ratees), repeated):
+            # (a form no template could carry is neither a template's first form nor its check:
+            # the shape's next form is)
             if kind in self.checked:
                 entry = _built(scheme, key, form, write_form, lay)
                 if entry is None:
@@ -425,11 +443,14 @@ class _Worker:
 TRIES = 3  # templates tried on a shape before its forms are all written directly
 
 
-def _may_carry(values: dict[bytes, bytes], ratees: int) -> bool:
+def _may_carry(values: dict[bytes, bytes], ratees: int, repeated: tuple[tuple[int, int], ...] = ()) -> bool:
     """Whether a template could carry this form's own strings (its ratees' 编号 and 名称, the
-    identity and its signature: whole shared strings), as ``Template.takes`` judges them; a form
-    with two ratees of one name is none: XlsxWriter writes their name once."""
-    return Template((), _label_markers(ratees) + (_marker("J"), _marker("S"))).takes(values)
+    identity and its signature: whole shared strings), as ``Template.takes`` judges them; the
+    名称 of a ratee in ``repeated`` (``twins``) is an earlier ratee's entry, not one of its own."""
+    markers = _label_markers(ratees)
+    if repeated:
+        markers = tuple(m for m in markers if m not in {_marker(f"L{n}") for n, _ in repeated})
+    return Template((), markers + (_marker("J"), _marker("S"))).takes(values)
 
 
 def _built(scheme: Scheme, key: bytes, form: PlannedForm, write_form: WriteForm, lay=None) -> Template | None:
