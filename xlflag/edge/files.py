@@ -227,9 +227,9 @@ def within(root: Path, relative: str) -> Path:
     return target
 
 
-def within_all(root: Path, relatives) -> list[tuple[Path, Path]]:
-    """(``within(root, r)``, what it resolves to) for many paths, each folder checked and resolved
-    once: a county's 25,000 forms lie in a few thousand folders. A file that is a link is
+def within_all(root: Path, relatives) -> list[tuple[Path, str]]:
+    """(``within(root, r)``, what it resolves to, as text) for many paths, each folder checked and
+    resolved once: a county's 25,000 forms lie in a few thousand folders. A file that is a link is
     resolved itself (each existing folder is listed once for its links, not each file looked at)."""
     root = Path(root)
     top, folders, found = root.resolve(), {}, []
@@ -237,7 +237,7 @@ def within_all(root: Path, relatives) -> list[tuple[Path, Path]]:
         head, _, name = relative.rpartition("/")
         if name in ("", ".", "..") or "\\" in relative or ":" in relative:  # the general path
             target = within(root, relative)
-            found.append((target, target.resolve()))
+            found.append((target, str(target.resolve())))
             continue
         folder = folders.get(head)
         if folder is None:
@@ -248,14 +248,14 @@ def within_all(root: Path, relatives) -> list[tuple[Path, Path]]:
             resolved = target.resolve()
             if not resolved.is_relative_to(top):
                 raise ValueError(f"路径“{relative}”超出了输出文件夹{root}")
+            found.append((target, str(resolved)))
         else:
-            resolved = resolved_parent / name
-        found.append((target, resolved))
+            found.append((target, os.path.join(resolved_parent, name)))
     return found
 
 
-def _folder_within(root: Path, top: Path, head: str, relative: str) -> tuple[Path, Path, frozenset[str]]:
-    """(root/head, what it resolves to, the names of links in it) for a folder of ``within_all``;
+def _folder_within(root: Path, top: Path, head: str, relative: str) -> tuple[Path, str, frozenset[str]]:
+    """(root/head, what it resolves to as text, the names of links in it) for a folder of ``within_all``;
     ``relative`` (a path in it) names the trouble."""
     if head and (".." in Path(head).parts or Path(head).is_absolute()) or relative.startswith("/"):
         raise ValueError(f"路径“{relative}”超出了输出文件夹{root}")
@@ -268,7 +268,7 @@ def _folder_within(root: Path, top: Path, head: str, relative: str) -> tuple[Pat
             links = frozenset(e.name for e in entries if e.is_symlink())
     except (FileNotFoundError, NotADirectoryError):
         links = frozenset()
-    return parent, resolved, links
+    return parent, str(resolved), links
 
 
 STORE_FOLDER = "xlflag-存档"  # beside the scheme: one folder per period, the record of the period

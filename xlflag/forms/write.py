@@ -57,7 +57,7 @@ def write_forms(scheme: Scheme, key: bytes, out: Path, protected: tuple[Path, ..
         prepare(len(chosen))
     listing = REISSUE_FILE if reissue else DISPATCH_FILE
     placed = within_all(out, [files[form.form_id] for form in chosen] + [listing])
-    keep = {Path(p).resolve() for p in protected}
+    keep = {str(Path(p).resolve()) for p in protected}
     clash = next((t for t, resolved in placed if resolved in keep), None)
     if clash is not None:
         raise SchemeError(f"测评表将覆盖{clash}，未生成；请换一个输出文件夹")
@@ -68,7 +68,7 @@ def write_forms(scheme: Scheme, key: bytes, out: Path, protected: tuple[Path, ..
             listing = partial(write_reissue_list, list(found), files, staged)
         else:
             # the rows as text: sent to a worker, all the planned forms would cost seconds to pickle
-            listing = partial(write_dispatch, dispatch_rows(written, out), staged)
+            listing = partial(write_dispatch, dispatch_rows(written, files), staged)
         if direct:
             for n, (form, path) in enumerate(written, start=1):
                 write_form(scheme, key, form, path)
@@ -157,10 +157,11 @@ def _write_identity(wb, key: bytes, form: PlannedForm) -> None:
     ws.protect()
 
 
-def dispatch_rows(written: list[tuple[PlannedForm, Path]], out: Path) -> list[tuple[str, ...]]:
-    """发放清单's text per form: 支部, 评价主体, 评价人, 表单编号, its file under OUT."""
-    return [(form.folder, form.group_name, form.rater_name, form.identity.code, str(path.relative_to(out)))
-            for form, path in written]
+def dispatch_rows(written: list[tuple[PlannedForm, Path]], files: dict[str, str]) -> list[tuple[str, ...]]:
+    """发放清单's text per form: 支部, 评价主体, 评价人, 表单编号, its file under OUT (``files``:
+    ``dispatch_files``, safe names joined by "/": already as a path under OUT prints)."""
+    return [(form.folder, form.group_name, form.rater_name, form.identity.code, files[form.form_id])
+            for form, _ in written]
 
 
 def write_dispatch(rows: list[tuple[str, ...]], target: Path) -> None:
