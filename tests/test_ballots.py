@@ -8,7 +8,7 @@ from fractions import Fraction
 from preset_kit import preset_sheets, set_value
 
 from xlflag.core.adjustments import apply_adjustments
-from xlflag.core.awards import Awards
+from xlflag.core.awards import Awards, quota_star
 from xlflag.core.ballots import apply_star_quotas, trimmed_mean, void_ballots
 from xlflag.core.identity import FormIdentity
 from xlflag.core.problems import Code
@@ -134,3 +134,24 @@ def test_a_row_comes_back_from_a_worker_as_it_was_sent():
     row = RateeScores("A2", (("1.1", Fraction(9, 2)), ("1.2", Fraction(5))), "满意")
     back = pickle.loads(pickle.dumps(row, pickle.HIGHEST_PROTOCOL))
     assert back == row and (back.ratee, back.scores, back.answer) == ("A2", (("1.1", Fraction(9, 2)), ("1.2", 5)), "满意")
+
+
+# -- 党员之星 notes on ties -----------------------------------------------------------------------------
+
+def test_a_tie_of_many_is_told_as_the_run_of_places_it_spans():
+    """A note names each other place of a small tie; a larger one by the run of places (a county
+    ties 1,800 members at one total: naming 1,799 places in each of their notes made the notes
+    grow with the square of the tie, ~21 MB of text in the results workbook)."""
+    sheets = preset_sheets("s4", BRANCHES, ROSTER)
+    scheme, report = parse_scheme(sheets)
+    assert report.valid, report.codes()
+    # Q01 95 first; Q02..Q08 (7 members) tie at 90 for places 2–8; Q09, Q10 tie at 80 for 9–10
+    totals = {"Q01": (95, 5), **{i: (90, 5) for i in IDS[1:8]}, "Q09": (80, 4), "Q10": (80, 4)}
+    notes = {p.result.member.member_id: p.note for p in quota_star(scheme, results(scheme, totals))}
+    assert notes["Q01"] == ""
+    assert notes["Q02"].startswith("与排序第2至第8名中的另外6人总分并列")
+    assert notes["Q08"] == notes["Q02"]
+    assert notes["Q09"].startswith("与排序第10名总分并列") and notes["Q10"].startswith("与排序第9名总分并列")
+    # a tie of six (five others) is still named place by place
+    six = {"Q01": (95, 5), **{i: (90, 5) for i in IDS[1:7]}, **{i: (70, 3) for i in IDS[7:]}}
+    assert quota_star(scheme, results(scheme, six))[1].note.startswith("与排序第3名、第4名、第5名、第6名、第7名总分并列")

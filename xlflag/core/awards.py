@@ -215,14 +215,24 @@ def quota_star(scheme: Scheme, members: list[MemberResult]) -> list[QuotaPick]:
     places: dict = {}  # total → the places holding it (one pass: a county ranks 9,000)
     for k, o in enumerate(ranked, start=1):
         places.setdefault(o.total, []).append(k)
-    # by position, not by name: names stand only in the 姓名 column. Each place's label made once:
-    # a county can tie 1,800 members at one total, each note naming the 1,799 others
-    labels = {total: [f"第{k}名" for k in at] for total, at in places.items()}
     rule_text = "、".join(f"{n}平均分" for n in names)
     picks = []
     for n, m in enumerate(ranked, start=1):
-        others, i = labels[m.total], n - places[m.total][0]  # ranked by total first: its places are a run
-        tied = others[:i] + others[i + 1:]
-        note = f"与排序{'、'.join(tied)}总分并列，依次按{rule_text}排序" if tied else ""
+        tied = _tied_with(places[m.total], n)
+        note = f"与排序{tied}总分并列，依次按{rule_text}排序" if tied else ""
         picks.append(QuotaPick(m, ties(m), n, n <= rule.quota, note))
     return picks
+
+
+NAMED_TIES = 5  # a tie of more others is told as the run of places it spans
+
+
+def _tied_with(run: list[int], place: int) -> str:
+    """The places ``place`` shares its total with, by position, not by name (names stand only in
+    the 姓名 column): "第3名、第4名"; past ``NAMED_TIES`` others, "第12至第1825名中的另外1813人"
+    (a county can tie 1,800 members at one total: naming every other place in each note made
+    1,800 notes of 1,799 places). ``run``: the places holding the total, in order (a run:
+    ranked by total first)."""
+    if len(run) - 1 > NAMED_TIES:
+        return f"第{run[0]}至第{run[-1]}名中的另外{len(run) - 1}人"
+    return "、".join(f"第{k}名" for k in run if k != place)
