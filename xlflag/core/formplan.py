@@ -55,6 +55,7 @@ def plan_forms(scheme: Scheme, key: bytes, issued: Issued | None = None) -> list
     forms = []
     issued = issued or Issued()
     frames: dict = {}  # form_fingerprint's, for this scheme
+    pairs: dict = {}  # _labels', for this scheme
     for branch in scheme.branches:
         one_set = {m.criteria_set for m in scheme.members_of(branch.name)}  # nearly always one
         for group in scheme.member_groups:
@@ -62,12 +63,12 @@ def plan_forms(scheme: Scheme, key: bytes, issued: Issued | None = None) -> list
                 # one criteria set per form: a branch mixing member types gets one form per set
                 for criteria_set, subset in _by_criteria_set(scheme, ratees, one_set):
                     slot = (branch.name, group, rater_id, rater_name, subset, criteria_set, MEMBER_TARGET)
-                    forms.append(_planned(scheme, key, issued, *slot, frames=frames))
+                    forms.append(_planned(scheme, key, issued, *slot, frames=frames, pairs=pairs))
     if scheme.flag:
         for group in scheme.flag_groups:
             for branch, rater_id, rater_name, ratees in _flag_raters(scheme, group):
                 slot = (branch, group, rater_id, rater_name, ratees, scheme.flag.set_name, BRANCH_TARGET)
-                forms.append(_planned(scheme, key, issued, *slot, frames=frames))
+                forms.append(_planned(scheme, key, issued, *slot, frames=frames, pairs=pairs))
     return forms
 
 
@@ -80,10 +81,11 @@ def _by_criteria_set(scheme: Scheme, ratees: tuple[str, ...], branch_sets: set[s
             for criteria_set in dict.fromkeys(scheme.member(r).criteria_set for r in ratees)]
 
 
-def _planned(scheme, key, issued: Issued, branch, group, rater_id, rater_name, ratees, criteria_set, target, frames=None):
+def _planned(scheme, key, issued: Issued, branch, group, rater_id, rater_name, ratees, criteria_set, target, frames=None,
+             pairs=None):
     period = scheme.settings.period
     form_id = "/".join((period, branch or FLAG_FOLDER, group.code, rater_id, criteria_set))
-    labels = _labels(scheme, target, ratees)
+    labels = _labels(scheme, target, ratees, pairs)
     fingerprint = form_fingerprint(scheme, target, group.code, criteria_set, labels, frames)
     version = issued.version_for(form_id, fingerprint)
     identity = FormIdentity(
@@ -245,7 +247,17 @@ def ratee_labels(scheme: Scheme, identity: FormIdentity) -> list[tuple[str, str]
     return list(identity.labels or _labels(scheme, identity.target, identity.ratees))
 
 
-def _labels(scheme: Scheme, target: str, ratees: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
-    if target == BRANCH_TARGET:
-        return tuple((scheme.branch_code(b), b) for b in ratees)
-    return tuple((m, scheme.member(m).name) for m in ratees)
+def _labels(scheme: Scheme, target: str, ratees: tuple[str, ...], pairs: dict | None = None) -> tuple[tuple[str, str], ...]:
+    """(编号, 名称) per ratee. ``pairs``: a dict kept over one plan, so that every form listing a
+    ratee holds the same pair (a county's peer forms list each member ~23 times: made once,
+    and pickled once per batch of forms sent to a worker)."""
+    if pairs is None:
+        pairs = {}
+    known = pairs.setdefault(target, {})
+    labels = []
+    for ratee in ratees:
+        pair = known.get(ratee)
+        if pair is None:
+            pair = known[ratee] = (scheme.branch_code(ratee), ratee) if target == BRANCH_TARGET else (ratee, scheme.member(ratee).name)
+        labels.append(pair)
+    return tuple(labels)
