@@ -118,3 +118,15 @@ def test_every_command_is_documented(name):
     assert result.exit_code == 0
     # the Chinese half of the first line: short enough that no terminal width wraps it
     assert doc.splitlines()[0].split(" / ")[0] in result.output
+
+
+def test_the_api_and_cli_load_without_the_archive_database_library():
+    """SQLAlchemy takes ~0.35 s to import: forms, consolidate and their pool workers use no
+    archive, so it loads only when an archive command needs it."""
+    import subprocess
+    import sys
+
+    code = ("import sys, xlflag.api, xlflag.cli; assert 'sqlalchemy' not in sys.modules; "
+            "xlflag.api.archive_records(db=sys.argv[1]); assert 'sqlalchemy' in sys.modules")
+    done = subprocess.run([sys.executable, "-c", code, "sqlite://"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

@@ -25,7 +25,7 @@ from .archive.history import (
 from .archive.importer import HistoryUnreadable, read_history  # noqa: F401  (the CLI catches it)
 from .archive.record import PeriodRecord, period_record
 from .archive.sheets import write_archive, write_year
-from .archive.store import PeriodCommitted, archive_exists, database_url, opened, shown_url
+from .archive import PeriodCommitted  # archive.store (SQLAlchemy: ~0.35 s to import) only where an archive is used
 from .core.adjustments import Adjusted, apply_adjustments
 from .core.awards import Awards, decide_awards
 from .core.ballots import mark_extremes, void_ballots
@@ -300,6 +300,7 @@ def make_bulletin(scheme_path: Path, returns: Path | None, output: Path, *,
 
 
 def bulletin_data(done: Consolidation, scheme_path: Path, db: str | None = None) -> BulletinData:
+    from .archive.store import database_url
     expected = sum(s.expected for s in done.status)
     counted = sum(s.accepted for s in done.status) - len(done.void)
     return BulletinData(done.scheme, done.adjusted, done.awards.branches, expected, counted,
@@ -309,6 +310,7 @@ def bulletin_data(done: Consolidation, scheme_path: Path, db: str | None = None)
 def _change_since_previous(done: Consolidation, url: str):
     """This period against the one before it in the archive; None without an archive (none is
     created) or without an earlier period."""
+    from .archive.store import archive_exists, opened
     if not archive_exists(url):
         return None
     with opened(url) as archive:
@@ -522,6 +524,7 @@ def archive_commit(scheme_path: Path, returns: Path, output: Path, *, db: str | 
                    progress: Progress | None = None) -> ArchiveCommit:
     """Consolidate the period (the results workbook is written as by ``consolidate``) and keep
     its final results in the archive; a period already there is refused unless ``replace``."""
+    from .archive.store import database_url, opened, shown_url
     url = database_url(db, Path(scheme_path))
     period = load_scheme(scheme_path).settings.period
     with opened(url) as archive:
@@ -534,6 +537,7 @@ def archive_commit(scheme_path: Path, returns: Path, output: Path, *, db: str | 
 
 def archive_records(db: str | None = None, scheme: Path | None = None, *, all_versions: bool = False) -> list[PeriodRecord]:
     """Every period in the archive (its current version), earliest first."""
+    from .archive.store import database_url, opened
     with opened(database_url(db, scheme)) as archive:
         return ordered(archive.records(all_versions=all_versions))
 
@@ -568,6 +572,7 @@ def archive_year(year: int, output: Path, *, db: str | None = None, scheme: Path
 
 def archive_export(output: Path, *, db: str | None = None, scheme: Path | None = None) -> list[PeriodRecord]:
     """The whole archive: current versions in the import template's layout, every version in 版本记录."""
+    from .archive.store import database_url, opened
     url = database_url(db, scheme)
     with opened(url) as archive:
         current, versions = ordered(archive.records()), archive.records(all_versions=True)
@@ -589,6 +594,7 @@ class ArchiveImport:
 def archive_import(path: Path, *, db: str | None = None, scheme: Path | None = None, replace: bool = False) -> ArchiveImport:
     """Earlier periods from the template; nothing is stored while any cell is wrong, nor when a
     period is in the archive already (unless ``replace``)."""
+    from .archive.store import database_url, opened, shown_url
     records, report = read_history(Path(path))
     url = database_url(db, scheme)
     with opened(url) as archive:

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..core.problems import CannotRun
+from . import PeriodCommitted  # noqa: F401  (raised here; callers import it from here too)
 from . import schema as T
 from .record import (
     Adjustment,
@@ -25,14 +26,6 @@ from .record import (
 )
 
 ARCHIVE_FILE = "xlflag-档案.sqlite"
-
-
-class PeriodCommitted(Exception):
-    """The period is in the archive already; commit again only with replace."""
-
-    def __init__(self, period: str, version: int):
-        super().__init__(f"{period}已存档（第{version}版）；确需更正请加 --replace，原版本仍保留")
-        self.period, self.version = period, version
 
 
 def database_url(db: str | Path | None, beside: Path | None = None) -> str:
