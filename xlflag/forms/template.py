@@ -449,7 +449,8 @@ def _may_carry(values: dict[bytes, bytes], ratees: int, repeated: tuple[tuple[in
     名称 of a ratee in ``repeated`` (``twins``) is an earlier ratee's entry, not one of its own."""
     markers = _label_markers(ratees)
     if repeated:
-        markers = tuple(m for m in markers if m not in {_marker(f"L{n}") for n, _ in repeated})
+        shared = {_marker(f"L{n}") for n, _ in repeated}
+        markers = tuple(m for m in markers if m not in shared)
     return Template((), markers + (_marker("J"), _marker("S"))).takes(values)
 
 

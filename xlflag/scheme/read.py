@@ -139,8 +139,8 @@ _WHOLE = 2 ** 53  # a float this large openpyxl reads as written (1E+16), not as
 
 
 def _as_openpyxl(v):
-    if v == "" and isinstance(v, str):
-        return None
+    if isinstance(v, str):
+        return v or None  # calamine's empty cell is ""
     if isinstance(v, float):
         return int(v) if v.is_integer() and -_WHOLE < v < _WHOLE else v
     if isinstance(v, date) and not isinstance(v, datetime):
