@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import openpyxl
@@ -23,6 +24,7 @@ from xlflag.forms.template import _values, _Worker, build_template, shape_of, tw
 from xlflag.forms.write import write_form, write_forms
 from xlflag.ingest import readers
 from xlflag.ingest.xlsx_fast import read_fast
+from xlflag.scheme.issued import record_lines
 from xlflag.scheme.key import create_key, load_key
 from xlflag.scheme.templates import write_scheme_workbook
 
@@ -364,3 +366,21 @@ def test_forms_listing_two_members_of_one_name_come_from_templates_of_their_own(
     # lists both), of a kind of its own: first form, check, 3 copied
     assert copied(twin, "DQ") == copied(other, "DQ") == "00111"
     assert any(kind[-1] for kind in worker.checked)  # a kind listing twins, checked against write_form
+
+
+def test_the_pool_makes_each_forms_issue_record_line(county, tmp_path):
+    """With ``records``, each worker also makes the issue-record line of every form it writes
+    (the county's 25,000 lines cost the parent nothing after the pool); ``record_lines`` takes a
+    line only for the very identity it was made for, and makes the rest itself."""
+    scheme_path, scheme, key, fast, *_ = county
+    jobs = [(f, tmp_path / "w" / f"{n}.xlsx") for n, (f, _) in enumerate(fast.forms)]
+    records: dict = {}
+    write_by_template(scheme, key, jobs, write_form, workers=2, records=records)
+    assert len(records) == len(jobs) == 354
+    assert all(records[id(f.identity)] == (f.identity, f.identity.record_json()) for f, _ in jobs)
+    identities = [f.identity for f, _ in jobs]
+    copies = [replace(i) for i in identities[:3]]  # equal, but not the objects the lines were made for
+    made = {id(c): (c, "not this one's line") for c in copies} | {id(identities[3]): (identities[3], "made")}
+    assert record_lines(identities[:4], records) == [i.record_json() for i in identities[:4]]
+    assert record_lines(copies + identities[3:4], made) == ["not this one's line"] * 3 + ["made"]
+    assert record_lines(copies, records) == [c.record_json() for c in copies]

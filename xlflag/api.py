@@ -143,9 +143,10 @@ def make_forms(scheme_path: Path, out: Path, *, reissue: bool = False, progress:
         key = load_key(scheme_path)
         period_name = scheme.settings.period
         issued = _issued(scheme_path, period_name)
+        lines: dict = {}  # the issue record's lines, made by the workers that wrote the forms
         written = write_forms(scheme, key, out, (Path(scheme_path), key_path(scheme_path)), issued, reissue,
-                              progress=progress)
-        save_issued(scheme_path, period_name, issued.adding(form.identity for form, _ in written.forms))
+                              progress=progress, records=lines)
+        save_issued(scheme_path, period_name, issued.adding(form.identity for form, _ in written.forms), lines)
         return written
 
 

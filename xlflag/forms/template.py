@@ -286,11 +286,14 @@ def prepare(count: int, workers: int | None = None) -> None:
 
 def write_by_template(scheme: Scheme, key: bytes, jobs: list[tuple[PlannedForm, Path]], write_form: WriteForm,
                       *, workers: int | None = None, progress: Progress | None = None,
-                      also: Callable[[], None] | None = None) -> int:
+                      also: Callable[[], None] | None = None, records: dict | None = None) -> int:
     """Write every (form, path) on ``workers`` processes (default one per core), whole branches
     per task; returns how many forms went through a template (the others were written directly).
     ``also`` (a picklable callable: the dispatch list) runs as one more task beside them.
-    ``progress(done, total, path)`` before the first task and after each.
+    ``progress(done, total, path)`` before the first task and after each. ``records``: filled
+    with each form's issue-record line (``FormIdentity.record_json``), made by the worker that
+    writes it, keyed by the identity's id (``issued.record_lines``): the record's 25,000 lines
+    then cost the caller nothing after the pool.
 
     A task holds every branch of one size (as many forms), so the shapes a size of branch
     needs are met by one worker only and their templates built once (templates live in the
@@ -313,11 +316,13 @@ def write_by_template(scheme: Scheme, key: bytes, jobs: list[tuple[PlannedForm, 
     if progress is not None:
         progress(0, len(jobs), "")
     done = templated = 0
-    shared = (scheme, key, write_form, _Worker())  # each pool worker gets its own copy of the state
-    for task, by_template in zip(tasks, map_files(_run_task, shared, sent, count=len(jobs), workers=workers,
-                                                  chunk=1, min_for_pool=MIN_FOR_POOL, ahead=len(tasks))):
+    shared = (scheme, key, write_form, _Worker(), records is not None)  # each pool worker gets its own copy of the state
+    for task, (by_template, lines) in zip(tasks, map_files(_run_task, shared, sent, count=len(jobs), workers=workers,
+                                                           chunk=1, min_for_pool=MIN_FOR_POOL, ahead=len(tasks))):
         if isinstance(task, list):
             done, templated = done + len(task), templated + by_template
+            if records is not None:
+                records.update((id(form.identity), (form.identity, line)) for (form, _), line in zip(task, lines))
             if progress is not None:
                 progress(done, len(jobs), task[-1][1].name)
     return templated
@@ -329,12 +334,14 @@ def _cost(task: list[tuple[PlannedForm, Path]]) -> int:
     return sum(1 + len(form.identity.ratees) for form, _ in task)
 
 
-def _run_task(shared, task) -> int:
-    scheme, key, write_form, state = shared
+def _run_task(shared, task) -> tuple[int, tuple[str, ...]]:
+    """(forms from a template, their issue-record lines if asked for)."""
+    scheme, key, write_form, state, with_records = shared
     if not isinstance(task, list):
         task()
-        return 0
-    return sum(state.write(scheme, key, form, Path(path), write_form) for form, path in task)
+        return 0, ()
+    templated = sum(state.write(scheme, key, form, Path(path), write_form) for form, path in task)
+    return templated, tuple(form.identity.record_json() for form, _ in task) if with_records else ()
 
 
 @dataclass

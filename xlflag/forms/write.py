@@ -36,7 +36,7 @@ class FormsWritten:
 
 def write_forms(scheme: Scheme, key: bytes, out: Path, protected: tuple[Path, ...] = (),
                 issued: Issued | None = None, reissue: bool = False, *, direct: bool = False,
-                progress: Progress | None = None) -> FormsWritten:
+                progress: Progress | None = None, records: dict | None = None) -> FormsWritten:
     """All forms under OUT/<branch>/<group>/<rater>.xlsx, plus the dispatch list.
 
     ``issued``: what went out before, so unchanged forms keep their version. With ``reissue``,
@@ -46,7 +46,8 @@ def write_forms(scheme: Scheme, key: bytes, out: Path, protected: tuple[Path, ..
 
     Forms of one shape are copied from a template and patched (``template``), the same bytes
     ``write_form`` gives, ten times faster; ``direct`` writes each form with ``write_form``.
-    ``progress(done, total, file name)`` as forms are written.
+    ``progress(done, total, file name)`` as forms are written; ``records``: see
+    ``write_by_template`` (filled on the pool only).
     """
     out = Path(out)
     planned = plan_forms(scheme, key, issued)
@@ -76,7 +77,7 @@ def write_forms(scheme: Scheme, key: bytes, out: Path, protected: tuple[Path, ..
                     progress(n, len(written), path.name)
             listing()
         else:  # the list is written on the pool too, beside the forms
-            write_by_template(scheme, key, written, write_form, progress=progress, also=listing)
+            write_by_template(scheme, key, written, write_form, progress=progress, also=listing, records=records)
     return FormsWritten(written, listed, found)
 
 

@@ -36,12 +36,22 @@ def load_issued(scheme_path: Path, period: str) -> Issued:
         raise IssueRecordError(f"发放记录{path}无法读取（{type(exc).__name__}），请从备份恢复或删除后重新生成全部测评表") from exc
 
 
-def save_issued(scheme_path: Path, period: str, issued: Issued) -> Path:
+def save_issued(scheme_path: Path, period: str, issued: Issued, lines: dict | None = None) -> Path:
     """One form a line (json's indented output is its slow pure-Python encoder: seconds for a
-    county's 25,000 forms); the same JSON object as ever to read."""
+    county's 25,000 forms); the same JSON object as ever to read. ``lines``: identity id →
+    (that identity, its ``record_json``), made already (by the pool that wrote the forms)."""
     path = issue_record_path(scheme_path, period)
-    forms = ",\n".join(i.record_json() for i in issued.all())
+    forms = ",\n".join(record_lines(issued.all(), lines or {}))
     text = f'{{"forms": [\n{forms}\n], "period": {json.dumps(period, ensure_ascii=False)}}}\n'
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return path
+
+
+def record_lines(identities, made: dict) -> list[str]:
+    """Each identity's ``record_json``: from ``made`` when it holds that very object, else made here."""
+    lines = []
+    for identity in identities:
+        found = made.get(id(identity))
+        lines.append(found[1] if found is not None and found[0] is identity else identity.record_json())
+    return lines
