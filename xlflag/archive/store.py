@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..core.problems import CannotRun
-from . import PeriodCommitted  # noqa: F401  (raised here; callers import it from here too)
+from . import PeriodCommitted  # raised by Archive.commit; defined in the package so the CLI needs no SQLAlchemy
 from . import schema as T
 from .record import (
     Adjustment,

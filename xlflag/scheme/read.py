@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 import re
+import zipfile
 from datetime import date, datetime
 from fractions import Fraction
 from functools import cached_property
@@ -103,8 +104,6 @@ def tables_by_calamine(path: Path) -> dict[str, list[tuple]] | None:
     datetime. None — read it with openpyxl — for anything openpyxl might read otherwise or
     refuse: a name openpyxl would not open, a file that is no .xlsx package, a sheet holding an
     error value (calamine reads #N/A as a blank), a failure of calamine's."""
-    import zipfile
-
     from python_calamine import CalamineWorkbook, SheetTypeEnum
 
     if path.suffix.lower() not in _OPENPYXL_SUFFIXES:
