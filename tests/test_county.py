@@ -7,6 +7,8 @@ Speed is not tested here (bench/county.py measures it); only sameness.
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 import zipfile
 from dataclasses import replace
 from pathlib import Path
@@ -384,3 +386,24 @@ def test_the_pool_makes_each_forms_issue_record_line(county, tmp_path):
     assert record_lines(identities[:4], records) == [i.record_json() for i in identities[:4]]
     assert record_lines(copies + identities[3:4], made) == ["not this one's line"] * 3 + ["made"]
     assert record_lines(copies, records) == [c.record_json() for c in copies]
+
+
+def test_a_program_read_from_standard_input_consolidates_the_county_without_blaming_a_rater(county, tmp_path):
+    """``python - < script.py`` can start no worker (edge.pool.workers_can_start): the returns
+    are judged here and the isolated reader reads in this process, so every return is accepted
+    as in any other run — none refused as crashing its reader — and no traceback is printed."""
+    scheme_path, scheme, key, fast, plain, returns, cells = county
+    for name in ("方案.xlsx", "xlflag.key"):
+        shutil.copyfile(scheme_path.parent / name, tmp_path / name)
+    script = (
+        "from pathlib import Path\n"
+        "from xlflag import api\n"
+        "from xlflag.ingest import readers\n"
+        "readers.FAST_XLSX = False  # every return the sure way: calamine, isolated in a worker elsewhere\n"
+        f"run = api.consolidate(Path('方案.xlsx'), Path({str(returns)!r}), Path('结果.xlsx'))\n"
+        "print(len(run.intake.accepted), sum(len(r.scores) for f in run.intake.accepted for r in f.rows))\n"
+    )
+    run = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    tracebacks = run.stderr.count("Traceback")  # (counted: pytest would diff the whole text)
+    assert (run.returncode, tracebacks) == (0, 0), run.stderr[-3000:]
+    assert run.stdout.split() == [str(len(fast.forms)), str(cells)]

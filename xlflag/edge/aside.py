@@ -9,7 +9,7 @@ yields ``done``, which waits for it and returns its result or raises its error (
 before the block's error goes on, so no half-written temporary file is left behind; its own
 error is then not reported. A process that dies (killed, out of memory) is run again here.
 With ``here=True`` the job runs in this process when ``done`` is called: small jobs, one
-worker asked for.
+worker asked for, or a program whose workers cannot start (``pool.workers_can_start``).
 
 The arguments travel through a temporary file, not the pool's queue: the pool would keep them
 (and their pickle) in this process until the job ends, and a county's working papers are a
@@ -28,13 +28,13 @@ from functools import partial
 from typing import Callable, Iterator
 
 from .memory import paused_gc
-from .pool import _context
+from .pool import _context, workers_can_start
 
 
 @contextmanager
 def aside(fn: Callable, *args, here: bool = False) -> Iterator[Callable[[], object]]:
     """``fn`` must be a module-level function (the other process finds it by name)."""
-    if here:
+    if here or not workers_can_start():
         yield partial(fn, *args)  # bound now: no closure over ``args``, which is deleted below
         return
     fd, spool = tempfile.mkstemp(prefix="xlflag-aside-", suffix=".pickle")

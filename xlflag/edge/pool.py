@@ -58,9 +58,31 @@ def map_files(fn, shared, items: Iterable, *, count: int | None = None, workers:
 
 def pooled(count: int | None, workers: int | None = None, min_for_pool: int = MIN_FOR_POOL) -> bool:
     """Whether ``map_files`` maps ``count`` items (None: not known) on the local pool: more than
-    one worker, and at least ``min_for_pool`` items. Callers that warm the pool ahead ask it too."""
+    one worker, at least ``min_for_pool`` items, and workers that can start at all
+    (``workers_can_start``). Callers that warm the pool ahead ask it too."""
     workers = default_workers() if workers is None else workers
-    return workers > 1 and (count is None or count >= min_for_pool)
+    return workers > 1 and (count is None or count >= min_for_pool) and workers_can_start()
+
+
+def workers_can_start() -> bool:
+    """False when a new worker would fail before it runs anything: it starts by running the main
+    module again from its file (``multiprocessing.spawn.prepare``), and a program read from
+    standard input (``python - < script.py``) names a file that does not exist ("<stdin>"),
+    so every worker would die with a traceback and its work be run here one item at a time.
+    Such a program runs everything in this process from the start. A main module run by name
+    (``python -m``), one with no file (``python -c``, an interactive session) or a real file
+    starts workers as usual."""
+    main = sys.modules.get("__main__")
+    if main is None or getattr(getattr(main, "__spec__", None), "name", None):
+        return True
+    path = getattr(main, "__file__", None)
+    if path is None:
+        return True
+    from multiprocessing import process
+
+    if not os.path.isabs(path) and process.ORIGINAL_DIR is not None:
+        path = os.path.join(process.ORIGINAL_DIR, path)
+    return os.path.isfile(path)
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:

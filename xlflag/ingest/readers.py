@@ -56,6 +56,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..core.problems import Code
+from ..edge.pool import workers_can_start
 from .safety import Limits, ole_is_encrypted, precheck
 
 SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".et")
@@ -375,15 +376,14 @@ def _read_calamine(source: Source, fmt: str, *, timeout: float = 30.0) -> Workbo
 
 def _in_worker(timeout: float, fn, *args):
     """``fn(*args)`` in the worker process, or the ReadFailure saying why it gave nothing."""
-    if _in_process and threading.current_thread() is threading.main_thread():
+    main = threading.current_thread() is threading.main_thread()
+    if _in_process and main:
         # already in a worker of ingest's pool: that process is the isolation (read_in_process)
-        previous = signal.signal(signal.SIGALRM, signal.SIG_DFL)
-        signal.alarm(max(1, math.ceil(timeout)))
-        try:
-            return fn(*args)
-        finally:
-            signal.alarm(0)
-            signal.signal(signal.SIGALRM, previous)
+        return _alarmed(timeout, fn, *args)
+    if not workers_can_start():
+        # a program read from standard input: no worker would start, and every file read this
+        # way would be refused as crashing its reader; read here, a hang ended by the kernel
+        return _alarmed(timeout, fn, *args) if main and hasattr(signal, "alarm") else fn(*args)
     with _pool_lock:
         try:
             future = _submit(fn, *args)
@@ -401,6 +401,18 @@ def _in_worker(timeout: float, fn, *args):
         except Exception as exc:  # e.g. a result that would not unpickle
             return ReadFailure(Code.RETURN_UNREADABLE, type(exc).__name__)
     return outcome
+
+
+def _alarmed(timeout: float, fn, *args):
+    """``fn(*args)`` here, the process ended by SIGALRM (left at its default) if it takes longer
+    than ``timeout`` seconds."""
+    previous = signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    signal.alarm(max(1, math.ceil(timeout)))
+    try:
+        return fn(*args)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _submit(fn, *args):
