@@ -9,11 +9,15 @@ import errno
 import hashlib
 import os
 import re
+import stat
 import tempfile
 import threading
+from collections import deque
 from contextlib import contextmanager
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
+from typing import Callable, Iterable, Iterator, TypeVar
 
 from ..core.problems import CannotRun
 
@@ -181,6 +185,49 @@ def ensure_writable(folder: Path) -> None:
         os.unlink(tmp)
     except OSError as exc:
         raise WriteFault(folder, exc) from exc
+
+
+READ_AHEAD = 256  # files: a quarter of a second of judging on two cores, ~4 MB of a county's returns
+_WILLNEED = getattr(os, "POSIX_FADV_WILLNEED", None)
+T = TypeVar("T")
+
+
+def read_ahead(items: Iterable[T], path_of: Callable[[T], Path | str], ahead: int = READ_AHEAD) -> Iterator[T]:
+    """``items`` as they come, the disk asked for the file of the item ``ahead`` places on as
+    each is taken (``will_read``): a period's returns arrived over weeks and are read cold, one
+    small file after another, each read waiting on the disk while a core has nothing to do
+    (a county: a fifth of the reading's time); asked ahead, the kernel reads them meanwhile."""
+    window: deque = deque()
+    it = iter(items)
+    for item in islice(it, ahead):
+        will_read(path_of(item))
+        window.append(item)
+    for item in it:
+        will_read(path_of(item))
+        window.append(item)
+        yield window.popleft()
+    yield from window
+
+
+def will_read(path: Path | str) -> None:
+    """Ask the kernel to start reading a regular file into its cache and go on at once
+    (posix_fadvise WILLNEED); nothing is read here. Nothing at all where there is no such call
+    (Windows), for anything but a regular file (a link is not followed, a device or a pipe is
+    not opened), or on any error: the real read says what is wrong."""
+    if _WILLNEED is None:
+        return
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except (OSError, ValueError):
+        return
+    try:
+        os.posix_fadvise(fd, 0, 0, _WILLNEED)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def sha256_file(path: Path) -> str:

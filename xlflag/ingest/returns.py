@@ -42,6 +42,7 @@ from ..core.problems import CannotRun, Code, Problem, Report, Severity
 from ..core.ratings import AcceptedForm, RateeScores
 from ..core.reissue import change_of, withdrawal_of
 from ..core.values import read_score
+from ..edge.files import read_ahead
 from ..edge.pool import map_files, pooled, warm
 from ..scheme.tables import text
 from .arrivals import Arrival, Entry, arrivals, discover
@@ -264,10 +265,11 @@ def _judged(ctx: _Context, entries: list, remembered: list, store, progress, wor
     and stored here and travel with their bytes."""
     names = [e.name for e in entries] + [arrival.name for arrival, _ in remembered]
     shared = (ctx, None if dask else store)
+    ahead = read_ahead(enumerate(entries), _entry_path)  # the disk asked for each file early
     if dask:
-        first = ((n, arrival) for n, entry in enumerate(entries) for arrival in arrivals(entry, ctx.limits, store))
+        first = ((n, arrival) for n, entry in ahead for arrival in arrivals(entry, ctx.limits, store))
     else:
-        first = enumerate(entries)
+        first = ahead
     brought: set[tuple[str, str]] = set()
     reported = [0]
 
@@ -289,12 +291,21 @@ def _judged(ctx: _Context, entries: list, remembered: list, store, progress, wor
     again = [(n, (arrival, copy)) for n, (arrival, copy) in enumerate(remembered, start=len(entries))
              if (arrival.name, arrival.sha256) not in brought]
     count = len(again)  # what is left to read decides whether a pool is worth starting
+    again = read_ahead(again, _copy_path)
     if dask:
         again = ((n, replace(arrival, data=_stored_bytes(copy))) for n, (arrival, copy) in again)
     yield from mapped(again, count)
     if progress is not None:
         for done in range(reported[0] + 1, len(names) + 1):
             progress(done, len(names), names[done - 1])
+
+
+def _entry_path(item: tuple[int, Entry]) -> Path:
+    return item[1].path
+
+
+def _copy_path(item: tuple[int, tuple[Arrival, Path]]) -> Path:
+    return item[1][1]
 
 
 def _interned(ctx: _Context, outcome: "_Outcome") -> "_Outcome":
