@@ -59,6 +59,9 @@ def test_the_progress_moves_while_the_outputs_are_written(books, tmp_path):
     reading = [c for c in calls if len(c) == 3]
     assert reading[0][:2] == (0, len(reading) - 1)  # 0 before reading, then one per file
     writing = [c for c in calls if len(c) == 4]
+    steps = [c[3] for c in writing]
+    assert steps.index("计算得分") == 0 and calls.index(writing[0]) == calls.index(reading[-1]) + 1  # scoring, once read
+    assert steps.count("计算得分") == 1 and steps[1] == "写出结果"
     assert [c[:3] for c in writing if c[3] == "写出结果"] == [
         (0, 3, "结果.xlsx"), (1, 3, "公示.xlsx"), (2, 3, "工作底稿.xlsx"), (3, 3, "")]
     assert [c[:3] for c in writing if c[3] == "写出各支部结果"] == [(1, 3, "甲支部"), (2, 3, "乙支部"), (3, 3, "丙支部")]

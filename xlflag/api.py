@@ -275,6 +275,9 @@ def _papers_here(results: ResultsInput, workers: int | None) -> bool:
     return workers == 1 or len(results.ratings) < PAPERS_ASIDE
 
 
+SCORING_STEP = "计算得分"  # the progress step between reading the returns and writing the outputs
+
+
 def _steps(progress: Progress | None, total: int):
     """A callable announcing each output in turn on ``progress`` (step 写出结果): the bar moves
     while the county's workbooks are written, not only while returns are read."""
@@ -328,6 +331,8 @@ def _evaluate(scheme, scheme_path, returns, outputs, store, progress, final, wai
     workbook is written from)."""
     key = load_key(scheme_path)
     intake, planned = _ingest(scheme, key, scheme_path, returns, outputs, store, progress, prior, workers, dask)
+    if progress:  # (a county's scoring takes seconds: the bar says what it is doing)
+        progress(0, 1, "", SCORING_STEP)
     waived = set(scheme.settings.waived) | set(waive)
     outstanding = [r for r in reminders(planned, intake, {}) if r.code not in waived]
     if final and outstanding:  # the originals are stored; their events come with the next run
