@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from xlflag.edge import files
 from xlflag.edge.files import read_ahead, will_read
 
 
@@ -53,6 +54,20 @@ def test_a_file_asked_for_is_in_the_page_cache_soon_after_and_unchanged(tmp_path
     assert _pages_cached(path) > 0
     after = path.stat()
     assert path.read_bytes() == data and (after.st_mtime_ns, after.st_size) == (before.st_mtime_ns, before.st_size)
+
+
+@pytest.mark.skipif(not hasattr(os, "posix_fadvise") or not shutil.which("fincore"),
+                    reason="needs posix_fadvise and util-linux's fincore to see the page cache")
+def test_of_a_big_file_only_the_first_megabytes_are_asked_for(tmp_path, monkeypatch):
+    monkeypatch.setattr(files, "READ_AHEAD_BYTES", 64 * 1024)
+    path = tmp_path / "录像.mp4"
+    path.write_bytes(os.urandom(4 * 2**20))
+    with open(path, "rb") as f:
+        os.fsync(f.fileno())
+        os.posix_fadvise(f.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+    will_read(path)
+    time.sleep(0.3)
+    assert 0 < _pages_cached(path) * os.sysconf("SC_PAGE_SIZE") <= 256 * 1024  # the asked 64 KB and the kernel's own read-ahead, not 4 MB
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")

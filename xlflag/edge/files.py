@@ -188,6 +188,7 @@ def ensure_writable(folder: Path) -> None:
 
 
 READ_AHEAD = 256  # files: a quarter of a second of judging on two cores, ~4 MB of a county's returns
+READ_AHEAD_BYTES = 4 * 2**20  # of each file at most: a video dropped among the returns is not read in whole
 _WILLNEED = getattr(os, "POSIX_FADV_WILLNEED", None)
 T = TypeVar("T")
 
@@ -213,17 +214,19 @@ def will_read(path: Path | str) -> None:
     """Ask the kernel to start reading a regular file into its cache and go on at once
     (posix_fadvise WILLNEED); nothing is read here. Nothing at all where there is no such call
     (Windows), for anything but a regular file (a link is not followed, a device or a pipe is
-    not opened), or on any error: the real read says what is wrong."""
+    not opened), or on any error: the real read says what is wrong. Only its first
+    ``READ_AHEAD_BYTES`` are asked for."""
     if _WILLNEED is None:
         return
     try:
-        if not stat.S_ISREG(os.lstat(path).st_mode):
+        found = os.lstat(path)
+        if not stat.S_ISREG(found.st_mode) or not found.st_size:
             return
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
     except (OSError, ValueError):
         return
     try:
-        os.posix_fadvise(fd, 0, 0, _WILLNEED)
+        os.posix_fadvise(fd, 0, min(found.st_size, READ_AHEAD_BYTES), _WILLNEED)
     except OSError:
         pass
     finally:
