@@ -196,8 +196,9 @@ T = TypeVar("T")
 def read_ahead(items: Iterable[T], path_of: Callable[[T], Path | str], ahead: int = READ_AHEAD) -> Iterator[T]:
     """``items`` as they come, the disk asked for the file of the item ``ahead`` places on as
     each is taken (``will_read``): a period's returns arrived over weeks and are read cold, one
-    small file after another, each read waiting on the disk while a core has nothing to do
-    (a county: a fifth of the reading's time); asked ahead, the kernel reads them meanwhile."""
+    small file after another, each read waiting on the disk while a core has nothing to do;
+    asked ahead, the kernel reads them meanwhile (the county's returns, read cold on the pool:
+    29 → 26 s, the same as read warm)."""
     window: deque = deque()
     it = iter(items)
     for item in islice(it, ahead):

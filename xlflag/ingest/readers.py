@@ -382,7 +382,8 @@ def _in_worker(timeout: float, fn, *args):
         return _alarmed(timeout, fn, *args)
     if not workers_can_start():
         # a program read from standard input: no worker would start, and every file read this
-        # way would be refused as crashing its reader; read here, a hang ended by the kernel
+        # way would be refused as crashing its reader; read here (on the main thread a hang
+        # is ended by the kernel, as in a pool worker; elsewhere nothing can end it)
         return _alarmed(timeout, fn, *args) if main and hasattr(signal, "alarm") else fn(*args)
     with _pool_lock:
         try:
