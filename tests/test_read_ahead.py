@@ -36,37 +36,47 @@ def _pages_cached(path) -> int:
     return int(run.stdout.split()[0])
 
 
-@pytest.mark.skipif(not hasattr(os, "posix_fadvise") or not shutil.which("fincore"),
-                    reason="needs posix_fadvise and util-linux's fincore to see the page cache")
-def test_a_file_asked_for_is_in_the_page_cache_soon_after_and_unchanged(tmp_path):
-    path = tmp_path / "r0001.xlsx"
-    data = os.urandom(256 * 1024)
+def _written_uncached(path, data: bytes) -> None:
+    """``data`` written to ``path`` and on disk, none of its pages in the cache (clean pages: dropped)."""
     path.write_bytes(data)
     with open(path, "rb") as f:
         os.fsync(f.fileno())
-        os.posix_fadvise(f.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)  # clean pages: dropped
+        os.posix_fadvise(f.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+
+
+def _cached_soon(path) -> int:
+    """The pages of ``path`` in the cache once the kernel has read any (5 s at most)."""
+    deadline = time.monotonic() + 5
+    while (pages := _pages_cached(path)) == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return pages
+
+
+needs_page_cache = pytest.mark.skipif(not hasattr(os, "posix_fadvise") or not shutil.which("fincore"),
+                                      reason="needs posix_fadvise and util-linux's fincore to see the page cache")
+
+
+@needs_page_cache
+def test_a_file_asked_for_is_in_the_page_cache_soon_after_and_unchanged(tmp_path):
+    path = tmp_path / "r0001.xlsx"
+    data = os.urandom(256 * 1024)
+    _written_uncached(path, data)
     assert _pages_cached(path) == 0
     before = path.stat()
     will_read(path)
-    deadline = time.monotonic() + 5
-    while _pages_cached(path) == 0 and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert _pages_cached(path) > 0
+    assert _cached_soon(path) > 0
     after = path.stat()
     assert path.read_bytes() == data and (after.st_mtime_ns, after.st_size) == (before.st_mtime_ns, before.st_size)
 
 
-@pytest.mark.skipif(not hasattr(os, "posix_fadvise") or not shutil.which("fincore"),
-                    reason="needs posix_fadvise and util-linux's fincore to see the page cache")
+@needs_page_cache
 def test_of_a_big_file_only_the_first_megabytes_are_asked_for(tmp_path, monkeypatch):
     monkeypatch.setattr(files, "READ_AHEAD_BYTES", 64 * 1024)
     path = tmp_path / "录像.mp4"
-    path.write_bytes(os.urandom(4 * 2**20))
-    with open(path, "rb") as f:
-        os.fsync(f.fileno())
-        os.posix_fadvise(f.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+    _written_uncached(path, os.urandom(4 * 2**20))
     will_read(path)
-    time.sleep(0.3)
+    _cached_soon(path)
+    time.sleep(0.3)  # (a read of the whole file would go on meanwhile)
     assert 0 < _pages_cached(path) * os.sysconf("SC_PAGE_SIZE") <= 256 * 1024  # the asked 64 KB and the kernel's own read-ahead, not 4 MB
 
 
